@@ -1,0 +1,32 @@
+# scslab: `make run` runs the default scenario end to end, `make test` runs the whole suite.
+# Both create .venv on a fresh machine and install the package into it first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out/rongcheng
+N ?= 20000
+YEARS ?= 3
+
+.PHONY: run test bench install clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,web]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/scslab run rongcheng --n $(N) --years $(YEARS) --seed 1 --out $(OUT)
+	@echo "report: $(OUT)/report.html   database: $(OUT)/results.duckdb"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_rongcheng.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,224 @@
+"""Step 1 of the day: subjects with an opportunity decide what to do.
+
+Opportunities are *sampled, not polled*: each subject carries the day of its next
+opportunity per behaviour, drawn from an exponential gap, so a once-a-year behaviour costs
+one comparison per subject per day and one draw per event. The decision is a logit in
+private gain, perceived detection x expected sanction weight, honesty, internalised norm,
+peer behaviour and income stress (equations in docs/model.md). For obligations, *ability*
+(savings and income against the amount due) is decided before *willingness*.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from ..scenario.schema import DOMAINS
+from .state import NEVER
+
+if TYPE_CHECKING:
+    from .sim import Sim
+
+__all__ = ["BehaviourModule", "sigmoid"]
+
+KIND_CODES = {"obligation": 0, "prohibition": 1, "good_deed": 2, "expression": 3}
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@njit(cache=True)
+def _due(row: np.ndarray, day: int) -> np.ndarray:
+    """Indices whose next opportunity is today (one pass, no temporary mask)."""
+    count = 0
+    for i in range(row.shape[0]):
+        if row[i] == day:
+            count += 1
+    out = np.empty(count, np.int64)
+    k = 0
+    for i in range(row.shape[0]):
+        if row[i] == day:
+            out[k] = i
+            k += 1
+    return out
+
+
+def _gaps(u: np.ndarray, per_year: float) -> np.ndarray:
+    """Exponential waiting times in whole days (at least 1) for a rate per year."""
+    if per_year <= 0:
+        return np.full(u.shape, NEVER, np.int64)
+    return np.maximum(1, np.ceil(-np.log1p(-u) * 365.0 / per_year)).astype(np.int64)
+
+
+class BehaviourModule:
+    """Decisions, open obligations and the day's events handed to the sources."""
+
+    name = "behaviour"
+
+    def init(self, sim: "Sim") -> None:
+        sc, st = sim.scenario, sim.state
+        self.specs = sc.behaviours
+        B = len(self.specs)
+        self.kind = np.array([KIND_CODES[b.kind] for b in self.specs], np.int8)
+        self.domain = np.array([DOMAINS.index(b.domain) for b in self.specs], np.int8)
+        self.obligations = [b.name for b in self.specs if b.kind == "obligation"]
+        self.obl_index = {b.name: j for j, b in enumerate(s for s in self.specs if s.kind == "obligation")}
+        self.next_opp = np.full((B, st.S), NEVER, np.int32)
+        self.perceived = np.full((B, st.S), sc.model.perception.initial, np.float32)
+        self.open_since = np.full((len(self.obligations), st.S), -1, np.int32)
+        self.owed = np.zeros((len(self.obligations), st.S), np.float32)
+        self.eligible = []
+        for b, spec in enumerate(self.specs):
+            elig = st.adult if (spec.subject == "person" and spec.adults_only) else (
+                st.is_person if spec.subject == "person" else st.kind == 1)
+            idx = np.flatnonzero(elig)
+            self.eligible.append(idx)
+            u = sim.streams.uniform(f"behaviour.{spec.name}.first", 0, idx)
+            self.next_opp[b, idx] = _gaps(u, spec.opportunities_per_year) - 1
+        self.sanction_weight = np.zeros(B)
+        self.refresh(sim)
+        self.reset_counters()
+
+    def refresh(self, sim: "Sim") -> None:
+        """Recompute what people expect a detected violation to cost (after a schedule change)."""
+        sc = sim.scenario
+        pol = sc.policy
+        for b, spec in enumerate(self.specs):
+            w = max(0.0, -spec.points) / 50.0
+            for m in sc.measures:
+                if m.kind != "sanction" or not sim.measures.enabled(m, sc.policy):
+                    continue
+                lst = next(x for x in sc.lists if x.name == m.list)
+                if lst.domain is None or lst.domain == spec.domain:
+                    w += abs(m.income_effect) * 5.0 + (0.3 if m.blocks else 0.0) + (0.3 if m.publicity else 0.0)
+            self.sanction_weight[b] = w * pol.sanction_scale
+
+    def reset_counters(self) -> None:
+        B = len(self.specs)
+        self.opportunities = np.zeros(B, np.int64)
+        self.violations = np.zeros(B, np.int64)
+        self.involuntary = np.zeros(B, np.int64)
+        self.good_deeds = np.zeros(B, np.int64)
+        self.desired = np.zeros(B, np.int64)
+        self.expressed = np.zeros(B, np.int64)
+        self.settled = 0
+
+    # -- attributes used by rules ---------------------------------------------------------
+    def unpaid_days(self, idx: np.ndarray, day: int) -> np.ndarray:
+        if not self.obligations:
+            return np.zeros(idx.size, np.int32)
+        since = self.open_since[:, idx]
+        days = np.where(since >= 0, day - since, 0)
+        return days.max(axis=0)
+
+    def unpaid_days_one(self, j: int, idx: np.ndarray, day: int) -> np.ndarray:
+        since = self.open_since[j, idx]
+        return np.where(since >= 0, day - since, 0)
+
+    # -- the step ---------------------------------------------------------------------------
+    def step(self, sim: "Sim", day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return today's observable acts as (subjects, behaviour codes)."""
+        self.reset_counters()
+        st, mdl = sim.state, sim.scenario.model
+        subj_out, beh_out = [], []
+        for b, spec in enumerate(self.specs):
+            idx = _due(self.next_opp[b], day)
+            if idx.size == 0:
+                continue
+            u_next = sim.streams.uniform(f"behaviour.{spec.name}.next", day, idx)
+            self.next_opp[b, idx] = day + _gaps(u_next, spec.opportunities_per_year)
+            self.opportunities[b] += idx.size
+            u = sim.streams.uniform(f"behaviour.{spec.name}.choice", day, idx)
+            kind = spec.kind
+            if kind == "good_deed":
+                logit = (spec.base_logit + spec.reward_value + mdl.w_norm * st.norm[idx]
+                         + mdl.w_honesty * (st.honesty[idx] - 0.5))
+                acts = idx[u < sigmoid(logit)]
+                self.good_deeds[b] += acts.size
+            elif kind == "expression":
+                want = u < sigmoid(spec.base_logit + spec.gain)
+                risk = self.perceived[b, idx] * self.sanction_weight[b] * mdl.w_deterrence
+                u2 = sim.streams.uniform(f"behaviour.{spec.name}.censor", day, idx)
+                speak = want & (u2 >= 1.0 - np.exp(-risk))
+                self.desired[b] += int(want.sum())
+                self.expressed[b] += int(speak.sum())
+                acts = idx[speak]
+            else:
+                p = sigmoid(self._violation_logit(sim, b, spec, idx))
+                viol = u < p
+                if kind == "obligation":
+                    amount = spec.amount_months * st.base_income[idx] / 12.0
+                    unable = st.savings[idx] + st.income[idx] / 12.0 < amount
+                    self.involuntary[b] += int((unable & ~viol).sum())
+                    viol |= unable
+                    self._open(sim, self.obl_index[spec.name], idx[viol], amount[viol], day)
+                acts = idx[viol]
+                self.violations[b] += acts.size
+                self._learn_norms(sim, b, idx, viol)
+                st.recent_violation[idx] = 0.8 * st.recent_violation[idx] + 0.2 * viol
+            subj_out.append(acts)
+            beh_out.append(np.full(acts.size, b, np.int16))
+        self._settle(sim, day)
+        if subj_out:
+            return np.concatenate(subj_out), np.concatenate(beh_out)
+        return np.empty(0, np.int64), np.empty(0, np.int16)
+
+    def learn_detection(self, sim: "Sim", subj: np.ndarray, beh: np.ndarray, detected: np.ndarray) -> None:
+        """Own experience: each violation nudges perceived detection toward what happened."""
+        lr = sim.scenario.model.perception.learning_rate
+        keep = self.kind[beh] != KIND_CODES["good_deed"]
+        s, b = subj[keep], beh[keep]
+        p = self.perceived[b, s]
+        self.perceived[b, s] = p + lr * (detected[keep] - p)
+
+    def _violation_logit(self, sim: "Sim", b: int, spec, idx: np.ndarray) -> np.ndarray:
+        st, mdl = sim.state, sim.scenario.model
+        stress = np.clip(-st.savings[idx] / np.maximum(st.base_income[idx] / 12.0, 1.0), 0.0, 3.0)
+        return (spec.base_logit + spec.gain
+                - mdl.w_deterrence * self.perceived[b, idx] * self.sanction_weight[b]
+                - mdl.w_honesty * (st.honesty[idx] - 0.5)
+                - mdl.w_norm * st.norm[idx]
+                + mdl.w_peer * st.peer_share[idx]
+                + mdl.w_stress * stress)
+
+    def _learn_norms(self, sim: "Sim", b: int, idx: np.ndarray, viol: np.ndarray) -> None:
+        """Internalisation: compliance under perceived observation strengthens the norm."""
+        mdl = sim.scenario.model
+        if not mdl.internalisation:
+            return
+        st = sim.state
+        per_event = 1.0 / max(self.specs[b].opportunities_per_year, 1e-9)
+        up = mdl.norm_gain_per_year * per_event * self.perceived[b, idx] * (~viol)
+        down = mdl.norm_decay_per_year * per_event * (1.0 - self.perceived[b, idx])
+        n = st.norm[idx]
+        st.norm[idx] = np.clip(n + up * (1.0 - n) - down * n - viol * 0.1 * n, 0.0, 1.0)
+
+    def _open(self, sim: "Sim", j: int, who: np.ndarray, amount: np.ndarray, day: int) -> None:
+        new = self.open_since[j, who] < 0
+        self.open_since[j, who[new]] = day
+        self.owed[j, who] += amount
+        sim.state.debt[who] += amount
+        sim.state.dirty[who] = True
+
+    def _settle(self, sim: "Sim", day: int) -> None:
+        """Open obligations are settled at a rate raised by sanctions (pressure) when able."""
+        st, mdl = sim.state, sim.scenario.model
+        for j, name in enumerate(self.obligations):
+            spec = next(s for s in self.specs if s.name == name)
+            who = np.flatnonzero(self.open_since[j] >= 0)
+            if who.size == 0:
+                continue
+            able = st.savings[who] + st.income[who] / 12.0 >= self.owed[j, who]
+            pressure = 1.0 + mdl.w_pressure * ((st.n_sanctions[who] > 0) | st.listed[:, who].any(axis=0))
+            h = spec.repay_per_year / 365.0 * pressure * able
+            u = sim.streams.uniform(f"behaviour.{name}.settle", day, who)
+            pay = who[u < h]
+            st.savings[pay] -= self.owed[j, pay]
+            st.debt[pay] = np.maximum(0.0, st.debt[pay] - self.owed[j, pay])
+            self.owed[j, pay] = 0.0
+            self.open_since[j, pay] = -1
+            st.dirty[pay] = True
+            self.settled += pay.size

@@ -1,0 +1,87 @@
+"""Step 3: observations become records in an append-only columnar ledger.
+
+A record keeps the ground truth (``true``: did the event really happen to this subject?)
+beside what the institution recorded, so false records can be followed through lists and
+measures. Records are never deleted: expiry, repair and correction change ``status``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..scenario.schema import SEVERITIES
+from .columns import Columns
+from .results import RECORD_STATUS
+
+if TYPE_CHECKING:
+    from .sim import Sim
+
+__all__ = ["LedgerModule", "ACTIVE", "EXPIRED", "REPAIRED", "CORRECTED", "DISPUTED"]
+
+ACTIVE, EXPIRED, REPAIRED, CORRECTED, DISPUTED = (RECORD_STATUS.index(s) for s in RECORD_STATUS)
+
+RECORD_DTYPES = {"subject": "i4", "domain": "i1", "behaviour": "i2", "source": "i2", "day": "i4",
+                 "points": "f4", "true": "?", "severity": "i1", "status": "i1", "end_day": "i4"}
+
+
+class LedgerModule:
+    """Owns the records table and the per-subject record counters derived from it."""
+
+    name = "ledger"
+
+    def init(self, sim: "Sim") -> None:
+        self.rec = Columns(RECORD_DTYPES, capacity=max(1024, sim.state.S // 8))
+        specs = sim.scenario.behaviours
+        self.b_points = np.array([b.points for b in specs], np.float32)
+        self.b_domain = sim.behaviour.domain
+        self.b_sev = np.array([SEVERITIES.index(b.severity) for b in specs], np.int8)
+        self.last_bad = np.full((4, sim.state.S), -1, np.int32)
+        self.last_any = np.full(sim.state.S, -1, np.int32)
+        self.new_today = np.empty(0, np.int64)
+
+    def step(self, sim: "Sim", day: int) -> np.ndarray:
+        """Append today's due observations; returns the new record ids."""
+        obs = sim.sources.due(day)
+        if obs is None:
+            self.new_today = np.empty(0, np.int64)
+            return self.new_today
+        subj, beh, src, happened = obs
+        ids = self.rec.append(subject=subj, domain=self.b_domain[beh], behaviour=beh, source=src, day=day,
+                              points=self.b_points[beh], true=happened, severity=self.b_sev[beh],
+                              status=ACTIVE, end_day=-1)
+        self._count(sim, ids, +1)
+        pts = self.b_points[beh]
+        bad = pts < 0
+        # the newest record explains a later listing: keep it per subject and domain
+        self.last_bad[self.b_domain[beh[bad]], subj[bad]] = ids[bad]
+        self.last_any[subj] = ids
+        self.new_today = ids
+        return ids
+
+    def _count(self, sim: "Sim", ids: np.ndarray, sign: int) -> None:
+        """Maintain active-record counters (add on entry, subtract on retirement)."""
+        st = sim.state
+        subj = self.rec["subject"][ids]
+        pts = self.rec["points"][ids]
+        dom = self.rec["domain"][ids]
+        sev = self.rec["severity"][ids]
+        np.add.at(st.n_records, subj, sign)
+        np.add.at(st.bad_records, subj[pts < 0], sign)
+        np.add.at(st.good_records, subj[pts > 0], sign)
+        np.add.at(st.serious_records, subj[(sev == 2) & (pts <= 0)], sign)
+        np.add.at(st.domain_records, (dom, subj), sign)
+        st.dirty[subj] = True
+
+    def retire(self, sim: "Sim", ids: np.ndarray, status: int, day: int) -> np.ndarray:
+        """End the effect of active (or disputed) records; returns the ids actually retired."""
+        ids = np.asarray(ids, np.int64)
+        live = ids[np.isin(self.rec["status"][ids], (ACTIVE, DISPUTED))]
+        if live.size == 0:
+            return live
+        self._count(sim, live, -1)
+        self.rec["status"][live] = status
+        self.rec["end_day"][live] = day
+        sim.scoring.retire(sim, live)
+        return live

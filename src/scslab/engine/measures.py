@@ -1,0 +1,186 @@
+"""Step 6: joint sanctions and joint rewards across agencies.
+
+The scenario's ``measures`` table is the measure × list × agency matrix of the 2016
+Opinions (facts 2.6, 2b). When a spell starts, each enabled measure of that list reaches
+its targets -- the listed subject itself, a listed firm's legal representative, a listed
+person's firms, spouse, children or household -- if the target passes the measure's
+eligibility rule. Effects (income change, service blocks, benefits) last as long as the
+spell. An agency that joins later (``from_day``) applies its measure to open spells then.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+from ..scenario.expr import compile_expr
+from ..scenario.schema import Measure, Policy
+from .attributes import attribute_names
+from .columns import Columns
+from .results import VIA
+from .state import BLOCKS
+
+if TYPE_CHECKING:
+    from .sim import Sim
+
+__all__ = ["MeasuresModule"]
+
+SANCTION_DTYPES = {"target": "i4", "measure": "i2", "spell": "i8", "start": "i4", "end": "i4", "via": "i1",
+                   "wrongful": "?", "next": "i8"}
+
+
+@njit(cache=True)
+def _chain(first: np.ndarray, nxt: np.ndarray, spells: np.ndarray) -> np.ndarray:
+    """All sanction rows linked from the given spells (per-spell singly linked lists)."""
+    count = 0
+    for s in spells:
+        r = first[s]
+        while r >= 0:
+            count += 1
+            r = nxt[r]
+    out = np.empty(count, np.int64)
+    k = 0
+    for s in spells:
+        r = first[s]
+        while r >= 0:
+            out[k] = r
+            k += 1
+            r = nxt[r]
+    return out
+
+
+class MeasuresModule:
+    name = "measures"
+
+    def init(self, sim: "Sim") -> None:
+        sc = sim.scenario
+        self.specs = sc.measures
+        self.rows = Columns(SANCTION_DTYPES, capacity=4096)
+        self.spell_first = np.full(1024, -1, np.int64)
+        names = attribute_names(sim)
+        self.eligible = [compile_expr(m.eligible, names) for m in self.specs]
+        list_idx = {x.name: k for k, x in enumerate(sc.lists)}
+        self.list_of = np.array([list_idx[m.list] for m in self.specs], np.int16)
+        self.sign = np.array([-1.0 if m.kind == "sanction" else 1.0 for m in self.specs])
+        self.block = np.array([BLOCKS.index(m.blocks) if m.blocks else -1 for m in self.specs], np.int8)
+        self.applied_today = 0
+        self.applied_total = np.zeros(len(self.specs), np.int64)
+        self.blocked_total = np.zeros(len(self.specs), np.int64)
+        self.wrongful_total = 0
+
+    @staticmethod
+    def enabled(m: Measure, policy: Policy, day: int | None = None) -> bool:
+        """A measure is off if it is joint and joint sanctions are off, or public and publicity is off."""
+        if m.joint and not policy.joint_sanctions:
+            return False
+        if m.publicity and not policy.publicity:
+            return False
+        return day is None or day >= m.from_day
+
+    # -- targets ------------------------------------------------------------------------
+    def _targets(self, sim: "Sim", via: str, subj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(targets, index into subj) reached from each listed subject along one link."""
+        st, n = sim.state, sim.state.n
+        if via == "self":
+            return subj, np.arange(subj.size)
+        if via == "legal_rep":
+            orgs = np.flatnonzero(subj >= n)
+            rep = st.legal_rep[subj[orgs] - n] if orgs.size else np.empty(0, np.int64)
+            ok = rep >= 0
+            return rep[ok].astype(np.int64), orgs[ok]
+        if via == "spouse":
+            ppl = np.flatnonzero(subj < n)
+            sp = st.spouse[subj[ppl]]
+            ok = sp >= 0
+            return sp[ok].astype(np.int64), ppl[ok]
+        csr = {"children": st.children, "represented_firms": st.represented,
+               "household": sim.pop.household_net}[via]
+        ppl = np.flatnonzero(subj < n)
+        who = subj[ppl]
+        deg = (csr.indptr[who + 1] - csr.indptr[who]).astype(np.int64)
+        if deg.sum() == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        starts = np.repeat(csr.indptr[who], deg)
+        offs = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
+        return csr.indices[starts + offs].astype(np.int64), np.repeat(ppl, deg)
+
+    def _grow(self, n_spells: int) -> None:
+        if n_spells > self.spell_first.size:
+            new = np.full(max(n_spells, 2 * self.spell_first.size), -1, np.int64)
+            new[: self.spell_first.size] = self.spell_first
+            self.spell_first = new
+
+    def _apply(self, sim: "Sim", j: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
+        m = self.specs[j]
+        wrong = sim.lists.spells["wrongful"][spells]
+        for via in m.applies_to:
+            tgt, src = self._targets(sim, via, subj)
+            if tgt.size == 0:
+                continue
+            ok = self.eligible[j].condition(sim.lists.view(sim, tgt), tgt.size)
+            tgt, src = tgt[ok], src[ok]
+            if tgt.size == 0:
+                continue
+            sp = spells[src]
+            ids = self.rows.append(target=tgt, measure=j, spell=sp, start=day, end=-1, via=VIA.index(via),
+                                   wrongful=wrong[src], next=-1)
+            # prepend to each spell's chain; rows for the same spell are chained in order
+            nxt = self.rows["next"]
+            for r, s in zip(ids, sp):  # one step per new sanction row (rare events)
+                nxt[r] = self.spell_first[s]
+                self.spell_first[s] = r
+            self._effect(sim, j, tgt, +1)
+            self.applied_today += ids.size
+            self.applied_total[j] += ids.size
+            self.wrongful_total += int(wrong[src].sum())
+
+    def _effect(self, sim: "Sim", j: int, tgt: np.ndarray, sign: int) -> None:
+        st, m = sim.state, self.specs[j]
+        scale = sim.scenario.policy.sanction_scale if m.kind == "sanction" else 1.0
+        if m.income_effect:
+            np.add.at(st.income_effect, tgt, sign * m.income_effect * scale)
+        if m.benefit:
+            np.add.at(st.benefit, tgt, sign * m.benefit)
+        if self.block[j] >= 0:
+            np.add.at(st.blocks[self.block[j]], tgt, sign)
+        np.add.at(st.n_sanctions if m.kind == "sanction" else st.n_rewards, tgt, sign)
+
+    # -- hooks from lists ---------------------------------------------------------------
+    def on_spell_start(self, sim: "Sim", k: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
+        self._grow(len(sim.lists.spells))
+        pol = sim.scenario.policy
+        for j in np.flatnonzero(self.list_of == k):
+            if self.enabled(self.specs[j], pol, day):
+                self._apply(sim, int(j), spells, subj.astype(np.int64), day)
+
+    def on_spell_end(self, sim: "Sim", spells: np.ndarray, day: int) -> None:
+        rows = _chain(self.spell_first, self.rows["next"], spells.astype(np.int64))
+        rows = rows[self.rows["end"][rows] < 0]
+        if rows.size == 0:
+            return
+        self.rows["end"][rows] = day
+        meas = self.rows["measure"][rows]
+        tgt = self.rows["target"][rows].astype(np.int64)
+        for j in np.unique(meas):
+            self._effect(sim, int(j), tgt[meas == j], -1)
+
+    def step(self, sim: "Sim", day: int) -> None:
+        """Agencies joining today apply to open spells; blocked targets try the service."""
+        pol, spells = sim.scenario.policy, sim.lists.spells
+        for j, m in enumerate(self.specs):
+            if m.from_day == day and day > 0 and self.enabled(m, pol, day) and len(spells):
+                open_ = np.flatnonzero((spells["end"] < 0) & (spells["list"] == self.list_of[j]))
+                if open_.size:
+                    self._apply(sim, j, open_, spells["subject"][open_].astype(np.int64), day)
+        for j, m in enumerate(self.specs):
+            if self.block[j] < 0 or m.attempts_per_year <= 0:
+                continue
+            who = np.flatnonzero(sim.state.blocks[self.block[j]] > 0)
+            if who.size:
+                u = sim.streams.uniform(f"measures.{m.name}.attempt", day, who)
+                self.blocked_total[j] += int((u < m.attempts_per_year / 365.0).sum())
+
+    def reset_counters(self) -> None:
+        self.applied_today = 0

@@ -1,0 +1,104 @@
+"""Step 7: expiry, credit repair and objections (facts 1.14-1.16).
+
+Every new record is scheduled at once: its expiry (by severity), a repair application if
+the subject will apply after the waiting period (3 months, 6 months or 3 years; serious
+cases also take a repair course), and an objection if the subject disputes it. Objections
+flag the record as disputed and are verified within ``verify_days`` (20 under the 2013
+Regulations, Art. 25); a record found wrong is corrected and the spells it caused end.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..scenario.schema import SEVERITIES
+from .ledger import ACTIVE, CORRECTED, DISPUTED, EXPIRED, REPAIRED
+from .queue import DayQueue
+
+if TYPE_CHECKING:
+    from .sim import Sim
+
+__all__ = ["RepairModule", "COURSE_DAYS"]
+
+COURSE_DAYS = 30  # a certified repair course before serious cases can be repaired (facts 1.16)
+
+
+class RepairModule:
+    name = "repair"
+
+    def init(self, sim: "Sim") -> None:
+        cfg = sim.scenario.repair
+        self.expiry = np.array([cfg.expiry_days[s] for s in SEVERITIES], np.int64)
+        self.wait = np.array([cfg.wait_days[s] + (COURSE_DAYS if s in cfg.course_required else 0)
+                              for s in SEVERITIES], np.int64)
+        self.q_expire, self.q_repair, self.q_object, self.q_verify = DayQueue(), DayQueue(), DayQueue(), DayQueue()
+        self.reset_counters()
+        self.totals = {"expired": 0, "repaired": 0, "objections": 0, "corrected": 0, "wrongly_corrected": 0}
+
+    def reset_counters(self) -> None:
+        self.today = {"expired": 0, "repaired": 0, "objections": 0, "corrected": 0}
+
+    def schedule(self, sim: "Sim", ids: np.ndarray, day: int) -> None:
+        """Plan each new record's life: expiry, repair application, objection."""
+        if ids.size == 0:
+            return
+        cfg, pol, rec = sim.scenario.repair, sim.scenario.policy, sim.ledger.rec
+        sev = rec["severity"][ids]
+        self.q_expire.push(day + self.expiry[sev], ids)
+        bad = rec["points"][ids] < 0
+        subj = rec["subject"][ids]
+        if pol.repair:
+            u = sim.streams.uniform_sub("repair.apply", day, subj, ids)
+            go = bad & (u < cfg.apply_share)
+            self.q_repair.push(day + self.wait[sev[go]], ids[go])
+        if pol.objections:
+            u = sim.streams.uniform_sub("repair.object", day, subj, ids)
+            share = np.where(rec["true"][ids], cfg.objection_share_true, cfg.objection_share_false)
+            obj = bad & (u < share)
+            u2 = sim.streams.uniform_sub("repair.object_day", day, subj, ids)
+            self.q_object.push(day + 1 + np.floor(u2[obj] * 30).astype(np.int64), ids[obj])
+
+    def step(self, sim: "Sim", day: int) -> None:
+        self.reset_counters()
+        led, rec, cfg = sim.ledger, sim.ledger.rec, sim.scenario.repair
+        self.schedule(sim, led.new_today, day)
+        self.today["expired"] = led.retire(sim, self.q_expire.pop(day), EXPIRED, day).size
+        ids = self.q_repair.pop(day)
+        if ids.size and sim.scenario.policy.repair:
+            # repair needs the underlying obligation performed first
+            subj = rec["subject"][ids]
+            owing = sim.state.debt[subj] > 0
+            self.q_repair.push(day + 30, ids[owing])
+            self.today["repaired"] = led.retire(sim, ids[~owing], REPAIRED, day).size
+        ids = self.q_object.pop(day)
+        if ids.size:
+            ids = ids[rec["status"][ids] == ACTIVE]
+            rec["status"][ids] = DISPUTED
+            self.q_verify.push(day + cfg.verify_days, ids)
+            self.today["objections"] = ids.size
+        ids = self.q_verify.pop(day)
+        if ids.size:
+            ids = ids[rec["status"][ids] == DISPUTED]
+            u = sim.streams.uniform_sub("repair.verify", day, rec["subject"][ids], ids)
+            right = u < cfg.verify_accuracy
+            false = ~rec["true"][ids]
+            fix = ids[(false & right) | (~false & ~right)]
+            keep = ids[~((false & right) | (~false & ~right))]
+            rec["status"][keep] = ACTIVE
+            fixed = led.retire(sim, fix, CORRECTED, day)
+            self.totals["wrongly_corrected"] += int(rec["true"][fixed].sum())
+            self.today["corrected"] = fixed.size
+            sim.lists.on_corrected(sim, fixed, day)
+        for k, v in self.today.items():
+            self.totals[k] += v
+
+    def bad_in_last_year(self, sim: "Sim", idx: np.ndarray, day: int) -> np.ndarray:
+        """Count of negative records per subject in the last 365 days (for annual bonuses)."""
+        rec = sim.ledger.rec
+        if len(rec) == 0:
+            return np.zeros(idx.size, np.int64)
+        recent = (rec["day"] > day - 365) & (rec["points"] < 0) & (rec["status"] != CORRECTED)
+        counts = np.bincount(rec["subject"][recent], minlength=sim.state.S)
+        return counts[idx]

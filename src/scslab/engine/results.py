@@ -1,0 +1,67 @@
+"""What a run leaves behind: per-day series, the ledger, list spells, sanctions, subjects.
+
+Everything is columnar NumPy so the store and the report can write it without loops.
+Tables (column -> dtype):
+
+- ``records``: subject int32, domain int8, behaviour int16, source int16, day int32,
+  points float32, true bool, severity int8, status int8 (see ``RECORD_STATUS``), end_day int32
+- ``list_spells``: subject int32, list int16, start int32, end int32 (-1 = still listed),
+  cause_record int64 (-1 = none), end_reason int8 (see ``END_REASONS``), wrongful bool
+- ``sanctions``: target int32, measure int16, spell int64, start int32, end int32, via int8
+  (see ``VIA``), wrongful bool
+- ``subjects``: id (str), type int8 (index into ``SUBJECT_TYPES``), sex int8, urban int8,
+  migrant int8, group int8, income0 float32, income float32, score float32, grade int8 (-1 none)
+
+``names`` maps each coded column to its labels, e.g. ``names["list"][spell_list]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Results", "RECORD_STATUS", "END_REASONS", "VIA"]
+
+RECORD_STATUS = ("active", "expired", "repaired", "corrected", "disputed")
+END_REASONS = ("open", "term", "performance", "corrected", "repaired")
+VIA = ("self", "legal_rep", "represented_firms", "spouse", "children", "household")
+
+
+@dataclass
+class Results:
+    """The outcome of one run. ``summary`` holds the headline figures printed by ``--json``."""
+
+    scenario: dict[str, Any]
+    seed: int
+    days: int
+    n_persons: int
+    n_orgs: int
+    scale: float
+    series: dict[str, np.ndarray]
+    records: dict[str, np.ndarray]
+    list_spells: dict[str, np.ndarray]
+    sanctions: dict[str, np.ndarray]
+    subjects: dict[str, np.ndarray]
+    names: dict[str, list[str]]
+    summary: dict[str, Any] = field(default_factory=dict)
+    indicators: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.scenario.get("name", "unnamed"))
+
+    def to_df(self):
+        """Per-day series as a pandas DataFrame indexed by day (one column per series)."""
+        import pandas as pd
+
+        df = pd.DataFrame({k: np.asarray(v) for k, v in self.series.items()})
+        df.index.name = "day"
+        return df
+
+    def table(self, name: str):
+        """One of ``records``, ``list_spells``, ``sanctions`` or ``subjects`` as a DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(getattr(self, name))

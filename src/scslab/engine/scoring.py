@@ -1,0 +1,124 @@
+"""Step 4: scores and grades move.
+
+Three regimes from the sources: a municipal *points ledger* (Rongcheng: start at 1,000,
+add and deduct per record, grade bands), a *weighted-dimension* score (Sesame, Tencent,
+FICO: a range split among dimensions), or *none* (the national system is mostly lists).
+Negative points are a sanction, so ``policy.sanction_scale`` multiplies them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .sim import Sim
+
+__all__ = ["ScoringModule", "DIMENSION_ATTRIBUTES"]
+
+
+def _rank(x: np.ndarray) -> np.ndarray:
+    """Percentile rank in [0, 1] (ties broken by index, deterministic)."""
+    r = np.empty(x.size, np.float32)
+    r[np.argsort(x, kind="stable")] = np.linspace(0.0, 1.0, x.size, dtype=np.float32) if x.size > 1 else 1.0
+    return r
+
+
+DIMENSION_ATTRIBUTES = {
+    "income_rank": lambda s, idx: _rank(s.state.income[idx]),
+    "savings_rank": lambda s, idx: _rank(s.state.savings[idx]),
+    "education": lambda s, idx: s.state.education[idx] / 3.0,
+    "history_length": lambda s, idx: np.clip((s.state.age[idx].astype(np.float32) - 18.0) / 30.0, 0.0, 1.0),
+    "degree_rank": lambda s, idx: _rank(s.pop.friend_net.degree()[idx].astype(np.float32)),
+    "urban": lambda s, idx: s.state.urban[idx].astype(np.float32),
+    "no_debt": lambda s, idx: (s.state.debt[idx] <= 0).astype(np.float32),
+}
+
+
+class ScoringModule:
+    name = "scoring"
+
+    def init(self, sim: "Sim") -> None:
+        sc, st = sim.scenario, sim.state
+        self.cfg = sc.scoring
+        self.kind = self.cfg.kind
+        subj = {"person": st.is_person, "enterprise": st.kind == 1, "any": np.ones(st.S, bool)}[self.cfg.subjects]
+        self.scored = np.flatnonzero(subj)
+        self.mask = subj
+        self.points = np.zeros(st.S, np.float64)
+        self.bonus = np.zeros(st.S, np.float64)
+        self.thresholds = np.array([b.min for b in self.cfg.bands], np.float64)
+        B = len(sc.behaviours)
+        self.dim_bad = np.zeros((len(self.cfg.dimensions), st.S), np.float32)
+        self.dim_of_behaviour = np.full((len(self.cfg.dimensions), B), False)
+        bidx = {b.name: i for i, b in enumerate(sc.behaviours)}
+        for d, dim in enumerate(self.cfg.dimensions):
+            for b in dim.behaviours:
+                self.dim_of_behaviour[d, bidx[b]] = True
+            if dim.attribute and dim.attribute not in DIMENSION_ATTRIBUTES:
+                raise ValueError(f"scoring.dimensions.{dim.name}.attribute: unknown '{dim.attribute}' "
+                                 f"(choose from {sorted(DIMENSION_ATTRIBUTES)})")
+        if self.kind == "none":
+            return
+        self._recompute(sim, self.scored)
+
+    def _scale(self, sim: "Sim", pts: np.ndarray) -> np.ndarray:
+        return np.where(pts < 0, pts * sim.scenario.policy.sanction_scale, pts)
+
+    def _apply(self, sim: "Sim", ids: np.ndarray, sign: float) -> None:
+        if self.kind == "none" or ids.size == 0:
+            return
+        rec = sim.ledger.rec
+        subj = rec["subject"][ids]
+        keep = self.mask[subj]
+        subj, ids = subj[keep], ids[keep]
+        if self.kind == "points":
+            np.add.at(self.points, subj, sign * self._scale(sim, rec["points"][ids].astype(np.float64)))
+        else:
+            beh = rec["behaviour"][ids]
+            bad = rec["points"][ids] < 0
+            for d in range(self.dim_bad.shape[0]):
+                hit = bad & self.dim_of_behaviour[d, beh]
+                np.add.at(self.dim_bad[d], subj[hit], sign)
+        self._recompute(sim, np.unique(subj))
+
+    def step(self, sim: "Sim", day: int) -> None:
+        self._apply(sim, sim.ledger.new_today, +1.0)
+        if self.kind == "none":
+            return
+        if self.cfg.annual_bonus and day > 0 and day % 365 == 0:
+            clean = self.scored[sim.repair.bad_in_last_year(sim, self.scored, day) == 0]
+            self.bonus[clean] += self.cfg.annual_bonus
+            self._recompute(sim, clean)
+        if self.kind == "weighted" and day % 30 == 0:
+            self._recompute(sim, self.scored)
+
+    def retire(self, sim: "Sim", ids: np.ndarray) -> None:
+        self._apply(sim, ids, -1.0)
+
+    def _recompute(self, sim: "Sim", idx: np.ndarray) -> None:
+        st, c = sim.state, self.cfg
+        if self.kind == "points":
+            raw = c.start + self.bonus[idx] + self.points[idx]
+        else:
+            total = np.zeros(idx.size)
+            for d, dim in enumerate(c.dimensions):
+                if dim.attribute:
+                    sub = DIMENSION_ATTRIBUTES[dim.attribute](sim, idx)
+                else:
+                    sub = 1.0 / (1.0 + sim.scenario.policy.sanction_scale * self.dim_bad[d, idx])
+                total += dim.weight * sub
+            raw = c.min + (c.max - c.min) * total + self.bonus[idx]
+        st.score[idx] = np.clip(raw, c.min, c.max)
+        if self.thresholds.size:
+            # bands are listed highest first: grade k is the first band whose min the score reaches
+            st.grade[idx] = _grade(st.score[idx], self.thresholds)
+        st.dirty[idx] = True
+
+
+def _grade(score: np.ndarray, thresholds_desc: np.ndarray) -> np.ndarray:
+    """Index of the first (highest) band whose minimum the score reaches; lowest band otherwise."""
+    reached = score[:, None] >= thresholds_desc[None, :]
+    g = np.where(reached.any(axis=1), reached.argmax(axis=1), thresholds_desc.size - 1)
+    return g.astype(np.int8)

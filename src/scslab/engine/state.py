@@ -1,0 +1,113 @@
+"""Struct-of-arrays state of every subject the institution can record.
+
+Subjects share one index space: persons ``0 .. n-1`` then organisations ``n .. n+m-1``
+(enterprises, social organisations, government bodies), so the ledger, lists and measures
+treat a person and a firm alike. Narrow dtypes keep a million subjects in a few hundred MB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..population.network import Csr
+from ..population.synth import SyntheticPopulation
+from ..scenario.schema import DOMAINS, Scenario
+
+__all__ = ["State", "BLOCKS", "NEVER", "rows_csr"]
+
+BLOCKS = ("flight", "rail", "loan", "procurement", "private_school", "hiring", "office")
+NEVER = np.iinfo(np.int32).max
+
+
+class State:
+    """All per-subject arrays of a run. Attributes are plain NumPy arrays indexed by subject."""
+
+    def __init__(self, pop: SyntheticPopulation, sc: Scenario, rng: np.random.Generator) -> None:
+        n, m = pop.n, pop.m
+        S = n + m
+        self.n, self.m, self.S = n, m, S
+        self.pop = pop
+        self.kind = np.zeros(S, np.int8)
+        self.kind[n:] = pop.org_type
+        self.is_person = self.kind == 0
+        self.age = np.zeros(S, np.uint8)
+        self.age[:n] = pop.age
+        self.adult = self.is_person & (self.age >= 18)
+        self.sex = self._person(pop.sex, np.int8)
+        self.urban = np.concatenate([pop.urban, pop.org_urban]).astype(np.int8)
+        self.migrant = self._person(pop.migrant, np.int8)
+        self.education = self._person(pop.education, np.int8)
+        self.group = self._person(pop.group, np.int8)
+        self.base_income = np.concatenate([pop.income, pop.org_revenue]).astype(np.float32)
+        self.income = self.base_income.copy()
+        self.savings = np.concatenate(
+            [pop.savings, (pop.org_revenue / 12.0 * 2.0).astype(np.float32)]).astype(np.float32)
+        self.honesty = np.concatenate(
+            [pop.honesty, rng.beta(sc.population.honesty_alpha, sc.population.honesty_beta, m)]
+        ).astype(np.float32)
+        self.norm = np.zeros(S, np.float32)
+        self.debt = np.zeros(S, np.float32)
+        self.recent_violation = np.zeros(S, np.float32)
+        self.peer_share = np.zeros(S, np.float32)
+        # institution-visible
+        self.score = np.zeros(S, np.float32)
+        self.grade = np.full(S, -1, np.int8)
+        self.n_records = np.zeros(S, np.int16)
+        self.bad_records = np.zeros(S, np.int16)
+        self.good_records = np.zeros(S, np.int16)
+        self.serious_records = np.zeros(S, np.int16)
+        self.domain_records = np.zeros((len(DOMAINS), S), np.int16)
+        self.dirty = np.zeros(S, np.bool_)
+        nl = len(sc.lists)
+        self.listed = np.zeros((nl, S), np.bool_)
+        self.spell_of = np.full((nl, S), -1, np.int32)
+        self.pending_exit = np.full((nl, S), -1, np.int32)
+        self.income_effect = np.zeros(S, np.float64)
+        self.benefit = np.zeros(S, np.float64)
+        self.blocks = np.zeros((len(BLOCKS), S), np.int16)
+        self.n_sanctions = np.zeros(S, np.int16)
+        self.n_rewards = np.zeros(S, np.int16)
+        self.ever_listed = np.zeros(S, np.bool_)
+        self.wrongly_listed = np.zeros(S, np.bool_)
+        # links
+        self.household = pop.household
+        self.spouse = pop.spouse
+        self.legal_rep = pop.legal_rep
+        self.children = rows_csr(n, *_parent_child_edges(pop.parent1, pop.parent2))
+        rep = pop.legal_rep
+        ok = rep >= 0
+        self.represented = rows_csr(n, rep[ok], np.flatnonzero(ok).astype(np.int32) + n)
+
+    def _person(self, arr: np.ndarray, dtype) -> np.ndarray:
+        out = np.zeros(self.S, dtype)
+        out[: self.n] = arr
+        return out
+
+    def subject_ids(self) -> np.ndarray:
+        """Synthetic ids (18-character strings) of every subject, persons first."""
+        return np.concatenate([self.pop.citizen_id, self.pop.org_code]).astype("U18")
+
+    def nbytes(self) -> int:
+        total = 0
+        for v in vars(self).values():
+            if isinstance(v, np.ndarray):
+                total += v.nbytes
+            elif isinstance(v, Csr):
+                total += v.nbytes
+        return total + self.pop.nbytes()
+
+
+def rows_csr(nrows: int, src: np.ndarray, dst: np.ndarray) -> Csr:
+    """A directed adjacency (row -> targets) whose targets may lie outside ``0..nrows``."""
+    src = np.asarray(src, np.int64)
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(nrows + 1, np.int64)
+    np.cumsum(np.bincount(src, minlength=nrows), out=indptr[1:])
+    return Csr(indptr, np.asarray(dst, np.int32)[order])
+
+
+def _parent_child_edges(p1: np.ndarray, p2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    child = np.arange(p1.size, dtype=np.int32)
+    src = np.concatenate([p1[p1 >= 0], p2[p2 >= 0]]).astype(np.int32)
+    dst = np.concatenate([child[p1 >= 0], child[p2 >= 0]])
+    return src, dst

@@ -1,0 +1,117 @@
+"""One function per measured quantity, each computed from a :class:`Results` alone.
+
+Keeping metrics as pure functions of the results tables means they can be tested on
+hand-built toy tables and recomputed later from the results database.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.results import Results
+
+__all__ = ["black_lists", "ever_listed", "listed_now", "wrongful_listings", "records_false",
+           "sanctions_applied", "wrongful_sanctions", "compliance_rate", "grade_shares", "score_mean",
+           "involuntary_defaults", "chilling_index", "disparity"]
+
+
+def black_lists(res: Results) -> np.ndarray:
+    """Codes of the lists whose type is 'black'."""
+    return np.flatnonzero(np.asarray(res.names.get("list_type", []), dtype=object) == "black")
+
+
+def _black_spells(res: Results) -> np.ndarray:
+    sp = res.list_spells
+    return np.isin(sp["list"], black_lists(res)) if len(sp["list"]) else np.zeros(0, bool)
+
+
+def ever_listed(res: Results) -> int:
+    """Distinct subjects that were ever on a blacklist."""
+    sp = res.list_spells
+    return int(np.unique(sp["subject"][_black_spells(res)]).size)
+
+
+def listed_now(res: Results) -> int:
+    """Distinct subjects on a blacklist at the end of the run."""
+    sp = res.list_spells
+    m = _black_spells(res) & (sp["end"] < 0)
+    return int(np.unique(sp["subject"][m]).size)
+
+
+def wrongful_listings(res: Results) -> int:
+    """Blacklist spells caused by a record of an event that did not happen."""
+    return int((res.list_spells["wrongful"] & _black_spells(res)).sum())
+
+
+def records_false(res: Results) -> int:
+    return int((~res.records["true"]).sum())
+
+
+def sanctions_applied(res: Results) -> int:
+    """Sanction applications (a reward is not a sanction)."""
+    kinds = np.asarray(res.names.get("measure_kind", []), dtype=object)
+    if not len(res.sanctions["measure"]):
+        return 0
+    return int((kinds[res.sanctions["measure"]] == "sanction").sum())
+
+
+def wrongful_sanctions(res: Results) -> int:
+    kinds = np.asarray(res.names.get("measure_kind", []), dtype=object)
+    if not len(res.sanctions["measure"]):
+        return 0
+    return int(((kinds[res.sanctions["measure"]] == "sanction") & res.sanctions["wrongful"]).sum())
+
+
+def compliance_rate(res: Results) -> float | None:
+    """Share of obligation/prohibition opportunities complied with over the whole run."""
+    opp = res.series["opportunities"].sum()
+    return None if opp == 0 else float(1.0 - res.series["violations"].sum() / opp)
+
+
+def _scored_persons(res: Results) -> np.ndarray:
+    return (res.subjects["type"] == 0) & (res.subjects["grade"] >= 0)
+
+
+def score_mean(res: Results) -> float | None:
+    m = _scored_persons(res)
+    return float(res.subjects["score"][m].mean()) if m.any() else None
+
+
+def grade_shares(res: Results) -> dict[str, float] | None:
+    m = _scored_persons(res)
+    grades = res.names.get("grade", [])
+    if not m.any() or not grades:
+        return None
+    counts = np.bincount(res.subjects["grade"][m].astype(np.int64), minlength=len(grades))
+    return {g: float(c / m.sum()) for g, c in zip(grades, counts)}
+
+
+def involuntary_defaults(res: Results) -> int:
+    return int(res.series["involuntary_defaults"].sum())
+
+
+def chilling_index(res: Results) -> float | None:
+    """1 - expressed / desired over every expression behaviour (None if there is none)."""
+    d = sum(v.sum() for k, v in res.series.items() if k.startswith("desired_"))
+    e = sum(v.sum() for k, v in res.series.items() if k.startswith("expressed_"))
+    return None if d == 0 else float(1.0 - e / d)
+
+
+def disparity(res: Results, per_subject: np.ndarray, attribute: str, reference: int = 0) -> dict[str, float | None]:
+    """Per-capita rate of ``per_subject`` by the levels of a person attribute, as ratios to ``reference``."""
+    persons = res.subjects["type"] == 0
+    levels = res.subjects[attribute][persons].astype(np.int64)
+    vals = np.asarray(per_subject, np.float64)[persons]
+    n = np.bincount(levels)
+    tot = np.bincount(levels, weights=vals, minlength=n.size)
+    rate = np.divide(tot, n, out=np.zeros_like(tot), where=n > 0)
+    ref = rate[reference] if reference < rate.size else 0.0
+    labels = _labels(res, attribute, rate.size)
+    return {labels[i]: (float(rate[i] / ref) if ref > 0 else None) for i in range(rate.size)}
+
+
+def _labels(res: Results, attribute: str, size: int) -> list[str]:
+    if attribute == "group":
+        return list(res.names["group"])[:size]
+    return {"sex": ["male", "female"], "urban": ["rural", "urban"],
+            "migrant": ["local", "migrant"]}.get(attribute, [str(i) for i in range(size)])[:size]

@@ -1,0 +1,191 @@
+"""Self-contained HTML report of one run (Jinja2 template + offline Plotly).
+
+Why self-contained: reports are shared as single files and opened on machines without
+network access; plotly.js is inlined once in the page head and every figure refers to it,
+so the page loads nothing from anywhere. Sections render only what the run produced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from scslab.engine.results import Results
+from scslab.report import figures as F
+
+__all__ = ["write_report", "render_report"]
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+#: (section id, title, how to read it, figure keys)
+_SECTIONS: list[tuple[str, str, str, list[str]]] = [
+    ("lists", "List size over time",
+     "Each line counts the agents on one list that day; multiply by the scale for real people.",
+     ["list_sizes"]),
+    ("scores", "Scores and grades",
+     "The histogram shows where persons' scores ended; the stacked area shows how grades shifted.",
+     ["score_distribution", "grade_shares", "score_mean"]),
+    ("records", "Records by domain and by source",
+     "Bars count records written over the whole run; red is the part that records something "
+     "that never happened (false matches, entry errors).",
+     ["records_by_domain", "records_by_source"]),
+    ("sanctions", "Sanctions and rewards",
+     "Bars count measures applied; red marks measures whose chain starts at a false record.",
+     ["sanctions_by_measure", "sanctions_active"]),
+    ("wrongful", "Wrongful records and listings",
+     "False records written per day (left axis) and subjects listed on a false record (right axis).",
+     ["wrongful_over_time"]),
+    ("behaviour", "Violations and compliance",
+     "What people did (violations) next to what the institution saw (records); the compliance "
+     "rate is on the right axis.",
+     ["violations_compliance"]),
+    ("other", "Other series",
+     "Every other per-day series the run produced, each on its own scale.",
+     ["extra_series"]),
+]
+
+
+def _fmt(v: Any) -> str:
+    """Readable cell text: 4 significant digits for floats, compact JSON for containers."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, bool) or v is None:
+        return "—" if v is None else ("yes" if v else "no")
+    if isinstance(v, float):
+        if not np.isfinite(v):
+            return str(v)
+        if abs(v) >= 1e4:
+            return f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
+        return f"{v:.4g}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, (dict, list, tuple)):
+        if isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v):
+            return ", ".join(v)
+        return json.dumps(v, sort_keys=True, default=str, separators=(", ", ": "))
+    return str(v)
+
+
+def _kv(d: Any, skip: Iterable[str] = ()) -> list[tuple[str, str]]:
+    if not isinstance(d, dict):
+        return []
+    return [(str(k), _fmt(v)) for k, v in d.items() if k not in set(skip)]
+
+
+def _table(rows: Any, columns: list[str]) -> dict[str, Any] | None:
+    """A list of dicts as header + rows, keeping only columns some row actually has."""
+    rows = [x for x in (rows or []) if isinstance(x, dict)]
+    if not rows:
+        return None
+    cols = [c for c in columns if any(c in x for x in rows)]
+    return {"columns": cols, "rows": [[_fmt(x.get(c)) for c in cols] for x in rows]}
+
+
+def _bands(bands: Any) -> Any:
+    """Score bands as 'AAA ≥ 1050, A ≥ 960, …' rather than a list of dicts."""
+    if isinstance(bands, list) and all(isinstance(b, dict) for b in bands):
+        return ", ".join(f"{b.get('name')} ≥ {_fmt(b.get('min'))}" for b in bands)
+    return bands
+
+
+def _parameter_tables(sc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    pop = sc.get("population") or {}
+    groups = pop.get("groups") or []
+    tables = [
+        ("Policy levers", _table([{"lever": k, "value": v} for k, v in (sc.get("policy") or {}).items()],
+                                 ["lever", "value"])),
+        ("Population", _table([{"parameter": k, "value": v} for k, v in pop.items() if k != "groups"]
+                              + ([{"parameter": "groups", "value": ", ".join(
+                                  f"{g.get('name')} {g.get('share')}" for g in groups)}] if groups else []),
+                              ["parameter", "value"])),
+        ("Scoring", _table([{"parameter": k, "value": _bands(v) if k == "bands" else v}
+                            for k, v in (sc.get("scoring") or {}).items() if v not in ([], None)],
+                           ["parameter", "value"])),
+        ("Behaviours", _table(sc.get("behaviours"), ["name", "domain", "kind", "subject",
+                                                     "opportunities_per_year", "base_logit", "points",
+                                                     "severity"])),
+        ("Sources", _table(sc.get("sources"), ["name", "kind", "detects", "coverage_urban", "coverage_rural",
+                                               "delay_days", "entry_error_share", "false_match_per_year"])),
+        ("Lists", _table(sc.get("lists"), ["name", "type", "domain", "subjects", "entry", "term_days",
+                                           "extend_if", "extension_days", "exit"])),
+        ("Measures", _table(sc.get("measures"), ["name", "list", "kind", "agency", "category", "applies_to",
+                                                 "blocks", "income_effect", "benefit", "joint", "publicity",
+                                                 "from_day"])),
+        ("Schedule", _table([{"day": s.get("day"), "set": s.get("set")} for s in sc.get("schedule") or []],
+                            ["day", "set"])),
+    ]
+    return [(title, t) for title, t in tables if t]
+
+
+def _count(table: dict[str, Any], col: str) -> tuple[int, int]:
+    """(rows, rows where ``col`` is true) of one engine table."""
+    a = table.get(col)
+    if a is None:
+        n = len(next(iter(table.values()))) if table else 0
+        return n, 0
+    a = np.asarray(a, dtype=bool)
+    return int(a.size), int(a.sum())
+
+
+def _wrongful_counts(r: Results) -> list[tuple[str, str, str, str]]:
+    rows = []
+    n, true = _count(r.records, "true")
+    rows.append(("records", _fmt(n), _fmt(n - true), _fmt((n - true) / n) if n else "—"))
+    for label, table in (("list spells", r.list_spells), ("measures applied", r.sanctions)):
+        n, bad = _count(table, "wrongful")
+        rows.append((label, _fmt(n), _fmt(bad), _fmt(bad / n) if n else "—"))
+    return rows
+
+
+def _figure_html(fig: Any, key: str) -> Markup:
+    height = fig.layout.height or 360
+    html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"fig-{key}",
+                       default_height=f"{height}px", config={"displaylogo": False, "responsive": True})
+    return Markup(html)
+
+
+def render_report(results: Results, *, wall_s: float | None = None) -> str:
+    """The report as one HTML string (see ``write_report``)."""
+    from plotly.offline import get_plotlyjs
+
+    r, sc = results, results.scenario if isinstance(results.scenario, dict) else {}
+    sections = []
+    for sid, title, how, keys in _SECTIONS:
+        figs = [(k, F.FIGURES[k](r)) for k in keys]
+        figs = [(k, _figure_html(f, k)) for k, f in figs if f is not None]
+        table = _wrongful_counts(r) if sid == "wrongful" else None
+        if figs or table:
+            sections.append({"id": sid, "title": title, "how": how, "figures": figs, "counts": table})
+    facts = [("scenario", r.name), ("seed", _fmt(int(r.seed))), ("days simulated", _fmt(int(r.days))),
+             ("persons (agents)", _fmt(int(r.n_persons))), ("organisations (agents)", _fmt(int(r.n_orgs))),
+             ("scale (people per agent)", _fmt(float(r.scale))),
+             ("people represented", _fmt(float(r.n_persons) * float(r.scale)))]
+    if wall_s is not None:
+        facts.append(("wall time", f"{wall_s:.2f} s"))
+    env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("report.html").render(
+        name=r.name, description=str(sc.get("description") or ""), facts=facts,
+        parameters=_parameter_tables(sc), summary=_kv(r.summary), indicators=_kv(r.indicators),
+        sections=sections, plotlyjs=Markup(get_plotlyjs()) if sections else None)
+
+
+def write_report(results: Results, path: Path | str, *, wall_s: float | None = None) -> Path:
+    """Write the report to ``path`` (a folder gets ``report.html``); returns the file written.
+
+    Written to a temporary name and renamed, so a viewer never sees half a report.
+    """
+    path = Path(path)
+    if path.is_dir() or path.suffix == "":
+        path = path / "report.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render_report(results, wall_s=wall_s), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,317 @@
+"""Typed scenario models (pydantic v2).
+
+A scenario is data: the TOML file is validated into these models, and the engine reads
+nothing else. Every model forbids unknown keys so a typo fails loudly with its field path.
+Units are carried by field names: ``*_per_year`` is a rate, ``*_days`` a duration,
+``*_share`` a fraction in [0, 1], ``*_months`` an amount in months of the subject's income.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "Behaviour", "BehaviourModel", "Band", "Dimension", "Group", "ListRule", "Measure",
+    "Perception", "Policy", "Population", "Repair", "Scenario", "ScheduleItem", "Scoring",
+    "Sim", "Source", "DOMAINS", "SEVERITIES", "SUBJECT_TYPES",
+]
+
+DOMAINS = ("government", "commercial", "social", "judicial")
+SEVERITIES = ("minor", "moderate", "serious")
+SUBJECT_TYPES = ("person", "enterprise", "social_org", "government")
+
+Domain = Literal["government", "commercial", "social", "judicial"]
+Severity = Literal["minor", "moderate", "serious"]
+Share = Field(ge=0.0, le=1.0)
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are validated on construction."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_default=True)
+
+
+class Group(Strict):
+    """A synthetic group label used only for disparity analysis (no real ethnicity)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    share: float = Field(ge=0.0, le=1.0)
+
+
+class Population(Strict):
+    """How the synthetic population is drawn. One agent stands for ``scale`` people."""
+
+    n: int = Field(10_000, ge=10, le=50_000_000, description="persons simulated (agents)")
+    scale: float = Field(1.0, gt=0.0, description="real people each agent stands for")
+    division_code: str = Field("990101", pattern=r"^[0-9]{6}$",
+                               description="6-digit synthetic administrative division code for ids")
+    adult_share: float = Field(0.82, ge=0.0, le=1.0)
+    urban_share: float = Field(0.64, ge=0.0, le=1.0)
+    migrant_share: float = Field(0.15, ge=0.0, le=1.0)
+    female_share: float = Field(0.49, ge=0.0, le=1.0)
+    household_size_mean: float = Field(2.6, ge=1.0, le=10.0)
+    income_median_per_year: float = Field(36_000.0, gt=0.0, description="yuan per year")
+    income_sigma: float = Field(0.7, gt=0.0, le=3.0, description="lognormal sigma of income")
+    savings_months_mean: float = Field(3.0, ge=0.0, description="mean savings in months of income")
+    honesty_alpha: float = Field(6.0, gt=0.0)
+    honesty_beta: float = Field(2.0, gt=0.0)
+    groups: list[Group] = Field(default_factory=lambda: [Group(name="majority", share=0.9),
+                                                         Group(name="minority", share=0.1)])
+    enterprises_per_1000: float = Field(20.0, ge=0.0, le=500.0)
+    social_orgs_per_1000: float = Field(1.0, ge=0.0, le=100.0)
+    government_bodies: int = Field(8, ge=0, le=10_000)
+    friends_mean_degree: float = Field(8.0, ge=0.0, le=200.0)
+    workplace_size_mean: float = Field(15.0, ge=1.0, le=10_000.0)
+
+    @model_validator(mode="after")
+    def _groups_sum_to_one(self) -> "Population":
+        total = sum(g.share for g in self.groups)
+        if not self.groups or abs(total - 1.0) > 1e-6:
+            raise ValueError(f"group shares must sum to 1 (got {total:g})")
+        names = [g.name for g in self.groups]
+        if len(set(names)) != len(names):
+            raise ValueError("group names must be unique")
+        return self
+
+
+class Sim(Strict):
+    """Run length and seed."""
+
+    days: int = Field(365, ge=1, le=36_500)
+    seed: int = Field(1, ge=0, le=2**63 - 1)
+
+
+class Policy(Strict):
+    """Levers every preset honours; the natural axes of a sweep."""
+
+    detection_scale: float = Field(1.0, ge=0.0, le=100.0, description="multiplies every detection probability")
+    sanction_scale: float = Field(1.0, ge=0.0, le=100.0, description="multiplies every sanction's severity")
+    joint_sanctions: bool = Field(True, description="cross-domain (joint) measures on or off")
+    publicity: bool = Field(True, description="public exposure of listed subjects on or off")
+    repair: bool = Field(True, description="credit repair after a waiting period on or off")
+    objections: bool = Field(True, description="objections against records on or off")
+
+
+class Behaviour(Strict):
+    """One kind of conduct the institution may record.
+
+    ``kind`` decides the decision model: an *obligation* (repay a debt, file taxes) can be
+    missed for lack of money as well as will; a *prohibition* (traffic rule) is violated or
+    not; a *good_deed* (volunteering) is done or not; *expression* (online criticism) is
+    lawful but may be recorded by some scenarios.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    domain: Domain
+    kind: Literal["obligation", "prohibition", "good_deed", "expression"] = "prohibition"
+    subject: Literal["person", "enterprise"] = "person"
+    opportunities_per_year: float = Field(1.0, ge=0.0, le=365.0)
+    base_logit: float = Field(-2.0, ge=-20.0, le=20.0, description="log-odds of violating (or doing) at zero pressure")
+    gain: float = Field(1.0, ge=0.0, le=100.0, description="private gain from violating, in logit units")
+    amount_months: float = Field(1.0, ge=0.0, le=1200.0, description="obligation size, months of income")
+    repay_per_year: float = Field(2.0, ge=0.0, le=365.0, description="rate at which an open obligation is settled when able")
+    points: float = Field(0.0, ge=-1000.0, le=1000.0, description="points per record (negative for violations)")
+    severity: Severity = "minor"
+    reward_value: float = Field(0.0, ge=0.0, le=100.0, description="perceived reward of a good deed, logit units")
+    adults_only: bool = True
+
+
+class Source(Strict):
+    """A data source: what it sees, where, how late and how wrongly."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["court", "tax", "bank", "platform", "camera", "grid_worker", "volunteer", "informant",
+                  "registry"] = "registry"
+    detects: dict[str, float] = Field(default_factory=dict, description="behaviour -> detection probability")
+    coverage_urban: float = Field(1.0, ge=0.0, le=1.0)
+    coverage_rural: float = Field(1.0, ge=0.0, le=1.0)
+    delay_days: int = Field(0, ge=0, le=3650)
+    entry_error_share: float = Field(0.0, ge=0.0, le=1.0, description="records attributed to the wrong subject")
+    false_match_per_year: float = Field(0.0, ge=0.0, le=100.0, description="false records per person-year")
+    false_match_behaviour: str | None = None
+    false_match_multipliers: dict[str, float] = Field(
+        default_factory=dict, description="attribute or group name -> multiplier, e.g. female = 3")
+
+    @model_validator(mode="after")
+    def _probabilities(self) -> "Source":
+        for k, v in self.detects.items():
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"detects.{k} must be a probability in [0, 1] (got {v})")
+        for k, v in self.false_match_multipliers.items():
+            if v < 0:
+                raise ValueError(f"false_match_multipliers.{k} must be >= 0 (got {v})")
+        if self.false_match_per_year > 0 and not self.false_match_behaviour:
+            raise ValueError("false_match_behaviour is required when false_match_per_year > 0")
+        return self
+
+
+class Band(Strict):
+    name: str
+    min: float
+
+
+class Dimension(Strict):
+    """A weighted-score dimension: a share of the score driven by some behaviours."""
+
+    name: str
+    weight: float = Field(ge=0.0, le=1.0)
+    behaviours: list[str] = Field(default_factory=list)
+    attribute: str | None = Field(None, description="subject attribute in [0,1] feeding this dimension")
+
+
+class Scoring(Strict):
+    """Points ledger (Rongcheng), weighted-dimension score (Sesame), or none (the national lists)."""
+
+    kind: Literal["none", "points", "weighted"] = "none"
+    start: float = 1000.0
+    min: float = 0.0
+    max: float = 2000.0
+    bands: list[Band] = Field(default_factory=list)
+    dimensions: list[Dimension] = Field(default_factory=list)
+    annual_bonus: float = Field(0.0, ge=0.0, description="points added each year to subjects with no bad record")
+    subjects: Literal["person", "enterprise", "any"] = "person"
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scoring":
+        if self.min >= self.max:
+            raise ValueError("min must be below max")
+        mins = [b.min for b in self.bands]
+        if mins != sorted(mins, reverse=True):
+            raise ValueError("bands must be listed from the highest threshold down")
+        if self.kind == "weighted" and self.dimensions:
+            total = sum(d.weight for d in self.dimensions)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"dimension weights must sum to 1 (got {total:g})")
+        return self
+
+
+class ListRule(Strict):
+    """A red list, blacklist or watch list with an entry rule and a term."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    type: Literal["black", "red", "watch"] = "black"
+    domain: Domain | None = None
+    subjects: Literal["person", "enterprise", "any"] = "any"
+    entry: str = Field(description="rule expression over subject attributes")
+    term_days: int | None = Field(730, ge=1, le=36_500, description="None = open-ended until the exit rule holds")
+    extend_if: str | None = Field(None, description="rule checked at term end: extend instead of removing")
+    extension_days: int = Field(0, ge=0, le=36_500)
+    exit: str | None = Field(None, description="rule for removal on performance")
+    exit_within_days: int = Field(3, ge=0, le=3650)
+    review_every_days: int = Field(1, ge=1, le=3650)
+
+
+class Measure(Strict):
+    """One joint sanction or reward: a row of the measure × list × agency table."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    list: str
+    kind: Literal["sanction", "reward"] = "sanction"
+    agency: str = "court"
+    category: str = "other"
+    joint: bool = Field(True, description="cross-domain measure: off when policy.joint_sanctions is false")
+    publicity: bool = Field(False, description="public exposure: off when policy.publicity is false")
+    applies_to: list[Literal["self", "legal_rep", "represented_firms", "spouse", "children", "household"]] = \
+        Field(default_factory=lambda: ["self"])
+    eligible: str = Field("true", description="rule over the target's attributes")
+    income_effect: float = Field(0.0, ge=-1.0, le=1.0, description="fractional income change while active")
+    blocks: Literal["flight", "rail", "loan", "procurement", "private_school", "hiring", "office"] | None = None
+    benefit: float = Field(0.0, ge=0.0, description="yuan per year of a reward (discounts, free transport)")
+    from_day: int = Field(0, ge=0, description="day the agency joins")
+    attempts_per_year: float = Field(0.0, ge=0.0, le=365.0,
+                                     description="how often a target tries the blocked service (counts blocks)")
+
+
+class Perception(Strict):
+    """How people learn the detection rate from experience (not from the truth)."""
+
+    initial: float = Field(0.3, ge=0.0, le=1.0, description="prior perceived detection probability")
+    learning_rate: float = Field(0.2, ge=0.0, le=1.0)
+
+
+class BehaviourModel(Strict):
+    """Weights of the decision model (logit units). See docs/model.md."""
+
+    w_deterrence: float = Field(4.0, ge=0.0, le=100.0)
+    w_honesty: float = Field(3.0, ge=0.0, le=100.0)
+    w_norm: float = Field(2.0, ge=0.0, le=100.0)
+    w_peer: float = Field(2.0, ge=0.0, le=100.0)
+    w_stress: float = Field(1.0, ge=0.0, le=100.0)
+    w_pressure: float = Field(2.0, ge=0.0, le=100.0, description="effect of active sanctions on settling debts")
+    internalisation: bool = True
+    norm_gain_per_year: float = Field(0.3, ge=0.0, le=10.0)
+    norm_decay_per_year: float = Field(0.1, ge=0.0, le=10.0)
+    shocks_per_year: float = Field(0.1, ge=0.0, le=12.0, description="income shocks per person-year")
+    shock_months: float = Field(3.0, ge=0.0, le=120.0)
+    perception: Perception = Field(default_factory=Perception)
+
+
+class Repair(Strict):
+    """Expiry, credit repair and objections (facts 1.14-1.16)."""
+
+    expiry_days: dict[Severity, int] = Field(
+        default_factory=lambda: {"minor": 1095, "moderate": 1825, "serious": 1825})
+    wait_days: dict[Severity, int] = Field(
+        default_factory=lambda: {"minor": 90, "moderate": 180, "serious": 1095})  # facts 1.16
+    course_required: list[Severity] = Field(default_factory=lambda: ["serious"])  # facts 1.16
+    apply_share: float = Field(0.5, ge=0.0, le=1.0, description="share of eligible subjects who apply")
+    objection_share_false: float = Field(0.5, ge=0.0, le=1.0, description="share of false records objected to")
+    objection_share_true: float = Field(0.02, ge=0.0, le=1.0)
+    verify_days: int = Field(20, ge=0, le=3650)  # facts 1.15
+    verify_accuracy: float = Field(0.9, ge=0.0, le=1.0)
+
+
+class ScheduleItem(Strict):
+    """A timed change of the scenario: on ``day`` the dotted-path overrides in ``set`` apply."""
+
+    day: int = Field(ge=0)
+    set: dict[str, float | int | bool | str]
+
+
+class Scenario(Strict):
+    """A whole scenario: population, institution, behaviour and levers."""
+
+    name: str = "unnamed"
+    description: str = ""
+    extends: str | None = None
+    population: Population = Field(default_factory=Population)
+    sim: Sim = Field(default_factory=Sim)
+    policy: Policy = Field(default_factory=Policy)
+    model: BehaviourModel = Field(default_factory=BehaviourModel)
+    behaviours: list[Behaviour] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    scoring: Scoring = Field(default_factory=Scoring)
+    lists: list[ListRule] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    repair: Repair = Field(default_factory=Repair)
+    schedule: list[ScheduleItem] = Field(default_factory=list)
+    indicators: list[str] = Field(default_factory=list, description="preset-specific indicator names")
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        problems: list[str] = []
+        bnames = [b.name for b in self.behaviours]
+        if len(set(bnames)) != len(bnames):
+            problems.append("behaviours: names must be unique")
+        for s in self.sources:
+            for b in s.detects:
+                if b not in bnames:
+                    problems.append(f"sources.{s.name}.detects: unknown behaviour '{b}'")
+            if s.false_match_behaviour and s.false_match_behaviour not in bnames:
+                problems.append(f"sources.{s.name}.false_match_behaviour: unknown behaviour "
+                                f"'{s.false_match_behaviour}'")
+        lnames = [lst.name for lst in self.lists]
+        if len(set(lnames)) != len(lnames):
+            problems.append("lists: names must be unique")
+        for m in self.measures:
+            if m.list not in lnames:
+                problems.append(f"measures.{m.name}.list: unknown list '{m.list}'")
+        for d in self.scoring.dimensions:
+            for b in d.behaviours:
+                if b not in bnames:
+                    problems.append(f"scoring.dimensions.{d.name}: unknown behaviour '{b}'")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self

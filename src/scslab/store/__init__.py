@@ -1,0 +1,7 @@
+"""Results database (DuckDB), Parquet export and per-subject credit files."""
+
+from scslab.store.duck import DB_NAME, TABLES, export_parquet, list_runs, write_run
+from scslab.store.inspect import credit_file, format_credit_file
+
+__all__ = ["DB_NAME", "TABLES", "write_run", "export_parquet", "list_runs", "credit_file",
+           "format_credit_file"]

@@ -1,0 +1,371 @@
+"""DuckDB results database: one file per output folder, many runs per file.
+
+Why DuckDB: a run of ten million records must be queryable (SQL, Parquet, pandas) without
+loading it into Python objects. Tables are built as Arrow tables whose coded columns are
+Arrow *dictionary* arrays (codes + labels), so decoding costs nothing until DuckDB casts them
+to VARCHAR inside its own vectorised engine; nothing is inserted row by row.
+
+Conventions: every table has ``run_id``; ``*_id`` row-index columns are the positions in the
+engine's arrays (``record_id`` = index into ``Results.records``); engine sentinels ``-1``
+(still open, no cause, no grade, no sex for a firm) become SQL ``NULL``; NaN scores
+become ``NULL``.
+A run is written inside one transaction, so a failure leaves no partial run behind.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from scslab.engine.results import END_REASONS, RECORD_STATUS, VIA, Results
+
+__all__ = ["DB_NAME", "TABLES", "write_run", "export_parquet", "list_runs", "db_path", "connect",
+           "latest_run_id", "to_json"]
+
+DB_NAME = "results.duckdb"
+_SEVERITIES = ("minor", "moderate", "serious")
+_SUBJECT_TYPES = ("person", "enterprise", "social_org", "government")
+
+_DDL: dict[str, str] = {
+    "runs": """run_id VARCHAR PRIMARY KEY, name VARCHAR, description VARCHAR, seed BIGINT,
+        days INTEGER, persons BIGINT, orgs BIGINT, scale DOUBLE, created_at TIMESTAMP,
+        wall_s DOUBLE, scenario_json VARCHAR, summary_json VARCHAR, indicators_json VARCHAR""",
+    "timeseries": "run_id VARCHAR, day INTEGER, metric VARCHAR, value DOUBLE",
+    "records": """run_id VARCHAR, record_id BIGINT, subject INTEGER, subject_id VARCHAR,
+        domain VARCHAR, behaviour VARCHAR, source VARCHAR, day INTEGER, points DOUBLE,
+        happened BOOLEAN, severity VARCHAR, status VARCHAR, end_day INTEGER""",
+    "list_spells": """run_id VARCHAR, spell_id BIGINT, subject INTEGER, subject_id VARCHAR,
+        list VARCHAR, list_type VARCHAR, start INTEGER, end_day INTEGER, cause_record BIGINT,
+        end_reason VARCHAR, wrongful BOOLEAN""",
+    "sanctions": """run_id VARCHAR, sanction_id BIGINT, target INTEGER, target_id VARCHAR,
+        measure VARCHAR, kind VARCHAR, agency VARCHAR, category VARCHAR, spell_id BIGINT,
+        start INTEGER, end_day INTEGER, via VARCHAR, wrongful BOOLEAN""",
+    "subjects": """run_id VARCHAR, subject INTEGER, id VARCHAR, type VARCHAR, sex TINYINT,
+        urban TINYINT, migrant TINYINT, "group" VARCHAR, income0 DOUBLE, income DOUBLE,
+        score DOUBLE, grade VARCHAR""",
+}
+TABLES: tuple[str, ...] = tuple(_DDL)
+
+
+def db_path(out_dir: Path | str) -> Path:
+    """The database file for an output folder (a path ending in ``.duckdb`` is taken as is)."""
+    p = Path(out_dir)
+    return p if p.suffix == ".duckdb" else p / DB_NAME
+
+
+def connect(out_dir: Path | str, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the results database; reading a missing database is an error, not a new file."""
+    path = db_path(out_dir)
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"no results database at {path} (run a scenario with --out first)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def to_json(obj: Any) -> str:
+    """Canonical JSON (sorted keys, NumPy values as Python) so identical inputs give identical text."""
+
+    def default(o: Any) -> Any:
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        if isinstance(o, (set, frozenset)):
+            return sorted(o)
+        if isinstance(o, Path):
+            return str(o)
+        return str(o)
+
+    return json.dumps(obj, sort_keys=True, default=default, allow_nan=True)
+
+
+# ---------------------------------------------------------------------------------- columns
+def _nrows(table: dict[str, np.ndarray], name: str) -> int:
+    """Common column length; unequal lengths are a bug upstream and must not be stored."""
+    lengths = {k: len(v) for k, v in table.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"{name}: columns have unequal lengths {lengths}")
+    return next(iter(lengths.values()), 0)
+
+
+def _ints(table: dict, key: str, n: int, dtype: Any, *, null_negative: bool = False) -> pa.Array:
+    """An integer column; missing columns become NULL, ``-1`` sentinels NULL if asked."""
+    if key not in table:
+        return pa.nulls(n, pa.from_numpy_dtype(np.dtype(dtype)))
+    a = np.asarray(table[key]).astype(dtype, copy=False)
+    return pa.array(a, mask=(a < 0) if null_negative else None)
+
+
+def _floats(table: dict, key: str, n: int) -> pa.Array:
+    if key not in table:
+        return pa.nulls(n, pa.float64())
+    a = np.asarray(table[key], dtype=np.float64)
+    return pa.array(a, mask=np.isnan(a))
+
+
+def _bools(table: dict, key: str, n: int) -> pa.Array:
+    if key not in table:
+        return pa.nulls(n, pa.bool_())
+    return pa.array(np.asarray(table[key], dtype=bool))
+
+
+def _decode(codes: Any, labels: Sequence[str] | np.ndarray | pa.Array | None, n: int) -> pa.Array:
+    """Codes -> labels as a dictionary array; out-of-range or negative codes become NULL.
+
+    Missing label lists fall back to the code as text, so an engine that forgets a name
+    still produces a readable (if ugly) table instead of a crash.
+    """
+    if codes is None:
+        return pa.nulls(n, pa.string())
+    c = np.asarray(codes).astype(np.int64, copy=False)
+    if labels is None:
+        top = int(c.max()) + 1 if c.size else 0
+        labels = [str(i) for i in range(max(top, 0))]
+    dictionary = labels if isinstance(labels, pa.Array) else _strings(labels)
+    bad = (c < 0) | (c >= len(dictionary))
+    idx = pa.array(np.where(bad, 0, c).astype(np.int32), mask=bad)
+    return pa.DictionaryArray.from_arrays(idx, dictionary)
+
+
+def _strings(values: Any) -> pa.Array:
+    """Labels or ids as an Arrow string array (NumPy unicode arrays convert without Python objects)."""
+    a = np.asarray(values)
+    if a.dtype.kind not in "US":
+        a = a.astype(str)
+    return pa.array(a, type=pa.string())
+
+
+def _records(r: Results, ids: pa.Array | None) -> pa.Table:
+    t, names = r.records, r.names
+    n = _nrows(t, "records")
+    return pa.table({
+        "record_id": pa.array(np.arange(n, dtype=np.int64)),
+        "subject": _ints(t, "subject", n, np.int32),
+        "subject_id": _decode(t.get("subject"), ids, n),
+        "domain": _decode(t.get("domain"), names.get("domain"), n),
+        "behaviour": _decode(t.get("behaviour"), names.get("behaviour"), n),
+        "source": _decode(t.get("source"), names.get("source"), n),
+        "day": _ints(t, "day", n, np.int32),
+        "points": _floats(t, "points", n),
+        "happened": _bools(t, "true", n),
+        "severity": _decode(t.get("severity"), names.get("severity", _SEVERITIES), n),
+        "status": _decode(t.get("status"), names.get("record_status", RECORD_STATUS), n),
+        "end_day": _ints(t, "end_day", n, np.int32, null_negative=True),
+    })
+
+
+def _list_spells(r: Results, ids: pa.Array | None) -> pa.Table:
+    t, names = r.list_spells, r.names
+    n = _nrows(t, "list_spells")
+    return pa.table({
+        "spell_id": pa.array(np.arange(n, dtype=np.int64)),
+        "subject": _ints(t, "subject", n, np.int32),
+        "subject_id": _decode(t.get("subject"), ids, n),
+        "list": _decode(t.get("list"), names.get("list"), n),
+        "list_type": _decode(t.get("list"), names.get("list_type"), n),
+        "start": _ints(t, "start", n, np.int32),
+        "end_day": _ints(t, "end", n, np.int32, null_negative=True),
+        "cause_record": _ints(t, "cause_record", n, np.int64, null_negative=True),
+        "end_reason": _decode(t.get("end_reason"), names.get("end_reason", END_REASONS), n),
+        "wrongful": _bools(t, "wrongful", n),
+    })
+
+
+def _sanctions(r: Results, ids: pa.Array | None) -> pa.Table:
+    t, names = r.sanctions, r.names
+    n = _nrows(t, "sanctions")
+    m = t.get("measure")
+    return pa.table({
+        "sanction_id": pa.array(np.arange(n, dtype=np.int64)),
+        "target": _ints(t, "target", n, np.int32),
+        "target_id": _decode(t.get("target"), ids, n),
+        "measure": _decode(m, names.get("measure"), n),
+        "kind": _decode(m, names.get("measure_kind"), n),
+        "agency": _decode(m, names.get("measure_agency"), n),
+        "category": _decode(m, names.get("measure_category"), n),
+        "spell_id": _ints(t, "spell", n, np.int64, null_negative=True),
+        "start": _ints(t, "start", n, np.int32),
+        "end_day": _ints(t, "end", n, np.int32, null_negative=True),
+        "via": _decode(t.get("via"), names.get("via", VIA), n),
+        "wrongful": _bools(t, "wrongful", n),
+    })
+
+
+def _subjects(r: Results, ids: pa.Array | None) -> pa.Table:
+    t, names = r.subjects, r.names
+    n = _nrows(t, "subjects")
+    return pa.table({
+        "subject": pa.array(np.arange(n, dtype=np.int32)),
+        "id": ids if ids is not None else pa.nulls(n, pa.string()),
+        "type": _decode(t.get("type"), names.get("subject_type", _SUBJECT_TYPES), n),
+        "sex": _ints(t, "sex", n, np.int8, null_negative=True),
+        "urban": _ints(t, "urban", n, np.int8, null_negative=True),
+        "migrant": _ints(t, "migrant", n, np.int8, null_negative=True),
+        "group": _decode(t.get("group"), names.get("group"), n),
+        "income0": _floats(t, "income0", n),
+        "income": _floats(t, "income", n),
+        "score": _floats(t, "score", n),
+        "grade": _decode(t.get("grade"), names.get("grade"), n),
+    })
+
+
+def _timeseries(r: Results, ids: pa.Array | None = None) -> pa.Table:
+    """Long form (day, metric, value): new metrics need no schema change."""
+    metrics, days, values = [], [], []
+    for name in sorted(r.series):
+        a = np.asarray(r.series[name])
+        if a.dtype.kind not in "biuf" or a.ndim == 0:
+            continue
+        cols = [(name, a)] if a.ndim == 1 else \
+            [(f"{name}[{j}]", a.reshape(len(a), -1)[:, j]) for j in range(a.reshape(len(a), -1).shape[1])]
+        for metric, col in cols:
+            metrics.append((metric, len(col)))
+            days.append(np.arange(len(col), dtype=np.int32))
+            values.append(col.astype(np.float64))
+    labels = [m for m, _ in metrics]
+    codes = np.repeat(np.arange(len(labels), dtype=np.int32), [k for _, k in metrics])
+    value = np.concatenate(values) if values else np.zeros(0)
+    return pa.table({
+        "day": pa.array(np.concatenate(days) if days else np.zeros(0, np.int32)),
+        "metric": _decode(codes, labels, len(codes)),
+        "value": pa.array(value, mask=np.isnan(value)),
+    })
+
+
+_BUILDERS = {"timeseries": _timeseries, "records": _records, "list_spells": _list_spells,
+             "sanctions": _sanctions, "subjects": _subjects}
+
+
+# ---------------------------------------------------------------------------------- writing
+def _base_run_id(r: Results) -> str:
+    h = hashlib.sha256(f"{to_json(r.scenario)}\n{r.seed}".encode()).hexdigest()
+    return h[:12]
+
+
+def _free_run_id(con: duckdb.DuckDBPyConnection, base: str) -> str:
+    taken = {row[0] for row in con.execute(
+        "SELECT run_id FROM runs WHERE run_id = ? OR run_id LIKE ?", [base, base + "-%"]).fetchall()}
+    run_id, k = base, 1
+    while run_id in taken:
+        k += 1
+        run_id = f"{base}-{k}"
+    return run_id
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for name, cols in _DDL.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, data: pa.Table) -> None:
+    cols = ", ".join(f'"{c}"' for c in data.column_names)
+    con.register("_scslab_src", data)
+    try:
+        con.execute(f"INSERT INTO {table} (run_id, {cols}) SELECT ?, {cols} FROM _scslab_src", [run_id])
+    finally:
+        con.unregister("_scslab_src")
+
+
+def write_run(results: Results, out_dir: Path | str, *, wall_s: float | None = None) -> str:
+    """Append one run to ``out_dir/results.duckdb`` and return its ``run_id``.
+
+    The id is a hash of the scenario and seed (``-2``, ``-3`` ... when that run is already
+    stored), so re-running the same thing is recognisable; everything but ``run_id``,
+    ``created_at`` and ``wall_s`` is a pure function of ``results``.
+    """
+    con = connect(out_dir, read_only=False)
+    try:
+        _ensure_schema(con)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            run_id = _free_run_id(con, _base_run_id(results))
+            desc = results.scenario.get("description", "")
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, results.name, str(desc), int(results.seed), int(results.days),
+                 int(results.n_persons), int(results.n_orgs), float(results.scale),
+                 _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None),
+                 None if wall_s is None else float(wall_s), to_json(results.scenario),
+                 to_json(results.summary), to_json(results.indicators)])
+            raw_ids = results.subjects.get("id")
+            ids = None if raw_ids is None else _strings(raw_ids)  # converted once, shared
+            for table, build in _BUILDERS.items():
+                _insert(con, table, run_id, build(results, ids))  # one table in memory at a time
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return run_id
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------------------------- reading
+def latest_run_id(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT run_id FROM runs ORDER BY created_at DESC, run_id DESC LIMIT 1").fetchone()
+    if row is None:
+        raise KeyError("the results database holds no runs")
+    return str(row[0])
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def export_parquet(out_dir: Path | str, run_id: str | None = None) -> list[Path]:
+    """Write one Parquet file per table to ``out_dir/parquet/`` (all runs, or one run).
+
+    Files are ``<table>.parquet`` for all runs and ``<table>-<run_id>.parquet`` for one.
+    """
+    out = db_path(out_dir).parent / "parquet"
+    out.mkdir(parents=True, exist_ok=True)
+    con = connect(out_dir)
+    try:
+        if run_id is not None and con.execute(
+                "SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0] == 0:
+            raise KeyError(f"no run {run_id!r} in {db_path(out_dir)}")
+        where = "" if run_id is None else f" WHERE run_id = {_quote(run_id)}"
+        paths = []
+        for table in TABLES:
+            path = out / (f"{table}.parquet" if run_id is None else f"{table}-{run_id}.parquet")
+            # no ORDER BY: DuckDB keeps insertion order, and sorting 10^7 rows would dominate
+            con.execute(f"COPY (SELECT * FROM {table}{where}) "
+                        f"TO {_quote(str(path))} (FORMAT PARQUET)")
+            paths.append(path)
+        return paths
+    finally:
+        con.close()
+
+
+def _summary_columns(summary_json: Iterator[str]) -> list[dict[str, Any]]:
+    """Scalar headline figures of each run, for a one-line-per-run overview."""
+    rows = []
+    for text in summary_json:
+        d = json.loads(text) if text else {}
+        rows.append({k: v for k, v in d.items() if isinstance(v, (int, float, str, bool)) or v is None})
+    return rows
+
+
+def list_runs(out_dir: Path | str):
+    """One row per stored run (oldest first) with its scalar summary figures as extra columns."""
+    import pandas as pd
+
+    base = ["run_id", "name", "seed", "persons", "orgs", "days", "scale", "created_at", "wall_s"]
+    if not db_path(out_dir).exists():
+        return pd.DataFrame(columns=base)
+    con = connect(out_dir)
+    try:
+        df = con.execute(f"SELECT {', '.join(base)}, summary_json FROM runs "
+                         "ORDER BY created_at, run_id").df()
+    finally:
+        con.close()
+    extra = pd.DataFrame(_summary_columns(df.pop("summary_json")), index=df.index)
+    extra = extra[[c for c in extra.columns if c not in df.columns]]
+    return pd.concat([df, extra], axis=1)

@@ -1,0 +1,162 @@
+"""One subject's credit file, read back from the results database.
+
+Why: the point of the laboratory is to show *how* a measure reached someone. A sanction is
+only explainable as a chain: the record that was written (true or not), the list spell it
+triggered (possibly the spell of a firm the person represents), and the measure an agency
+applied through some path (``self``, ``legal_rep``, ``spouse`` ...). This module rebuilds
+those chains with a handful of indexed-by-run SQL queries, never loading a whole table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from scslab.store.duck import connect, latest_run_id
+
+__all__ = ["credit_file", "format_credit_file"]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def _in(ids: set[int]) -> str:
+    """An SQL ``IN`` list of integers read from the database itself (so no injection risk)."""
+    return "(" + ",".join(str(int(i)) for i in sorted(ids)) + ")" if ids else "(NULL)"
+
+
+def _span(start: Any, end: Any) -> str:
+    return f"day {start}–{'open' if end is None else end}"
+
+
+def _record_text(rec: dict[str, Any] | None) -> str:
+    if rec is None:
+        return "no record (entry by rule)"
+    truth = "happened" if rec["happened"] else "false"
+    return f"record #{rec['record_id']} ({rec['behaviour']}, {rec['source']}, day {rec['day']}, {truth})"
+
+
+def _spell_text(spell: dict[str, Any], subject: int) -> str:
+    holder = "" if spell["subject"] == subject else f" of {spell['subject_id']}"
+    flag = ", wrongful" if spell["wrongful"] else ""
+    return f"list {spell['list']} (spell #{spell['spell_id']}{holder}, {_span(spell['start'], spell['end_day'])}{flag})"
+
+
+def _measure_text(s: dict[str, Any], subject: int) -> str:
+    when = f"from day {s['start']}" if s["end_day"] is None else f"day {s['start']}–{s['end_day']}"
+    target = "" if s["target"] == subject else f" → {s['target_id']}"
+    flag = ", wrongful" if s["wrongful"] else ""
+    word = "reward" if s.get("kind") == "reward" else "measure"
+    return f"{word} {s['measure']} ({s['agency']}, {s['via']}{target}, {when}{flag})"
+
+
+def credit_file(out_dir: Path | str, subject_id: str, run_id: str | None = None) -> dict[str, Any]:
+    """Everything the database knows about one subject, with cause chains.
+
+    Returns ``{"run_id", "scenario", "subject", "records", "list_spells", "sanctions",
+    "reaches_others", "chains"}``. Each spell carries ``cause`` (the record row or None) and
+    ``rule`` (the scenario's list rule); each sanction carries ``spell`` (with its own
+    ``cause``) and ``rule`` (the measure row of the scenario). ``reaches_others`` lists the
+    measures that the subject's own spells imposed on *other* subjects (a firm's spell
+    reaching its legal representative). Raises ``KeyError`` for an unknown subject id.
+    """
+    con = connect(out_dir)
+    try:
+        run_id = run_id or latest_run_id(con)
+        run = _rows(con, "SELECT name, scenario_json FROM runs WHERE run_id = ?", [run_id])
+        if not run:
+            raise KeyError(f"no run {run_id!r} in the results database")
+        scenario = json.loads(run[0]["scenario_json"] or "{}")
+        subj = _rows(con, "SELECT * FROM subjects WHERE run_id = ? AND id = ?", [run_id, str(subject_id)])
+        if not subj:
+            raise KeyError(f"unknown subject id {subject_id!r} in run {run_id} "
+                           f"(ids are 18-character synthetic codes; pass run_id for an older run)")
+        subject = subj[0]
+        idx = int(subject["subject"])
+        records = _rows(con, "SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND subject = ? "
+                             "ORDER BY day, record_id", [run_id, idx])
+        own_spells = _rows(con, "SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND subject = ? "
+                                "ORDER BY start, spell_id", [run_id, idx])
+        sanctions = _rows(con, "SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND target = ? "
+                               "ORDER BY start, sanction_id", [run_id, idx])
+        own_ids = {s["spell_id"] for s in own_spells}
+        others = _rows(con, f"SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND spell_id IN "
+                            f"{_in(own_ids)} AND target <> ? ORDER BY start, sanction_id", [run_id, idx])
+        spell_ids = own_ids | {s["spell_id"] for s in sanctions if s["spell_id"] is not None}
+        spells = {s["spell_id"]: s for s in _rows(
+            con, f"SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND spell_id IN {_in(spell_ids)}",
+            [run_id])}
+        cause_ids = {s["cause_record"] for s in spells.values() if s["cause_record"] is not None}
+        causes = {r["record_id"]: r for r in _rows(
+            con, f"SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND record_id IN {_in(cause_ids)}",
+            [run_id])}
+    finally:
+        con.close()
+
+    list_rules = {x.get("name"): x for x in scenario.get("lists", []) or []}
+    measure_rules = {x.get("name"): x for x in scenario.get("measures", []) or []}
+    for s in spells.values():
+        s["cause"] = causes.get(s["cause_record"])
+        s["rule"] = list_rules.get(s["list"])
+    for s in sanctions + others:
+        s["spell"] = spells.get(s["spell_id"])
+        s["rule"] = measure_rules.get(s["measure"])
+
+    chains: list[str] = []
+    for s in sanctions + others:
+        sp = s["spell"]
+        head = [] if sp is None else [_record_text(sp["cause"]), _spell_text(sp, idx)]
+        chains.append(" → ".join(head + [_measure_text(s, idx)]))
+    used = {s["spell_id"] for s in sanctions + others}
+    for sp_id in sorted(own_ids - used, key=lambda i: (spells[i]["start"], i)):
+        sp = spells[sp_id]
+        chains.append(f"{_record_text(sp['cause'])} → {_spell_text(sp, idx)} → no measure")
+    listed = {sp["cause_record"] for sp in spells.values()}
+    for rec in records:
+        if rec["record_id"] not in listed:
+            chains.append(f"{_record_text(rec)} → not listed")
+
+    return {"run_id": run_id, "scenario": run[0]["name"], "subject": subject, "records": records,
+            "list_spells": [spells[i] for i in sorted(own_ids, key=lambda i: (spells[i]["start"], i))],
+            "sanctions": sanctions, "reaches_others": others, "chains": chains}
+
+
+def format_credit_file(d: dict[str, Any]) -> str:
+    """Plain-text rendering for the CLI: who, what was recorded, and the chains."""
+    s = d["subject"]
+    score = "none" if s.get("score") is None else f"{s['score']:.1f}"
+    lines = [
+        f"Credit file of {s['id']} ({s.get('type')}, group {s.get('group') or '—'}) — run {d['run_id']} "
+        f"({d['scenario']})",
+        f"  score {score}, grade {s.get('grade') or 'none'}, income {s.get('income')} "
+        f"(at start {s.get('income0')})",
+        "",
+        f"Records ({len(d['records'])}):",
+    ]
+    for r in d["records"]:
+        lines.append(f"  #{r['record_id']:<8} day {r['day']:<5} {r['domain']:<11} {r['behaviour']:<20} "
+                     f"{r['source']:<14} {r['points']:+7.1f}  {'happened' if r['happened'] else 'FALSE':<8} "
+                     f"{r['status']}")
+    lines += ["", f"List spells ({len(d['list_spells'])}):"]
+    for sp in d["list_spells"]:
+        rule = sp.get("rule") or {}
+        lines.append(f"  #{sp['spell_id']:<8} {sp['list']} ({sp['list_type']}) {_span(sp['start'], sp['end_day'])}"
+                     f"{'' if sp['end_day'] is None else ', ended: ' + str(sp['end_reason'])}"
+                     f"{', WRONGFUL' if sp['wrongful'] else ''}"
+                     f"{'  rule: ' + rule['entry'] if rule.get('entry') else ''}")
+    lines += ["", f"Measures ({len(d['sanctions'])}):"]
+    for m in d["sanctions"]:
+        lines.append(f"  #{m['sanction_id']:<8} {m['kind']} {m['measure']} by {m['agency']} via {m['via']}, "
+                     f"{_span(m['start'], m['end_day'])}{', WRONGFUL' if m['wrongful'] else ''}")
+    if d.get("reaches_others"):
+        lines += ["", "Measures this subject's listings imposed on others:"]
+        for m in d["reaches_others"]:
+            lines.append(f"  #{m['sanction_id']:<8} {m['measure']} on {m['target_id']} via {m['via']}")
+    lines += ["", "Chains:"] + [f"  {c}" for c in d["chains"]]
+    return "\n".join(lines)
