@@ -1,1 +1,40 @@
-"""scslab."""
+"""scslab: a laboratory for social credit systems over synthetic populations.
+
+The public names are imported lazily (module ``__getattr__``) so that ``import scslab`` and
+``scslab --help`` do not pay for NumPy, Numba and pydantic until something is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["Sim", "Results", "load_scenario", "Scenario", "__version__"]
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Sim": ("scslab.engine.sim", "Sim"),
+    "Results": ("scslab.engine.results", "Results"),
+    "load_scenario": ("scslab.scenario.loader", "load_scenario"),
+    "Scenario": ("scslab.scenario.schema", "Scenario"),
+}
+
+if TYPE_CHECKING:  # for type checkers and IDEs only
+    from scslab.engine.results import Results
+    from scslab.engine.sim import Sim
+    from scslab.scenario.loader import load_scenario
+    from scslab.scenario.schema import Scenario
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'scslab' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -77,6 +77,8 @@ def _scenario_getters(sim: "Sim") -> dict[str, Getter]:
         g[f"days_listed_{lst.name}"] = (lambda k: lambda s, i: s.lists.days_listed(k, i, s.day))(k)
     for gi, grp in enumerate(sim.scenario.population.groups):
         g[f"group_{grp.name}"] = (lambda gi: lambda s, i: s.state.is_person[i] & (s.state.group[i] == gi))(gi)
+    for b, spec in enumerate(sim.scenario.behaviours):
+        g[f"records_{spec.name}"] = (lambda b: lambda s, i: s.state.behaviour_records[b, i])(b)
     for j, b in enumerate(sim.behaviour.obligations):
         g[f"unpaid_days_{b}"] = (lambda j: lambda s, i: s.behaviour.unpaid_days_one(j, i, s.day))(j)
     for k, band in enumerate(sim.scenario.scoring.bands):

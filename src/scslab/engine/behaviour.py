@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from ..scenario.schema import DOMAINS
-from .state import NEVER
+from .queue import FAR, Calendar
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -30,26 +29,10 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-@njit(cache=True)
-def _due(row: np.ndarray, day: int) -> np.ndarray:
-    """Indices whose next opportunity is today (one pass, no temporary mask)."""
-    count = 0
-    for i in range(row.shape[0]):
-        if row[i] == day:
-            count += 1
-    out = np.empty(count, np.int64)
-    k = 0
-    for i in range(row.shape[0]):
-        if row[i] == day:
-            out[k] = i
-            k += 1
-    return out
-
-
 def _gaps(u: np.ndarray, per_year: float) -> np.ndarray:
     """Exponential waiting times in whole days (at least 1) for a rate per year."""
     if per_year <= 0:
-        return np.full(u.shape, NEVER, np.int64)
+        return np.full(u.shape, FAR, np.int64)
     return np.maximum(1, np.ceil(-np.log1p(-u) * 365.0 / per_year)).astype(np.int64)
 
 
@@ -66,10 +49,11 @@ class BehaviourModule:
         self.domain = np.array([DOMAINS.index(b.domain) for b in self.specs], np.int8)
         self.obligations = [b.name for b in self.specs if b.kind == "obligation"]
         self.obl_index = {b.name: j for j, b in enumerate(s for s in self.specs if s.kind == "obligation")}
-        self.next_opp = np.full((B, st.S), NEVER, np.int32)
+        self.opp_q = [Calendar(st.S, sc.sim.days) for _ in range(B)]
         self.perceived = np.full((B, st.S), sc.model.perception.initial, np.float32)
         self.open_since = np.full((len(self.obligations), st.S), -1, np.int32)
         self.owed = np.zeros((len(self.obligations), st.S), np.float32)
+        self.open_idx = [np.empty(0, np.int64) for _ in self.obligations]
         self.eligible = []
         for b, spec in enumerate(self.specs):
             elig = st.adult if (spec.subject == "person" and spec.adults_only) else (
@@ -77,8 +61,10 @@ class BehaviourModule:
             idx = np.flatnonzero(elig)
             self.eligible.append(idx)
             u = sim.streams.uniform(f"behaviour.{spec.name}.first", 0, idx)
-            self.next_opp[b, idx] = _gaps(u, spec.opportunities_per_year) - 1
+            gaps = _gaps(u, spec.opportunities_per_year)
+            self.opp_q[b].push(np.where(gaps >= FAR, FAR, gaps - 1), idx)
         self.sanction_weight = np.zeros(B)
+        self.total_opportunities = np.zeros(B, np.int64)
         self.refresh(sim)
         self.reset_counters()
 
@@ -125,12 +111,13 @@ class BehaviourModule:
         st, mdl = sim.state, sim.scenario.model
         subj_out, beh_out = [], []
         for b, spec in enumerate(self.specs):
-            idx = _due(self.next_opp[b], day)
+            idx = self.opp_q[b].pop(day)
             if idx.size == 0:
                 continue
             u_next = sim.streams.uniform(f"behaviour.{spec.name}.next", day, idx)
-            self.next_opp[b, idx] = day + _gaps(u_next, spec.opportunities_per_year)
+            self.opp_q[b].push(day + _gaps(u_next, spec.opportunities_per_year), idx)
             self.opportunities[b] += idx.size
+            self.total_opportunities[b] += idx.size
             u = sim.streams.uniform(f"behaviour.{spec.name}.choice", day, idx)
             kind = spec.kind
             if kind == "good_deed":
@@ -199,6 +186,7 @@ class BehaviourModule:
     def _open(self, sim: "Sim", j: int, who: np.ndarray, amount: np.ndarray, day: int) -> None:
         new = self.open_since[j, who] < 0
         self.open_since[j, who[new]] = day
+        self.open_idx[j] = np.concatenate([self.open_idx[j], who[new]])
         self.owed[j, who] += amount
         sim.state.debt[who] += amount
         sim.state.dirty[who] = True
@@ -208,14 +196,16 @@ class BehaviourModule:
         st, mdl = sim.state, sim.scenario.model
         for j, name in enumerate(self.obligations):
             spec = next(s for s in self.specs if s.name == name)
-            who = np.flatnonzero(self.open_since[j] >= 0)
+            who = self.open_idx[j]
             if who.size == 0:
                 continue
             able = st.savings[who] + st.income[who] / 12.0 >= self.owed[j, who]
             pressure = 1.0 + mdl.w_pressure * ((st.n_sanctions[who] > 0) | st.listed[:, who].any(axis=0))
             h = spec.repay_per_year / 365.0 * pressure * able
             u = sim.streams.uniform(f"behaviour.{name}.settle", day, who)
-            pay = who[u < h]
+            paid = u < h
+            pay = who[paid]
+            self.open_idx[j] = who[~paid]
             st.savings[pay] -= self.owed[j, pay]
             st.debt[pay] = np.maximum(0.0, st.debt[pay] - self.owed[j, pay])
             self.owed[j, pay] = 0.0

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from .behaviour import _due, _gaps
+from .behaviour import _gaps
+from .queue import Calendar
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -55,19 +56,19 @@ class FeedbackModule:
         self.adults = np.flatnonzero(st.adult)
         mdl = sim.scenario.model
         u = sim.streams.uniform("feedback.shock", -1, self.adults)
-        self.next_shock = np.full(st.S, np.iinfo(np.int32).max, np.int32)
-        self.next_shock[self.adults] = _gaps(u, mdl.shocks_per_year)
+        self.shock_q = Calendar(st.S, sim.scenario.sim.days)
+        self.shock_q.push(_gaps(u, mdl.shocks_per_year), self.adults)
         self.shocks_today = 0
 
     def step(self, sim: "Sim", day: int) -> None:
         st, mdl = sim.state, sim.scenario.model
         _economy(st.base_income, st.income_effect, st.benefit, st.income, st.savings, CONSUMPTION_SHARE)
-        hit = _due(self.next_shock, day)
+        hit = self.shock_q.pop(day)
         self.shocks_today = hit.size
         if hit.size:
             st.savings[hit] -= mdl.shock_months * st.base_income[hit] / 12.0
             u = sim.streams.uniform("feedback.shock", day, hit)
-            self.next_shock[hit] = day + _gaps(u, mdl.shocks_per_year)
+            self.shock_q.push(day + _gaps(u, mdl.shocks_per_year), hit)
         if day % 7 == 0:
             net = sim.pop.friend_net
             out = np.empty(st.n, np.float32)

@@ -72,6 +72,7 @@ class LedgerModule:
         np.add.at(st.good_records, subj[pts > 0], sign)
         np.add.at(st.serious_records, subj[(sev == 2) & (pts <= 0)], sign)
         np.add.at(st.domain_records, (dom, subj), sign)
+        np.add.at(st.behaviour_records, (self.rec["behaviour"][ids], subj), sign)
         st.dirty[subj] = True
 
     def retire(self, sim: "Sim", ids: np.ndarray, status: int, day: int) -> np.ndarray:

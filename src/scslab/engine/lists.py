@@ -46,6 +46,11 @@ class ListsModule:
         self.exit = [compile_expr(x.exit, names) if x.exit else None for x in self.specs]
         self.extend = [compile_expr(x.extend_if, names) if x.extend_if else None for x in self.specs]
         self.types = np.array([{"black": 0, "red": 1, "watch": 2}[x.type] for x in self.specs], np.int8)
+        self.kind_ok = [np.isin(np.arange(4), SUBJECTS[x.subjects]) for x in self.specs]
+        self.exit_q = [DayQueue() for _ in self.specs]
+        self.exit_reads_time = [e is not None and any(nm == "day" or nm.startswith(("days_listed_", "unpaid_days"))
+                                                      for nm in e.names) for e in self.exit]
+        self.count = np.zeros(len(self.specs), np.int64)
         self.entries_today = np.zeros(len(self.specs), np.int64)
         self.exits_today = np.zeros(len(self.specs), np.int64)
 
@@ -76,15 +81,14 @@ class ListsModule:
         self.entries_today[:] = 0
         self.exits_today[:] = 0
         self._terms(sim, day)
-        cand = st.dirty.copy()
-        if sim.behaviour.open_since.shape[0]:
-            cand |= (sim.behaviour.open_since >= 0).any(axis=0)
-        cand_idx = np.flatnonzero(cand)
+        for owing in sim.behaviour.open_idx:  # unpaid_days grows daily for open obligations
+            st.dirty[owing] = True
+        cand_idx = np.flatnonzero(st.dirty)
         for k, spec in enumerate(self.specs):
-            self._exits(sim, k, day)
+            self._exits(sim, k, day, cand_idx)
             if day % spec.review_every_days or cand_idx.size == 0:
                 continue
-            idx = cand_idx[np.isin(st.kind[cand_idx], SUBJECTS[spec.subjects]) & ~st.listed[k, cand_idx]]
+            idx = cand_idx[self.kind_ok[k][st.kind[cand_idx]] & ~st.listed[k, cand_idx]]
             if idx.size == 0:
                 continue
             enter = idx[self.entry[k].condition(self.view(sim, idx), idx.size)]
@@ -110,6 +114,7 @@ class ListsModule:
         if spec.term_days is not None:
             self.term_q.push(day + spec.term_days, ids)
         self.entries_today[k] += who.size
+        self.count[k] += who.size
         sim.measures.on_spell_start(sim, k, ids, who, day)
         return ids
 
@@ -126,6 +131,7 @@ class ListsModule:
         st.pending_exit[lst, subj] = -1
         st.dirty[subj] = True
         np.add.at(self.exits_today, lst, 1)
+        np.add.at(self.count, lst, -1)
         sim.measures.on_spell_end(sim, ids, day)
 
     def _terms(self, sim: "Sim", day: int) -> None:
@@ -144,28 +150,32 @@ class ListsModule:
                 mine = mine[~more]
             self.end(sim, mine, TERM, day)
 
-    def _exits(self, sim: "Sim", k: int, day: int) -> None:
+    def _exits(self, sim: "Sim", k: int, day: int, cand: np.ndarray) -> None:
+        """Removal on performance: checked for listed candidates (or all listed if the rule reads time)."""
         st, spec = sim.state, self.specs[k]
         if self.exit[k] is None:
             return
-        listed = np.flatnonzero(st.listed[k])
-        if listed.size == 0:
-            return
-        pend = st.pending_exit[k, listed]
-        due = listed[pend == day]
+        due = self.exit_q[k].pop(day)
         if due.size:
-            self.end(sim, st.spell_of[k, due].astype(np.int64), PERFORMANCE, day)
-        todo = listed[pend < 0]
+            due = due[self.spells["end"][due] < 0]
+            self.end(sim, due, PERFORMANCE, day)
+        if self.exit_reads_time[k]:
+            listed = np.flatnonzero(st.listed[k])
+        else:
+            listed = cand[st.listed[k, cand]]
+        todo = listed[st.pending_exit[k, listed] < 0]
         if todo.size == 0:
             return
         ok = todo[self.exit[k].condition(self.view(sim, todo), todo.size)]
         if ok.size:
             u = sim.streams.uniform(f"lists.{spec.name}.exit_delay", day, ok)
             delay = np.floor(u * (spec.exit_within_days + 1)).astype(np.int32)
-            now = ok[delay == 0]
             st.pending_exit[k, ok] = day + delay
-            if now.size:
-                self.end(sim, st.spell_of[k, now].astype(np.int64), PERFORMANCE, day)
+            now = delay == 0
+            later = ok[~now]
+            self.exit_q[k].push(day + delay[~now], st.spell_of[k, later])
+            if now.any():
+                self.end(sim, st.spell_of[k, ok[now]].astype(np.int64), PERFORMANCE, day)
 
     def on_corrected(self, sim: "Sim", record_ids: np.ndarray, day: int) -> None:
         """A corrected record ends the open spells it caused."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+from numba import njit
 
-__all__ = ["DayQueue"]
+__all__ = ["Calendar", "DayQueue", "FAR"]
+
+FAR = 10**9
 
 
 class DayQueue:
@@ -16,17 +19,23 @@ class DayQueue:
     buckets. Ids that no longer apply (a spell already ended) are filtered by the caller.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, dtype: str = "int64") -> None:
         self._b: dict[int, list[np.ndarray]] = defaultdict(list)
+        self.dtype = np.dtype(dtype)
 
     def push(self, days: np.ndarray | int, ids: np.ndarray) -> None:
-        ids = np.asarray(ids, dtype=np.int64)
+        ids = np.asarray(ids, dtype=self.dtype)
         if ids.size == 0:
             return
         days = np.broadcast_to(np.asarray(days, dtype=np.int64), ids.shape)
         if np.all(days == days[0]):
             self._b[int(days[0])].append(ids.copy())
             return
+        keep = days < FAR  # a day beyond any run ('never') is not queued
+        if not keep.all():
+            days, ids = days[keep], ids[keep]
+            if ids.size == 0:
+                return
         order = np.argsort(days, kind="stable")
         d, i = days[order], ids[order]
         cuts = np.flatnonzero(np.diff(d)) + 1
@@ -36,8 +45,59 @@ class DayQueue:
     def pop(self, day: int) -> np.ndarray:
         chunks = self._b.pop(int(day), None)
         if not chunks:
-            return np.empty(0, dtype=np.int64)
+            return np.empty(0, dtype=self.dtype)
         return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
 
     def __len__(self) -> int:
         return sum(sum(c.size for c in v) for v in self._b.values())
+
+
+@njit(cache=True)
+def _cal_push(head, nxt, days, ids):
+    horizon = head.shape[0]
+    for j in range(ids.shape[0]):
+        d = days[j]
+        if 0 <= d < horizon:
+            i = ids[j]
+            nxt[i] = head[d]
+            head[d] = i
+
+
+@njit(cache=True)
+def _cal_pop(head, nxt, day):
+    count = 0
+    i = head[day]
+    while i >= 0:
+        count += 1
+        i = nxt[i]
+    out = np.empty(count, np.int64)
+    i = head[day]
+    k = 0
+    while i >= 0:
+        out[k] = i
+        k += 1
+        i = nxt[i]
+    head[day] = -1
+    return out
+
+
+class Calendar:
+    """One pending day per member, as per-day linked lists (O(1) push and pop per member).
+
+    Used for recurring events (opportunities, shocks, false matches): every member has
+    exactly one next event, so the links fit in one int32 array of members, and days past
+    the run's horizon are simply not stored.
+    """
+
+    def __init__(self, n_members: int, horizon: int) -> None:
+        self.head = np.full(max(horizon, 1), -1, np.int32)
+        self.nxt = np.full(max(n_members, 1), -1, np.int32)
+
+    def push(self, days: np.ndarray, ids: np.ndarray) -> None:
+        days = np.broadcast_to(np.asarray(days, np.int64), np.shape(ids))
+        _cal_push(self.head, self.nxt, np.ascontiguousarray(days), np.asarray(ids, np.int64))
+
+    def pop(self, day: int) -> np.ndarray:
+        if day >= self.head.shape[0]:
+            return np.empty(0, np.int64)
+        return _cal_pop(self.head, self.nxt, day)

@@ -41,7 +41,6 @@ class Recorder:
             names += ["score_mean"] + [f"grade_share_{band.name}" for band in sc.scoring.bands]
         self.series = {k: np.zeros(self.days, np.float64) for k in names}
         self.black = [k for k, x in enumerate(sc.lists) if x.type == "black"]
-        self.persons = np.flatnonzero(sim.state.is_person)
 
     def record(self, sim: "Sim", day: int) -> None:
         s, st, beh = self.series, sim.state, sim.behaviour
@@ -67,29 +66,30 @@ class Recorder:
         s["records"][day] = new.size
         s["records_false"][day] = (~sim.ledger.rec["true"][new]).sum() if new.size else 0
         for k, x in enumerate(sim.scenario.lists):
-            s[f"listed_{x.name}"][day] = st.listed[k].sum()
-        if self.black:
-            on = st.listed[self.black].any(axis=0) if len(self.black) > 1 else st.listed[self.black[0]]
-            s["listed_total"][day] = on.sum()
-            sp = sim.lists.spells
-            if len(sp):
-                open_ = (sp["end"] < 0) & sp["wrongful"] & np.isin(sp["list"], self.black)
-                s["wrongful_listed"][day] = open_.sum()
+            s[f"listed_{x.name}"][day] = sim.lists.count[k]
+        if len(self.black) == 1:
+            s["listed_total"][day] = sim.lists.count[self.black[0]]
         s["list_entries"][day] = sim.lists.entries_today.sum()
         s["list_exits"][day] = sim.lists.exits_today.sum()
         s["sanctions_applied"][day] = sim.measures.applied_today
-        s["debtors"][day] = (st.debt > 0).sum() if beh.obligations else 0
+        s["debtors"][day] = sum(x.size for x in beh.open_idx)
         s["settled"][day] = beh.settled
         s["shocks"][day] = sim.feedback.shocks_today
         for k in ("expired", "repaired", "objections", "corrected"):
             s[k][day] = sim.repair.today[k]
         if day % SAMPLE_EVERY == 0 or day == self.days - 1:
-            p = self.persons
+            if len(self.black) > 1:
+                s["listed_total"][day] = st.listed[self.black].any(axis=0).sum()
+            sp = sim.lists.spells
+            if self.black and len(sp):
+                open_ = (sp["end"] < 0) & sp["wrongful"] & np.isin(sp["list"], self.black)
+                s["wrongful_listed"][day] = open_.sum()
             s["sanctions_active"][day] = st.n_sanctions.sum(dtype=np.int64)
             s["rewards_active"][day] = st.n_rewards.sum(dtype=np.int64)
-            s["norm_mean"][day] = st.norm[p].mean()
-            s["perceived_mean"][day] = beh.perceived[:, p].mean() if beh.perceived.shape[0] else 0.0
-            s["income_mean"][day] = st.income[p].mean()
+            n = st.n  # persons are subjects 0..n-1: slices, not copies
+            s["norm_mean"][day] = st.norm[:n].mean()
+            s["perceived_mean"][day] = beh.perceived[:, :n].mean() if beh.perceived.shape[0] else 0.0
+            s["income_mean"][day] = st.income[:n].mean()
             if "score_mean" in s:
                 sc = sim.scoring.scored
                 s["score_mean"][day] = st.score[sc].mean()
@@ -97,12 +97,14 @@ class Recorder:
                 for g, band in enumerate(sim.scenario.scoring.bands):
                     s[f"grade_share_{band.name}"][day] = shares[g] / max(sc.size, 1)
         elif day > 0:
-            for k in ("sanctions_active", "rewards_active", "norm_mean", "perceived_mean", "income_mean",
+            held = ["wrongful_listed"] + (["listed_total"] if len(self.black) > 1 else [])
+            for k in (*held, "sanctions_active", "rewards_active", "norm_mean", "perceived_mean", "income_mean",
                       "score_mean", *[f"grade_share_{b.name}" for b in sim.scenario.scoring.bands]):
                 if k in s:
                     s[k][day] = s[k][day - 1]
 
     def finish(self, sim: "Sim") -> Results:
+        from ..metrics.indicators import compute_indicators
         from ..metrics.summary import summarize
 
         sc, st = sim.scenario, sim.state
@@ -126,4 +128,5 @@ class Recorder:
                       records=sim.ledger.rec.copy(), list_spells=sim.lists.spells.copy(), sanctions=sanc,
                       subjects=subjects, names=names)
         res.summary = summarize(res, sim)
+        res.indicators = compute_indicators(res, sim)
         return res

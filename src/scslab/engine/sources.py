@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .behaviour import _due, _gaps
-from .state import NEVER
+from .queue import FAR, Calendar
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -39,7 +38,7 @@ class SourcesModule:
         self.delay = np.array([s.delay_days for s in self.specs], np.int64)
         self.pending: dict[int, list[tuple[np.ndarray, ...]]] = {}
         self.fm_rate: dict[int, np.ndarray] = {}
-        self.fm_next: dict[int, np.ndarray] = {}
+        self.fm_q: dict[int, Calendar] = {}
         self.fm_behaviour: dict[int, int] = {}
         persons = np.arange(st.n)
         for k, s in enumerate(self.specs):
@@ -51,15 +50,16 @@ class SourcesModule:
             self.fm_rate[k] = rate
             self.fm_behaviour[k] = bidx[s.false_match_behaviour]
             u = sim.streams.uniform(f"source.{s.name}.false_match", -1, persons)
-            self.fm_next[k] = self._fm_gap(u, rate, sc.policy.detection_scale, 0)
+            self.fm_q[k] = Calendar(st.n, sc.sim.days)
+            self.fm_q[k].push(self._fm_gap(u, rate, sc.policy.detection_scale, 0), persons)
         self.reset_counters()
 
     @staticmethod
     def _fm_gap(u: np.ndarray, rate: np.ndarray, scale: float, day: int) -> np.ndarray:
         r = rate * scale
         with np.errstate(divide="ignore"):
-            gap = np.where(r > 0, np.ceil(-np.log1p(-u) * 365.0 / np.maximum(r, 1e-300)), NEVER)
-        return np.minimum(day + np.maximum(gap, 1), NEVER).astype(np.int32)
+            gap = np.where(r > 0, np.ceil(-np.log1p(-u) * 365.0 / np.maximum(r, 1e-300)), FAR)
+        return np.minimum(day + np.maximum(gap, 1), FAR).astype(np.int64)
 
     def reset_counters(self) -> None:
         self.detected = 0
@@ -84,12 +84,12 @@ class SourcesModule:
             self.missed = int(remaining.sum())
             self.detected = subj.size - self.missed
             sim.behaviour.learn_detection(sim, subj, beh, ~remaining)
-        for k, nxt in self.fm_next.items():
-            who = _due(nxt, day)
+        for k, q in self.fm_q.items():
+            who = q.pop(day)
             if who.size == 0:
                 continue
             u = sim.streams.uniform(f"source.{self.specs[k].name}.false_match", day, who)
-            nxt[who] = self._fm_gap(u, self.fm_rate[k][who], scale, day)
+            q.push(self._fm_gap(u, self.fm_rate[k][who], scale, day), who)
             self.false_matches += who.size
             self._queue(day + self.delay[k], who, np.full(who.size, self.fm_behaviour[k], np.int16), k,
                         np.zeros(who.size, np.bool_))

@@ -57,6 +57,7 @@ class State:
         self.good_records = np.zeros(S, np.int16)
         self.serious_records = np.zeros(S, np.int16)
         self.domain_records = np.zeros((len(DOMAINS), S), np.int16)
+        self.behaviour_records = np.zeros((len(sc.behaviours), S), np.int16)
         self.dirty = np.zeros(S, np.bool_)
         nl = len(sc.lists)
         self.listed = np.zeros((nl, S), np.bool_)

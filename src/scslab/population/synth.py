@@ -182,9 +182,11 @@ def synthesize(cfg: "Population", rng: np.random.Generator) -> SyntheticPopulati
 
     # --- household-level attributes: urban, hukou, group ------------------------------------
     u = cfg.urban_share
-    h_urban = rng.random(nh) < u
+    h_urban = rng.random(nh) < u  # ~90 % of migrants (the "floating population") live in cities
     p_mu = _bernoulli_share(0.9 * cfg.migrant_share / u) if u > 0 else 0.0
     p_mr = _bernoulli_share((cfg.migrant_share - u * p_mu) / (1 - u)) if u < 1 else 0.0
+    if u > 0:  # whatever rural households cannot take goes back to urban ones (u near 1)
+        p_mu = _bernoulli_share((cfg.migrant_share - (1 - u) * p_mr) / u)
     h_migrant = rng.random(nh) < np.where(h_urban, p_mu, p_mr)
     shares = np.array([g.share for g in cfg.groups], dtype=np.float64)
     h_group = rng.choice(shares.shape[0], size=nh, p=shares / shares.sum())

@@ -124,13 +124,18 @@ def _decode(codes: Any, labels: Sequence[str] | np.ndarray | pa.Array | None, n:
     """
     if codes is None:
         return pa.nulls(n, pa.string())
-    c = np.asarray(codes).astype(np.int64, copy=False)
+    c = np.asarray(codes)
+    if c.dtype.kind != "i" or c.dtype.itemsize > 4:  # Arrow indices: signed, at most 32 bits here
+        c = c.astype(np.int32)
     if labels is None:
         top = int(c.max()) + 1 if c.size else 0
         labels = [str(i) for i in range(max(top, 0))]
     dictionary = labels if isinstance(labels, pa.Array) else _strings(labels)
     bad = (c < 0) | (c >= len(dictionary))
-    idx = pa.array(np.where(bad, 0, c).astype(np.int32), mask=bad)
+    if bad.any():
+        idx = pa.array(np.where(bad, 0, c).astype(c.dtype, copy=False), mask=bad)
+    else:
+        idx = pa.array(c)  # zero-copy: codes are used as dictionary indices as they are
     return pa.DictionaryArray.from_arrays(idx, dictionary)
 
 

@@ -1,0 +1,70 @@
+"""Preset-specific indicators, by name: what a preset reports under ``indicators``.
+
+A preset lists the names it wants (``indicators = ["ever_listed", "flight_blocks"]``);
+each name maps to a function of the finished run. Counts of people are multiplied by the
+population scale factor so they compare with published national or city figures.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from ..engine.results import END_REASONS
+from . import core
+
+if TYPE_CHECKING:
+    from ..engine.results import Results
+    from ..engine.sim import Sim
+
+__all__ = ["INDICATORS", "compute_indicators", "indicator_names"]
+
+
+def _blocks(kind: str) -> Callable[["Results", "Sim"], float]:
+    def f(res: "Results", sim: "Sim") -> float:
+        total = sum(int(sim.measures.blocked_total[j]) for j, m in enumerate(sim.scenario.measures)
+                    if m.blocks == kind)
+        return total * res.scale
+    return f
+
+
+def _paid_after_listing(res: "Results", sim: "Sim") -> float:
+    sp = res.list_spells
+    black = np.isin(sp["list"], core.black_lists(res))
+    return float((black & (sp["end_reason"] == END_REASONS.index("performance"))).sum() * res.scale)
+
+
+def _payment_rate(res: "Results", sim: "Sim") -> float | None:
+    """Share of obligation opportunities met on time (the nudge comparator's outcome)."""
+    beh = sim.behaviour
+    viol = sum(res.series[f"violations_{b}"].sum() for b in beh.obligations)
+    opp = sum(beh.total_opportunities[beh.specs.index(s)] for s in beh.specs if s.kind == "obligation")
+    return None if opp == 0 else float(1.0 - viol / opp)
+
+
+INDICATORS: dict[str, Callable[["Results", "Sim"], Any]] = {
+    "ever_listed": lambda r, s: core.ever_listed(r) * r.scale,
+    "listed_now": lambda r, s: core.listed_now(r) * r.scale,
+    "wrongful_listings": lambda r, s: core.wrongful_listings(r) * r.scale,
+    "paid_after_listing": _paid_after_listing,
+    "flight_blocks": _blocks("flight"),
+    "rail_blocks": _blocks("rail"),
+    "loan_blocks": _blocks("loan"),
+    "hiring_blocks": _blocks("hiring"),
+    "payment_rate": _payment_rate,
+    "records_per_capita": lambda r, s: len(r.records["subject"]) / max(r.n_persons, 1),
+}
+
+
+def indicator_names() -> list[str]:
+    return sorted(INDICATORS)
+
+
+def compute_indicators(res: "Results", sim: "Sim") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in sim.scenario.indicators:
+        if name not in INDICATORS:
+            raise ValueError(f"indicators: unknown indicator '{name}' (choose from {indicator_names()})")
+        out[name] = INDICATORS[name](res, sim)
+    return out

@@ -1,0 +1,39 @@
+"""Shared fixtures for the engine tests: the toy scenario and a recording simulation runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ENGINE_FIXTURES = Path(__file__).parent / "fixtures" / "engine"
+TOY = ENGINE_FIXTURES / "toy_points.toml"
+
+
+def run_recording(scenario=TOY, **kw):
+    """Run a Sim day by day, keeping what behaviour handed to the sources each day.
+
+    Returns ``(sim, results, acts)`` with ``acts[day] = (subjects, behaviour codes)``: the
+    ground truth the ledger tests compare records against.
+    """
+    from scslab.engine.sim import Sim
+
+    sim = Sim(scenario, **kw).init()
+    acts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    inner = sim.behaviour.step
+
+    def spy(s, day):
+        subj, beh = inner(s, day)
+        acts[day] = (subj.copy(), beh.copy())
+        return subj, beh
+
+    sim.behaviour.step = spy
+    res = sim.run()
+    return sim, res, acts
+
+
+@pytest.fixture(scope="session")
+def toy_run():
+    """The toy scenario as written (60 days, 600 persons), run once for the session."""
+    return run_recording()
