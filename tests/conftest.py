@@ -11,11 +11,12 @@ ENGINE_FIXTURES = Path(__file__).parent / "fixtures" / "engine"
 TOY = ENGINE_FIXTURES / "toy_points.toml"
 
 
-def run_recording(scenario=TOY, **kw):
+def run_recording(scenario=TOY, patch=None, **kw):
     """Run a Sim day by day, keeping what behaviour handed to the sources each day.
 
     Returns ``(sim, results, acts)`` with ``acts[day] = (subjects, behaviour codes)``: the
-    ground truth the ledger tests compare records against.
+    ground truth the ledger tests compare records against. ``patch(sim)`` runs after
+    ``init`` (to alter a module for a counterfactual run).
     """
     from scslab.engine.sim import Sim
 
@@ -29,8 +30,22 @@ def run_recording(scenario=TOY, **kw):
         return subj, beh
 
     sim.behaviour.step = spy
+    if patch is not None:
+        patch(sim)
     res = sim.run()
     return sim, res, acts
+
+
+def toy_scenario(edit=None):
+    """The toy scenario as a validated :class:`Scenario`, after ``edit(dict)`` changed it."""
+    import tomllib
+
+    from scslab.scenario.schema import Scenario
+
+    data = tomllib.loads(TOY.read_text())
+    if edit is not None:
+        edit(data)
+    return Scenario.model_validate(data)
 
 
 @pytest.fixture(scope="session")

@@ -28,12 +28,21 @@ VOLATILE = ("wall_s", "agent_days_per_s", "peak_rss_mb", "run_id", "out")
 LISTING = ["--set", "lists.grade_c_d.entry=points < 1000", "--set", "lists.grade_c_d.exit=points >= 1000"]
 
 
-def scslab(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def scslab(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m scslab ARGS`` (the same entry point as the console script)."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("SCSLAB_DEBUG", None) if env is None else None
-    return subprocess.run([sys.executable, "-m", "scslab", *args], cwd=cwd, env=full_env,
+    return subprocess.run([sys.executable, "-m", "scslab", *args], cwd=cwd, env=_env(),
                           capture_output=True, text=True, timeout=300)
+
+
+def call(capsys, *args: str) -> subprocess.CompletedProcess:
+    """``cli.main(ARGS)`` in this process: the same code path without paying for a new interpreter."""
+    capsys.readouterr()
+    try:
+        rc = cli.main(list(args))
+    except SystemExit as e:  # argparse rejects bad option values itself, with exit code 2
+        rc = e.code
+    cap = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), rc, cap.out, cap.err)
 
 
 def ok(p: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
@@ -46,23 +55,47 @@ def work(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cli")
 
 
-@pytest.fixture(scope="module")
-def run_a(work):
-    p = ok(scslab("run", "rongcheng", *SMALL, "--seed", "7", "--json", "--parquet", "--out", str(work / "a")))
-    return p, work / "a"
+def _env() -> dict:
+    env = dict(os.environ)
+    env.pop("SCSLAB_DEBUG", None)
+    return env
 
 
 @pytest.fixture(scope="module")
-def run_b(work):
-    """Same inputs as ``run_a`` but the default output folder, relative to the working directory."""
-    p = ok(scslab("run", "rongcheng", *SMALL, "--seed", "7", "--json", cwd=work))
-    return p, work / "out" / "rongcheng"
+def runs(work) -> dict[str, tuple[subprocess.CompletedProcess, Path]]:
+    """The four small runs the tests read, started together so they share the two cores."""
+    specs = {
+        "a": (["--seed", "7", "--json", "--parquet", "--out", str(work / "a")], None, work / "a"),
+        # same inputs as "a", default output folder (relative to the working directory)
+        "b": (["--seed", "7", "--json"], work, work / "out" / "rongcheng"),
+        "blind": (["--seed", "7", "--json", "--no-report", "--set", "policy.detection_scale=0",
+                   "--out", str(work / "blind")], None, work / "blind"),
+        "listed": ([*LISTING, "--out", str(work / "listed")], None, work / "listed"),
+    }
+    procs = {k: subprocess.Popen([sys.executable, "-m", "scslab", "run", "rongcheng", *SMALL, *args],
+                                 cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
+             for k, (args, cwd, _) in specs.items()}
+    done = {}
+    for k, proc in procs.items():
+        out, err = proc.communicate(timeout=300)
+        done[k] = (ok(subprocess.CompletedProcess(proc.args, proc.returncode, out, err)), specs[k][2])
+    return done
 
 
 @pytest.fixture(scope="module")
-def run_listed(work):
-    p = ok(scslab("run", "rongcheng", *SMALL, *LISTING, "--out", str(work / "listed")))
-    return p, work / "listed"
+def run_a(runs):
+    return runs["a"]
+
+
+@pytest.fixture(scope="module")
+def run_b(runs):
+    return runs["b"]
+
+
+@pytest.fixture(scope="module")
+def run_listed(runs):
+    return runs["listed"]
 
 
 # ---------------------------------------------------------------------------- run
@@ -109,9 +142,8 @@ def test_same_seed_gives_identical_json(run_a, run_b):
     assert a == b
 
 
-def test_set_override_changes_records(run_a, work):
-    p = ok(scslab("run", "rongcheng", *SMALL, "--seed", "7", "--json", "--no-report",
-                  "--set", "policy.detection_scale=0", "--out", str(work / "blind")))
+def test_set_override_changes_records(runs, run_a, work):
+    p = runs["blind"][0]
     d = json.loads(p.stdout)
     assert json.loads(run_a[0].stdout)["records"] > 0
     assert d["records"] == 0 and d["records_false"] == 0
@@ -133,16 +165,16 @@ def test_presets_lists_rongcheng_with_its_description():
     assert "Rongcheng points ledger" in line
 
 
-def test_validate_ok_and_bad(tmp_path):
-    assert ok(scslab("validate", "rongcheng")).stdout.strip() == "ok: rongcheng"
+def test_validate_ok_and_bad(tmp_path, capsys):
+    assert ok(call(capsys, "validate", "rongcheng")).stdout.strip() == "ok: rongcheng"
     bad = tmp_path / "bad.toml"
     bad.write_text('extends = "rongcheng"\n[population]\nnn = 5\n', encoding="utf-8")
-    p = scslab("validate", str(bad))
+    p = call(capsys, "validate", str(bad))
     assert p.returncode == 2 and f"{bad}:3: population.nn: unknown key" in p.stderr
     assert "Traceback" not in p.stderr
 
 
-def test_inspect_prints_the_causal_chain(run_listed):
+def test_inspect_prints_the_causal_chain(run_listed, capsys):
     _, out = run_listed
     con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
     try:
@@ -155,23 +187,23 @@ def test_inspect_prints_the_causal_chain(run_listed):
     chain = next(x for x in p.stdout.splitlines() if "→ list grade_c_d" in x and f"measure {measure}" in x)
     assert chain.strip().startswith("record #")
     assert "rule: points < 1000" in p.stdout  # the list rule that the record triggered
-    d = json.loads(ok(scslab("inspect", str(out), subject, "--json")).stdout)
+    d = json.loads(ok(call(capsys, "inspect", str(out), subject, "--json")).stdout)
     assert d["subject"]["id"] == subject and d["sanctions"] and d["chains"]
 
 
-def test_inspect_unknown_subject_and_missing_database(run_listed, tmp_path):
-    p = scslab("inspect", str(run_listed[1]), "no-such-id")
+def test_inspect_unknown_subject_and_missing_database(run_listed, tmp_path, capsys):
+    p = call(capsys, "inspect", str(run_listed[1]), "no-such-id")
     assert p.returncode == 2 and "no-such-id" in p.stderr and "Traceback" not in p.stderr
-    p = scslab("inspect", str(tmp_path / "nowhere"), "x")
+    p = call(capsys, "inspect", str(tmp_path / "nowhere"), "x")
     assert p.returncode == 2 and "no results database" in p.stderr
     assert not (tmp_path / "nowhere").exists()
 
 
-def test_runs_lists_the_run(run_a):
+def test_runs_lists_the_run(run_a, capsys):
     p, out = run_a
     run_id = json.loads(p.stdout)["run_id"]
-    assert run_id in ok(scslab("runs", str(out))).stdout
-    rows = json.loads(ok(scslab("runs", str(out), "--json")).stdout)
+    assert run_id in ok(call(capsys, "runs", str(out))).stdout
+    rows = json.loads(ok(call(capsys, "runs", str(out), "--json")).stdout)
     assert [r["run_id"] for r in rows] == [run_id] and rows[0]["persons"] == 2000
 
 
@@ -199,22 +231,35 @@ def assert_user_error(p: subprocess.CompletedProcess, out: Path, *needles: str) 
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_bad_scenario_file_exits_2_and_writes_nothing(tmp_path, case):
+def test_bad_scenario_file_exits_2_and_writes_nothing(tmp_path, capsys, case):
     text, field, line = BAD_FILES[case]
     path = tmp_path / f"{case}.toml"
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    p = scslab("run", str(path), *SMALL, "--json", "--out", str(out))
+    p = call(capsys, "run", str(path), *SMALL, "--json", "--out", str(out))
     assert_user_error(p, out, f"{path}:{line}: {field}: ")
     if case == "unknown_attribute":
         assert "no_such_attr" in p.stderr
 
 
-def test_circular_extends(tmp_path):
+def test_user_errors_in_a_real_process(tmp_path):
+    """The engine-time check (unknown attribute) and the console script itself, end to end."""
+    path = tmp_path / "attr.toml"
+    path.write_text(BAD_FILES["unknown_attribute"][0], encoding="utf-8")
+    out = tmp_path / "out"
+    p = scslab("run", str(path), *SMALL, "--json", "--out", str(out))
+    assert_user_error(p, out, f"{path}:4: lists[grade_c_d].entry: ", "unknown name 'no_such_attr'")
+    script = Path(sys.executable).with_name("scslab")
+    p = subprocess.run([str(script), "run", "rongcheng", "--set", "population.n", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert_user_error(p, out, "--set: population.n: expected PATH=VALUE")
+
+
+def test_circular_extends(tmp_path, capsys):
     (tmp_path / "a.toml").write_text('extends = "b.toml"\nname = "a"\n', encoding="utf-8")
     (tmp_path / "b.toml").write_text('extends = "a.toml"\nname = "b"\n', encoding="utf-8")
     out = tmp_path / "out"
-    p = scslab("run", str(tmp_path / "a.toml"), *SMALL, "--out", str(out))
+    p = call(capsys, "run", str(tmp_path / "a.toml"), *SMALL, "--out", str(out))
     assert_user_error(p, out, "b.toml:1: extends: circular extends")
 
 
@@ -225,9 +270,10 @@ def test_circular_extends(tmp_path):
     (["rongcheng", "--n", "5"], ["population.n", "greater than or equal to 10"]),
     (["rongcheng", "--years", "nan"], ["--years"]),
 ])
-def test_bad_command_line_exits_2_and_writes_nothing(tmp_path, args, needles):
+def test_bad_command_line_exits_2_and_writes_nothing(tmp_path, capsys, monkeypatch, args, needles):
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
-    p = scslab("run", *args, "--out", str(out), cwd=tmp_path)
+    p = call(capsys, "run", *args, "--out", str(out))
     assert_user_error(p, out, *needles)
 
 

@@ -162,7 +162,8 @@ def test_credit_file_self_wrongful_and_firm(db):
     (sp,) = d["list_spells"]
     assert sp["cause"]["happened"] is False and sp["rule"]["entry"] == "judicial_serious >= 1"
     assert d["chains"] == ["record #2 (tax_filing, tax_bureau, day 7, false) → list blacklist "
-                           "(spell #2, day 8–25, wrongful) → measure flight_ban (CAAC, self, day 8–25, wrongful)"]
+                           "(spell #2, day 8–25, wrongful) → measure flight_ban "
+                           "(CAAC, self, day 8–25, wrongful)"]
     firm = credit_file(out, TOY_IDS[6])
     assert [m["target_id"] for m in firm["reaches_others"]] == [TOY_IDS[0]]
     assert firm["chains"][1].endswith(f"measure flight_ban (CAAC, legal_rep → {TOY_IDS[0]}, from day 4)")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..scenario.schema import DOMAINS
+from ..scenario.schema import DOMAINS, SUBJECT_TYPES
 from .queue import FAR, Calendar
 
 if TYPE_CHECKING:
@@ -54,32 +54,50 @@ class BehaviourModule:
         self.open_since = np.full((len(self.obligations), st.S), -1, np.int32)
         self.owed = np.zeros((len(self.obligations), st.S), np.float32)
         self.open_idx = [np.empty(0, np.int64) for _ in self.obligations]
-        self.eligible = []
         for b, spec in enumerate(self.specs):
-            elig = st.adult if (spec.subject == "person" and spec.adults_only) else (
-                st.is_person if spec.subject == "person" else st.kind == 1)
+            if spec.subject == "person":
+                elig = st.adult if spec.adults_only else st.is_person
+            else:
+                elig = st.kind == SUBJECT_TYPES.index(spec.subject)
             idx = np.flatnonzero(elig)
-            self.eligible.append(idx)
             u = sim.streams.uniform(f"behaviour.{spec.name}.first", 0, idx)
             gaps = _gaps(u, spec.opportunities_per_year)
             self.opp_q[b].push(np.where(gaps >= FAR, FAR, gaps - 1), idx)
         self.sanction_weight = np.zeros(B)
+        has_expr = any(x.kind == "expression" for x in self.specs)
+        self.desired_n = np.zeros(st.S, np.int32) if has_expr else None
+        self.expressed_n = np.zeros(st.S, np.int32) if has_expr else None
+        self.involuntary_n = np.zeros(st.S, np.int16) if self.obligations else None
+        if sc.model.norm_initial > 0:
+            st.norm[:] = sim.streams.generator("behaviour.norm_initial").beta(
+                4.0 * sc.model.norm_initial / (1 - sc.model.norm_initial + 1e-9) + 1e-9, 4.0, st.S)
         self.total_opportunities = np.zeros(B, np.int64)
+        self.total_unobserved = 0.0
+        self.total_observed = 0.0
         self.refresh(sim)
         self.reset_counters()
 
     def refresh(self, sim: "Sim") -> None:
-        """Recompute what people expect a detected violation to cost (after a schedule change)."""
+        """Recompute what people expect a detected violation to cost (after a schedule change).
+
+        The weight adds the points deduction and every enabled measure of a list in the
+        behaviour's domain (sanctions, and rewards a violation would forfeit); joint measures
+        count only to the extent people know of them (``model.awareness``).
+        """
         sc = sim.scenario
-        pol = sc.policy
+        pol, aware = sc.policy, sc.model.awareness
+        lists = {x.name: x for x in sc.lists}
         for b, spec in enumerate(self.specs):
             w = max(0.0, -spec.points) / 50.0
             for m in sc.measures:
-                if m.kind != "sanction" or not sim.measures.enabled(m, sc.policy):
+                lst = lists[m.list]
+                if not sim.measures.enabled(m, pol) or (lst.domain is not None and lst.domain != spec.domain):
                     continue
-                lst = next(x for x in sc.lists if x.name == m.list)
-                if lst.domain is None or lst.domain == spec.domain:
-                    w += abs(m.income_effect) * 5.0 + (0.3 if m.blocks else 0.0) + (0.3 if m.publicity else 0.0)
+                if m.kind == "reward" and spec.points >= 0:
+                    continue
+                mw = abs(m.income_effect) * 5.0 + (0.3 if m.blocks else 0.0) + (0.3 if m.publicity else 0.0)
+                mw += m.benefit / 10_000.0
+                w += mw * (aware if m.joint else 1.0)
             self.sanction_weight[b] = w * pol.sanction_scale
 
     def reset_counters(self) -> None:
@@ -91,6 +109,8 @@ class BehaviourModule:
         self.desired = np.zeros(B, np.int64)
         self.expressed = np.zeros(B, np.int64)
         self.settled = 0
+        self.comply_unobserved = 0.0   # expected compliance if people believed nobody watched
+        self.comply_observed = 0.0     # ... and if they believed they were certainly watched
 
     # -- attributes used by rules ---------------------------------------------------------
     def unpaid_days(self, idx: np.ndarray, day: int) -> np.ndarray:
@@ -132,14 +152,21 @@ class BehaviourModule:
                 speak = want & (u2 >= 1.0 - np.exp(-risk))
                 self.desired[b] += int(want.sum())
                 self.expressed[b] += int(speak.sum())
+                np.add.at(self.desired_n, idx[want], 1)
+                np.add.at(self.expressed_n, idx[speak], 1)
                 acts = idx[speak]
             else:
-                p = sigmoid(self._violation_logit(sim, b, spec, idx))
-                viol = u < p
+                logit, deterrence = self._violation_logit(sim, b, spec, idx)
+                viol = u < sigmoid(logit)
+                base = logit + deterrence   # the same decision with no perceived surveillance
+                self.comply_unobserved += float((1.0 - sigmoid(base)).sum())
+                self.comply_observed += float(
+                    (1.0 - sigmoid(base - mdl.w_deterrence * self.sanction_weight[b])).sum())
                 if kind == "obligation":
                     amount = spec.amount_months * st.base_income[idx] / 12.0
                     unable = st.savings[idx] + st.income[idx] / 12.0 < amount
                     self.involuntary[b] += int((unable & ~viol).sum())
+                    np.add.at(self.involuntary_n, idx[unable & ~viol], 1)
                     viol |= unable
                     self._open(sim, self.obl_index[spec.name], idx[viol], amount[viol], day)
                 acts = idx[viol]
@@ -149,6 +176,8 @@ class BehaviourModule:
             subj_out.append(acts)
             beh_out.append(np.full(acts.size, b, np.int16))
         self._settle(sim, day)
+        self.total_unobserved += self.comply_unobserved
+        self.total_observed += self.comply_observed
         if subj_out:
             return np.concatenate(subj_out), np.concatenate(beh_out)
         return np.empty(0, np.int64), np.empty(0, np.int16)
@@ -161,15 +190,17 @@ class BehaviourModule:
         p = self.perceived[b, s]
         self.perceived[b, s] = p + lr * (detected[keep] - p)
 
-    def _violation_logit(self, sim: "Sim", b: int, spec, idx: np.ndarray) -> np.ndarray:
+    def _violation_logit(self, sim: "Sim", b: int, spec, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log-odds of violating, and the deterrence term inside it (for the self-governance index)."""
         st, mdl = sim.state, sim.scenario.model
         stress = np.clip(-st.savings[idx] / np.maximum(st.base_income[idx] / 12.0, 1.0), 0.0, 3.0)
-        return (spec.base_logit + spec.gain
-                - mdl.w_deterrence * self.perceived[b, idx] * self.sanction_weight[b]
-                - mdl.w_honesty * (st.honesty[idx] - 0.5)
-                - mdl.w_norm * st.norm[idx]
-                + mdl.w_peer * st.peer_share[idx]
-                + mdl.w_stress * stress)
+        deterrence = mdl.w_deterrence * self.perceived[b, idx] * self.sanction_weight[b]
+        logit = (spec.base_logit + spec.gain - deterrence
+                 - mdl.w_honesty * (st.honesty[idx] - 0.5)
+                 - mdl.w_norm * st.norm[idx]
+                 + mdl.w_peer * st.peer_share[idx]
+                 + mdl.w_stress * stress)
+        return logit, deterrence
 
     def _learn_norms(self, sim: "Sim", b: int, idx: np.ndarray, viol: np.ndarray) -> None:
         """Internalisation: compliance under perceived observation strengthens the norm."""

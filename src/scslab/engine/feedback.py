@@ -2,7 +2,7 @@
 
 Sanctions that deny loans, jobs or procurement cut income; income stress raises the
 chance of missing the next obligation (the poverty trap). One fused pass over subjects
-updates savings every day; peer violation shares are refreshed weekly over the networks.
+updates savings every day; peer effects live in :mod:`.society`.
 """
 
 from __future__ import annotations
@@ -24,28 +24,22 @@ CONSUMPTION_SHARE = 0.9  # share of normal income spent: sanctions that cut inco
 
 
 @njit(cache=True)
-def _economy(base, effect, benefit, income, savings, consumption_share):
-    """income = base x (1 + sum of income effects) + benefits; savings += (income - spending)/365."""
+def _economy(base, effect, benefit, income, savings, consumption_share, subsistence, n_persons):
+    """income = base x (1 + income effects) + benefits; savings += (income - spending) / 365.
+
+    Persons spend a share of their normal income but never less than subsistence, so a
+    sanction that cuts a poor person's income eats straight into savings.
+    """
     for i in range(base.shape[0]):
         f = 1.0 + effect[i]
         if f < 0.0:
             f = 0.0
         inc = base[i] * f + benefit[i]
         income[i] = inc
-        savings[i] += (inc - consumption_share * base[i]) / 365.0
-
-
-@njit(cache=True)
-def _neighbour_mean(indptr, indices, values, out):
-    for i in range(indptr.shape[0] - 1):
-        a, b = indptr[i], indptr[i + 1]
-        if b > a:
-            s = 0.0
-            for k in range(a, b):
-                s += values[indices[k]]
-            out[i] = s / (b - a)
-        else:
-            out[i] = 0.0
+        spend = consumption_share * base[i]
+        if i < n_persons and base[i] > 0.0 and spend < subsistence:
+            spend = subsistence
+        savings[i] += (inc - spend) / 365.0
 
 
 class FeedbackModule:
@@ -62,15 +56,11 @@ class FeedbackModule:
 
     def step(self, sim: "Sim", day: int) -> None:
         st, mdl = sim.state, sim.scenario.model
-        _economy(st.base_income, st.income_effect, st.benefit, st.income, st.savings, CONSUMPTION_SHARE)
+        _economy(st.base_income, st.income_effect, st.benefit, st.income, st.savings, CONSUMPTION_SHARE,
+                 mdl.subsistence_per_year, st.n)
         hit = self.shock_q.pop(day)
         self.shocks_today = hit.size
         if hit.size:
             st.savings[hit] -= mdl.shock_months * st.base_income[hit] / 12.0
             u = sim.streams.uniform("feedback.shock", day, hit)
             self.shock_q.push(day + _gaps(u, mdl.shocks_per_year), hit)
-        if day % 7 == 0:
-            net = sim.pop.friend_net
-            out = np.empty(st.n, np.float32)
-            _neighbour_mean(net.indptr, net.indices, st.recent_violation[: st.n], out)
-            st.peer_share[: st.n] = out

@@ -69,6 +69,7 @@ class MeasuresModule:
         self.applied_total = np.zeros(len(self.specs), np.int64)
         self.blocked_total = np.zeros(len(self.specs), np.int64)
         self.wrongful_total = 0
+        self.reviewed_cancelled = 0
 
     @staticmethod
     def enabled(m: Measure, policy: Policy, day: int | None = None) -> bool:
@@ -120,6 +121,11 @@ class MeasuresModule:
             if tgt.size == 0:
                 continue
             ok = self.eligible[j].condition(sim.lists.view(sim, tgt), tgt.size)
+            if m.human_review_share > 0:  # GDPR Art. 22-style review of automated decisions
+                u = sim.streams.uniform_sub(f"measures.{m.name}.review", day, tgt, spells[src])
+                veto = ok & (u < m.human_review_share) & wrong[src]
+                self.reviewed_cancelled += int(veto.sum())
+                ok &= ~veto
             tgt, src = tgt[ok], src[ok]
             if tgt.size == 0:
                 continue
@@ -132,6 +138,8 @@ class MeasuresModule:
                 nxt[r] = self.spell_first[s]
                 self.spell_first[s] = r
             self._effect(sim, j, tgt, +1)
+            if m.publicity:
+                sim.exclusion.expose(sim, tgt, day)
             self.applied_today += ids.size
             self.applied_total[j] += ids.size
             self.wrongful_total += int(wrong[src].sum())

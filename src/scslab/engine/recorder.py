@@ -30,7 +30,8 @@ class Recorder:
                  "detected", "missed", "false_matches", "entry_errors", "records", "records_false",
                  "listed_total", "wrongful_listed", "list_entries", "list_exits", "sanctions_applied",
                  "sanctions_active", "rewards_active", "debtors", "settled", "shocks", "expired", "repaired",
-                 "objections", "corrected", "norm_mean", "perceived_mean", "income_mean"]
+                 "objections", "corrected", "norm_mean", "perceived_mean", "income_mean", "self_governance_index",
+                 "peer_share_mean", "seen_sanctioned_share"]
         names += [f"listed_{x.name}" for x in sc.lists]
         names += [f"violations_{b.name}" for b in sc.behaviours if b.kind in ("obligation", "prohibition")]
         names += [f"good_deeds_{b.name}" for b in sc.behaviours if b.kind == "good_deed"]
@@ -51,6 +52,8 @@ class Recorder:
         s["involuntary_defaults"][day] = beh.involuntary.sum()
         s["good_deeds"][day] = beh.good_deeds.sum()
         s["compliance_rate"][day] = 1.0 - beh.violations.sum() / opp if opp else np.nan
+        s["self_governance_index"][day] = (beh.comply_unobserved / beh.comply_observed
+                                           if beh.comply_observed > 0 else np.nan)
         for b, spec in enumerate(beh.specs):
             if spec.kind in ("obligation", "prohibition"):
                 s[f"violations_{spec.name}"][day] = beh.violations[b]
@@ -90,6 +93,8 @@ class Recorder:
             s["norm_mean"][day] = st.norm[:n].mean()
             s["perceived_mean"][day] = beh.perceived[:, :n].mean() if beh.perceived.shape[0] else 0.0
             s["income_mean"][day] = st.income[:n].mean()
+            s["peer_share_mean"][day] = st.peer_share[:n].mean()
+            s["seen_sanctioned_share"][day] = sim.society.seen_share.mean()
             if "score_mean" in s:
                 sc = sim.scoring.scored
                 s["score_mean"][day] = st.score[sc].mean()
@@ -99,6 +104,7 @@ class Recorder:
         elif day > 0:
             held = ["wrongful_listed"] + (["listed_total"] if len(self.black) > 1 else [])
             for k in (*held, "sanctions_active", "rewards_active", "norm_mean", "perceived_mean", "income_mean",
+                      "peer_share_mean", "seen_sanctioned_share",
                       "score_mean", *[f"grade_share_{b.name}" for b in sim.scenario.scoring.bands]):
                 if k in s:
                     s[k][day] = s[k][day - 1]

@@ -44,6 +44,9 @@ class ScoringModule:
         self.cfg = sc.scoring
         self.kind = self.cfg.kind
         subj = {"person": st.is_person, "enterprise": st.kind == 1, "any": np.ones(st.S, bool)}[self.cfg.subjects]
+        if self.cfg.opt_in_share < 1.0:  # voluntary scores (Sesame): only consenting subjects are scored
+            u = sim.streams.uniform("scoring.opt_in", 0, np.arange(st.S))
+            subj = subj & (u < self.cfg.opt_in_share)
         self.scored = np.flatnonzero(subj)
         self.mask = subj
         self.points = np.zeros(st.S, np.float64)

@@ -10,8 +10,12 @@
 | 5 | lists     | subjects enter or leave red lists, blacklists, watch lists         |
 | 6 | measures  | joint sanctions and rewards reach subjects and their links         |
 | 7 | repair    | expiry, credit repair, objections filed and resolved               |
-| 8 | feedback  | income, savings, shocks and peer behaviour update                  |
+| 8 | feedback  | income, savings and shocks; exclusion (ties cut with exposed       |
+|   |           | subjects); society (weekly peer shares and social perception)      |
 | 9 | results   | the day's figures are stored                                       |
+
+Optional processes (an epidemic for health codes, reminder letters) join through
+:mod:`.extensions` before step 1 or after step 8, without changing this order.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from typing import Iterable
 from ..population.synth import synthesize
 from ..scenario.schema import Scenario
 from .behaviour import BehaviourModule
+from .extensions import active_extensions
+from .exclusion import ExclusionModule
 from .feedback import FeedbackModule
 from .ledger import LedgerModule
 from .lists import ListsModule
@@ -32,6 +38,7 @@ from .repair import RepairModule
 from .results import Results
 from .rng import Streams
 from .scoring import ScoringModule
+from .society import SocietyModule
 from .sources import SourcesModule
 from .state import State
 
@@ -77,13 +84,13 @@ class Sim:
         self.behaviour, self.sources, self.ledger = BehaviourModule(), SourcesModule(), LedgerModule()
         self.scoring, self.lists, self.measures = ScoringModule(), ListsModule(), MeasuresModule()
         self.repair, self.feedback = RepairModule(), FeedbackModule()
-        # measures before behaviour: people's expected sanction weight reads the measure table
-        for mod in (self.measures, self.behaviour, self.sources, self.ledger, self.scoring, self.lists,
-                    self.repair, self.feedback):
-            if mod is self.measures:
-                continue
+        self.society, self.exclusion = SocietyModule(), ExclusionModule()
+        for mod in (self.behaviour, self.sources, self.ledger, self.scoring, self.lists, self.measures,
+                    self.repair, self.feedback, self.exclusion, self.society):
             mod.init(self)
-        self.measures.init(self)
+        self.extensions = active_extensions(self)
+        for ext in self.extensions:
+            ext.init(self)
         self.recorder = Recorder(self)
         return self
 
@@ -103,6 +110,9 @@ class Sim:
     def step(self, day: int) -> None:
         self.day = day
         self._apply_schedule(day)
+        for ext in self.extensions:
+            if ext.phase == "before_behaviour":
+                ext.step(self, day)
         subj, beh = self.behaviour.step(self, day)
         self.sources.step(self, day, subj, beh)
         self.ledger.step(self, day)
@@ -112,6 +122,11 @@ class Sim:
         self.measures.step(self, day)
         self.repair.step(self, day)
         self.feedback.step(self, day)
+        self.exclusion.step(self, day)
+        self.society.step(self, day)
+        for ext in self.extensions:
+            if ext.phase == "after_feedback":
+                ext.step(self, day)
         self.recorder.record(self, day)
 
     def run(self) -> Results:

@@ -12,7 +12,8 @@ from ..engine.results import Results
 
 __all__ = ["black_lists", "ever_listed", "listed_now", "wrongful_listings", "records_false",
            "sanctions_applied", "wrongful_sanctions", "compliance_rate", "grade_shares", "score_mean",
-           "involuntary_defaults", "chilling_index", "disparity"]
+           "involuntary_defaults", "chilling_index", "disparity", "self_governance_index", "ratio_by",
+           "by_income_quintile"]
 
 
 def black_lists(res: Results) -> np.ndarray:
@@ -115,3 +116,44 @@ def _labels(res: Results, attribute: str, size: int) -> list[str]:
         return list(res.names["group"])[:size]
     return {"sex": ["male", "female"], "urban": ["rural", "urban"],
             "migrant": ["local", "migrant"]}.get(attribute, [str(i) for i in range(size)])[:size]
+
+
+def self_governance_index(comply_unobserved: float, comply_observed: float) -> float | None:
+    """Compliance people would show believing nobody watches, over compliance believing they are watched.
+
+    1 means behaviour no longer depends on being watched (fully internalised); lower values
+    mean compliance rests on surveillance. Both terms are expected compliance summed over
+    the actual decisions of the run, computed from the decision model with perceived
+    detection set to 0 and to 1.
+    """
+    return None if comply_observed <= 0 else float(comply_unobserved / comply_observed)
+
+
+def ratio_by(res: Results, num: np.ndarray, den: np.ndarray, attribute: str,
+             complement: bool = False) -> dict[str, float | None]:
+    """sum(num)/sum(den) within each level of a person attribute (1 - that if ``complement``)."""
+    persons = res.subjects["type"] == 0
+    levels = res.subjects[attribute][persons].astype(np.int64)
+    n = np.bincount(levels, weights=np.asarray(num, np.float64)[persons])
+    d = np.bincount(levels, weights=np.asarray(den, np.float64)[persons], minlength=n.size)
+    labels = _labels(res, attribute, d.size)
+    out: dict[str, float | None] = {}
+    for i in range(d.size):
+        if d[i] <= 0:
+            out[labels[i]] = None
+        else:
+            r = float(n[i] / d[i]) if i < n.size else 0.0
+            out[labels[i]] = 1.0 - r if complement else r
+    return out
+
+
+def by_income_quintile(res: Results, per_subject: np.ndarray) -> list[float]:
+    """Mean of a per-subject count among adults with income, by starting-income quintile (lowest first)."""
+    persons = (res.subjects["type"] == 0) & (res.subjects["income0"] > 0)
+    inc = res.subjects["income0"][persons]
+    vals = np.asarray(per_subject, np.float64)[persons]
+    if inc.size < 5:
+        return []
+    edges = np.quantile(inc, [0.2, 0.4, 0.6, 0.8])
+    q = np.searchsorted(edges, inc, side="right")
+    return [float(vals[q == k].mean()) if (q == k).any() else 0.0 for k in range(5)]

@@ -18,7 +18,27 @@ if TYPE_CHECKING:
     from ..engine.results import Results
     from ..engine.sim import Sim
 
-__all__ = ["INDICATORS", "compute_indicators", "indicator_names"]
+__all__ = ["INDICATORS", "compute_indicators", "indicator_names", "register"]
+
+
+def register(name: str):
+    """Decorator for indicator functions ``f(res, sim) -> value`` defined in ``metrics/ind_*.py``."""
+    def deco(f):
+        INDICATORS[name] = f
+        return f
+    return deco
+
+
+def _load_plugins() -> None:
+    """Import every ``scslab.metrics.ind_*`` module once (each registers its indicators)."""
+    import importlib
+    import pkgutil
+
+    from .. import metrics
+
+    for mod in pkgutil.iter_modules(metrics.__path__):
+        if mod.name.startswith("ind_"):
+            importlib.import_module(f"{metrics.__name__}.{mod.name}")
 
 
 def _blocks(kind: str) -> Callable[["Results", "Sim"], float]:
@@ -43,7 +63,8 @@ def _payment_rate(res: "Results", sim: "Sim") -> float | None:
     return None if opp == 0 else float(1.0 - viol / opp)
 
 
-INDICATORS: dict[str, Callable[["Results", "Sim"], Any]] = {
+INDICATORS: dict[str, Callable[["Results", "Sim"], Any]] = {}
+INDICATORS.update({
     "ever_listed": lambda r, s: core.ever_listed(r) * r.scale,
     "listed_now": lambda r, s: core.listed_now(r) * r.scale,
     "wrongful_listings": lambda r, s: core.wrongful_listings(r) * r.scale,
@@ -54,14 +75,16 @@ INDICATORS: dict[str, Callable[["Results", "Sim"], Any]] = {
     "hiring_blocks": _blocks("hiring"),
     "payment_rate": _payment_rate,
     "records_per_capita": lambda r, s: len(r.records["subject"]) / max(r.n_persons, 1),
-}
+})
 
 
 def indicator_names() -> list[str]:
+    _load_plugins()
     return sorted(INDICATORS)
 
 
 def compute_indicators(res: "Results", sim: "Sim") -> dict[str, Any]:
+    _load_plugins()
     out: dict[str, Any] = {}
     for name in sim.scenario.indicators:
         if name not in INDICATORS:

@@ -57,9 +57,17 @@ def summarize(res: "Results", sim: "Sim") -> dict[str, Any]:
     if sim.scenario.scoring.kind != "none":
         out["score_mean"] = core.score_mean(res)
         out["grade_shares"] = core.grade_shares(res)
+    out["self_governance_index"] = core.self_governance_index(sim.behaviour.total_unobserved,
+                                                              sim.behaviour.total_observed)
     ch = core.chilling_index(res)
     if ch is not None:
         out["chilling_index"] = ch
+        out["chilling_by_group"] = {
+            attr: core.ratio_by(res, sim.behaviour.expressed_n, sim.behaviour.desired_n, attr, complement=True)
+            for attr in ("group", "sex", "urban", "migrant")}
+    out["exclusion_degree_loss"] = sim.exclusion.degree_loss()
+    if sim.behaviour.involuntary_n is not None:
+        out["involuntary_defaults_by_income_quintile"] = core.by_income_quintile(res, sim.behaviour.involuntary_n)
     out["blocks"] = {m.name: int(sim.measures.blocked_total[j]) for j, m in enumerate(sim.scenario.measures)
                      if m.blocks and m.attempts_per_year > 0}
     out["disparate_impact"] = disparate_impact(res)

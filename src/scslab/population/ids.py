@@ -62,11 +62,21 @@ def _digits(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Calendar year, month, day of int days since 1970-01-01 (vectorised via datetime64)."""
-    d = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
-    m = d.astype("datetime64[M]")
-    y = m.astype("datetime64[Y]")
-    return (y.astype(np.int64) + 1970, (m - y).astype(np.int64) + 1, (d - m).astype(np.int64) + 1)
+    """Calendar year, month, day of int days since 1970-01-01.
+
+    Integer arithmetic (H. Hinnant's ``civil_from_days``): several times faster than
+    casting through ``datetime64[M]``/``[Y]``, which matters at 10 M persons.
+    """
+    z = np.asarray(days, dtype=np.int64) + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = np.where(mp < 10, mp + 3, mp - 9)
+    y = yoe + era * 400 + (m <= 2)
+    return y, m, d
 
 
 def citizen_ids(division_code: str, birth_dates: np.ndarray, sex: np.ndarray,

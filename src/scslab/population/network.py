@@ -70,8 +70,9 @@ class Csr:
             raise ValueError("edge endpoint out of range [0, n)")
         if src.dtype.kind not in "iu" or dst.dtype.kind not in "iu":
             raise ValueError("edge endpoints must be integers")
-        src = src.astype(np.int64, copy=False)
-        dst = dst.astype(np.int64, copy=False)
+        if src.dtype != dst.dtype or src.dtype not in (np.int32, np.int64):
+            # numba compiles one kernel per dtype; int32 input is used as is (no copies)
+            src, dst = src.astype(np.int64), dst.astype(np.int64)
         counts = np.bincount(src, minlength=n)
         if symmetric:
             counts += np.bincount(dst, minlength=n)

@@ -12,8 +12,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .schema_ext import Epidemic, Letters
+
 __all__ = [
-    "Behaviour", "BehaviourModel", "Band", "Dimension", "Group", "ListRule", "Measure",
+    "Behaviour", "BehaviourModel", "Band", "Dimension", "Exclusion", "Group", "ListRule", "Measure",
     "Perception", "Policy", "Population", "Repair", "Scenario", "ScheduleItem", "Scoring",
     "Sim", "Source", "DOMAINS", "SEVERITIES", "SUBJECT_TYPES",
 ]
@@ -106,7 +108,7 @@ class Behaviour(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     domain: Domain
     kind: Literal["obligation", "prohibition", "good_deed", "expression"] = "prohibition"
-    subject: Literal["person", "enterprise"] = "person"
+    subject: Literal["person", "enterprise", "social_org", "government"] = "person"
     opportunities_per_year: float = Field(1.0, ge=0.0, le=365.0)
     base_logit: float = Field(-2.0, ge=-20.0, le=20.0, description="log-odds of violating (or doing) at zero pressure")
     gain: float = Field(1.0, ge=0.0, le=100.0, description="private gain from violating, in logit units")
@@ -172,6 +174,8 @@ class Scoring(Strict):
     dimensions: list[Dimension] = Field(default_factory=list)
     annual_bonus: float = Field(0.0, ge=0.0, description="points added each year to subjects with no bad record")
     subjects: Literal["person", "enterprise", "any"] = "person"
+    opt_in_share: float = Field(1.0, ge=0.0, le=1.0,
+                                description="share of subjects who consent to be scored (voluntary scores)")
 
     @model_validator(mode="after")
     def _check(self) -> "Scoring":
@@ -220,15 +224,33 @@ class Measure(Strict):
     blocks: Literal["flight", "rail", "loan", "procurement", "private_school", "hiring", "office"] | None = None
     benefit: float = Field(0.0, ge=0.0, description="yuan per year of a reward (discounts, free transport)")
     from_day: int = Field(0, ge=0, description="day the agency joins")
+    human_review_share: float = Field(0.0, ge=0.0, le=1.0,
+                                      description="share of automated applications of this measure a human reviews; "
+                                                  "a review cancels it when the causing record is false")
     attempts_per_year: float = Field(0.0, ge=0.0, le=365.0,
                                      description="how often a target tries the blocked service (counts blocks)")
 
 
 class Perception(Strict):
-    """How people learn the detection rate from experience (not from the truth)."""
+    """How people learn the detection rate from experience, not from the truth.
 
-    initial: float = Field(0.3, ge=0.0, le=1.0, description="prior perceived detection probability")
-    learning_rate: float = Field(0.2, ge=0.0, le=1.0)
+    They start from what is announced, update on their own violations (detected or not),
+    drift toward what their contacts believe, and rise when they see contacts punished
+    (visible to all under publicity, to close contacts only without it).
+    """
+
+    initial: float = Field(0.3, ge=0.0, le=1.0, description="announced / prior perceived detection probability")
+    learning_rate: float = Field(0.2, ge=0.0, le=1.0, description="weight of one own experience")
+    social_rate: float = Field(0.1, ge=0.0, le=1.0, description="weekly pull toward contacts' beliefs")
+    w_seen: float = Field(0.05, ge=0.0, le=1.0, description="weekly rise per unit share of contacts seen sanctioned")
+    private_visibility: float = Field(0.3, ge=0.0, le=1.0,
+                                      description="how visible a sanction is to contacts without publicity")
+
+
+class Exclusion(Strict):
+    """Contacts cut ties with a publicly exposed subject (social and business exclusion)."""
+
+    cut_share: float = Field(0.0, ge=0.0, le=1.0, description="chance a friend or colleague cuts the tie")
 
 
 class BehaviourModel(Strict):
@@ -245,7 +267,16 @@ class BehaviourModel(Strict):
     norm_decay_per_year: float = Field(0.1, ge=0.0, le=10.0)
     shocks_per_year: float = Field(0.1, ge=0.0, le=12.0, description="income shocks per person-year")
     shock_months: float = Field(3.0, ge=0.0, le=120.0)
+    subsistence_per_year: float = Field(15_000.0, ge=0.0,
+                                        description="yuan a person spends however low their income (assumed)")
+    norm_initial: float = Field(0.0, ge=0.0, le=1.0, description="mean internalised norm at the start")
+    awareness: float = Field(1.0, ge=0.0, le=1.0,
+                             description="share of joint (cross-domain) measures people know of (facts 3.21: 11%)")
+    peer_household: float = Field(0.3, ge=0.0, description="weight of household in the peer violation share")
+    peer_work: float = Field(0.3, ge=0.0, description="weight of colleagues in the peer violation share")
+    peer_friends: float = Field(0.4, ge=0.0, description="weight of friends in the peer violation share")
     perception: Perception = Field(default_factory=Perception)
+    exclusion: Exclusion = Field(default_factory=Exclusion)
 
 
 class Repair(Strict):
@@ -288,6 +319,8 @@ class Scenario(Strict):
     repair: Repair = Field(default_factory=Repair)
     schedule: list[ScheduleItem] = Field(default_factory=list)
     indicators: list[str] = Field(default_factory=list, description="preset-specific indicator names")
+    epidemic: Epidemic = Field(default_factory=Epidemic)
+    letters: Letters = Field(default_factory=Letters)
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":

@@ -45,7 +45,8 @@ def _record_text(rec: dict[str, Any] | None) -> str:
 def _spell_text(spell: dict[str, Any], subject: int) -> str:
     holder = "" if spell["subject"] == subject else f" of {spell['subject_id']}"
     flag = ", wrongful" if spell["wrongful"] else ""
-    return f"list {spell['list']} (spell #{spell['spell_id']}{holder}, {_span(spell['start'], spell['end_day'])}{flag})"
+    span = _span(spell["start"], spell["end_day"])
+    return f"list {spell['list']} (spell #{spell['spell_id']}{holder}, {span}{flag})"
 
 
 def _measure_text(s: dict[str, Any], subject: int) -> str:
@@ -90,7 +91,8 @@ def credit_file(out_dir: Path | str, subject_id: str, run_id: str | None = None)
                             f"{_in(own_ids)} AND target <> ? ORDER BY start, sanction_id", [run_id, idx])
         spell_ids = own_ids | {s["spell_id"] for s in sanctions if s["spell_id"] is not None}
         spells = {s["spell_id"]: s for s in _rows(
-            con, f"SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND spell_id IN {_in(spell_ids)}",
+            con, "SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? "
+                 f"AND spell_id IN {_in(spell_ids)}",
             [run_id])}
         cause_ids = {s["cause_record"] for s in spells.values() if s["cause_record"] is not None}
         causes = {r["record_id"]: r for r in _rows(
@@ -146,7 +148,8 @@ def format_credit_file(d: dict[str, Any]) -> str:
     lines += ["", f"List spells ({len(d['list_spells'])}):"]
     for sp in d["list_spells"]:
         rule = sp.get("rule") or {}
-        lines.append(f"  #{sp['spell_id']:<8} {sp['list']} ({sp['list_type']}) {_span(sp['start'], sp['end_day'])}"
+        lines.append(f"  #{sp['spell_id']:<8} {sp['list']} ({sp['list_type']}) "
+                     f"{_span(sp['start'], sp['end_day'])}"
                      f"{'' if sp['end_day'] is None else ', ended: ' + str(sp['end_reason'])}"
                      f"{', WRONGFUL' if sp['wrongful'] else ''}"
                      f"{'  rule: ' + rule['entry'] if rule.get('entry') else ''}")

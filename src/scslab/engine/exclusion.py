@@ -1,0 +1,72 @@
+"""Social and business exclusion: contacts cut ties with publicly exposed subjects.
+
+When a publicity measure exposes a person, each friend and colleague cuts the tie with
+probability ``model.exclusion.cut_share`` (a named stream per pair, so it is CRN-safe).
+Cuts are batched and applied to the friend network once a week (a CSR rebuild is O(edges)).
+``exclusion_degree_loss`` is the mean share of ties that exposed persons lost.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .rng import uniform_sub
+
+if TYPE_CHECKING:
+    from .sim import Sim
+
+__all__ = ["ExclusionModule"]
+
+
+class ExclusionModule:
+    name = "exclusion"
+
+    def init(self, sim: "Sim") -> None:
+        self.friend_net = sim.pop.friend_net
+        self.degree0 = self.friend_net.degree().astype(np.int32)
+        self.exposed = np.zeros(sim.state.n, np.bool_)
+        self.pending_src: list[np.ndarray] = []
+        self.pending_dst: list[np.ndarray] = []
+        self.cuts = 0
+
+    def expose(self, sim: "Sim", who: np.ndarray, day: int) -> None:
+        """Publicity reached these subjects today: their contacts may cut ties."""
+        share = sim.scenario.model.exclusion.cut_share
+        who = who[who < sim.state.n]
+        if who.size == 0:
+            return
+        self.exposed[who] = True
+        if share <= 0:
+            return
+        net = self.friend_net
+        deg = (net.indptr[who + 1] - net.indptr[who]).astype(np.int64)
+        if deg.sum() == 0:
+            return
+        starts = np.repeat(net.indptr[who], deg)
+        offs = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
+        src = np.repeat(who, deg)
+        dst = net.indices[starts + offs].astype(np.int64)
+        u = uniform_sub(sim.streams.key("exclusion.cut"), np.int64(day), dst, src)
+        cut = u < share
+        self.pending_src.append(src[cut])
+        self.pending_dst.append(dst[cut])
+
+    def step(self, sim: "Sim", day: int) -> None:
+        if day % 7 or not self.pending_src:
+            return
+        src = np.concatenate(self.pending_src)
+        dst = np.concatenate(self.pending_dst)
+        self.pending_src, self.pending_dst = [], []
+        if src.size:
+            self.friend_net = self.friend_net.remove_edges(src, dst, symmetric=True)
+            self.cuts += src.size
+
+    def degree_loss(self) -> float | None:
+        """Mean share of friendship ties lost by persons exposed by publicity (None if nobody was)."""
+        who = np.flatnonzero(self.exposed & (self.degree0 > 0))
+        if who.size == 0:
+            return None
+        now = self.friend_net.degree()[who]
+        return float(np.mean(1.0 - now / self.degree0[who]))

@@ -1,0 +1,191 @@
+"""Reminder letters with social-norm messages: the nudge comparator (facts 7.14-7.17).
+
+No sanction, no list: on each send day every adult with an open obligation of the chased
+behaviour gets a letter. A letter stating a *descriptive norm* ("9 out of 10 people pay on
+time") moves the recipient's perceived norm from a prior belief toward the stated share,
+and the chance of paying within the response window rises with that shift. The arms
+differ only in the share stated:
+
+- ``control``: a plain reminder, no share (perceived norm stays at the prior);
+- ``national``: the fixed ``national_norm_share`` (HMRC's message, facts 7.15);
+- ``town``: the simulated share of adults up to date in the recipient's urban/rural region;
+- ``postcode``: the same share among the recipient's household and friends (the local,
+  mostly same-region network), falling back to the town share for the isolated.
+
+Only the control and national arms are calibrated; the local arms are what the mechanism
+predicts from the simulated local compliance, so changing who pays locally changes them.
+
+A responder pays on a uniformly drawn day inside the window (stream ``letters.delay``),
+if able to then; the response draw has its own stream ``letters.respond``, so the arms
+of one seed are compared on the same luck. Settlement mirrors ``BehaviourModule._settle``
+(savings fall by the amount owed, the obligation closes, the subject becomes dirty for
+list rules). Payments through the ordinary settlement hazard during the window count too:
+the outcome is the share of recipients whose obligation closed within the window.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..population.network import neighbor_mean
+from .behaviour import sigmoid
+
+if TYPE_CHECKING:
+    from .sim import Sim
+
+__all__ = ["LettersModule", "local_shares"]
+
+
+def local_shares(sim: "Sim", up_to_date: np.ndarray, adult: np.ndarray,
+                 min_neighbours: int) -> tuple[np.ndarray, np.ndarray]:
+    """(town, postcode) share of adults up to date, per person.
+
+    ``up_to_date`` and ``adult`` are boolean over persons. Town: the urban/rural region
+    mean. Postcode: the mean over adult household members and friends, degree-weighted
+    across the two networks; persons with fewer than ``min_neighbours`` adult
+    neighbours get the town share (a postcode with too few people prints no statistic).
+    """
+    n = up_to_date.size
+    urban = sim.state.urban[:n] == 1
+    town = np.empty(n, np.float64)
+    for region in (False, True):
+        m = (urban == region) & adult
+        town[urban == region] = up_to_date[m].mean() if m.any() else 1.0
+    ok = (up_to_date & adult).astype(np.float64)
+    ad = adult.astype(np.float64)
+    num = np.zeros(n)
+    den = np.zeros(n)
+    for net in (sim.pop.household_net, sim.pop.friend_net):
+        deg = net.degree().astype(np.float64)
+        num += neighbor_mean(net, ok).astype(np.float64) * deg
+        den += neighbor_mean(net, ad).astype(np.float64) * deg
+    enough = den >= max(min_neighbours, 1) - 1e-6
+    postcode = np.where(enough, num / np.maximum(den, 1e-12), town)
+    return town, postcode
+
+
+class LettersModule:
+    """Send letters, draw responses, settle responders within the window."""
+
+    name = "letters"
+    phase = "before_behaviour"
+
+    def init(self, sim: "Sim") -> None:
+        cfg = sim.scenario.letters
+        beh = sim.behaviour
+        if cfg.behaviour not in beh.obl_index:
+            raise ValueError(f"letters.behaviour: '{cfg.behaviour}' is not an obligation of this scenario "
+                             f"(choose from {beh.obligations})")
+        self.cfg = cfg
+        self.j = beh.obl_index[cfg.behaviour]
+        self.send_days = set(int(d) for d in cfg.send_days)
+        # one row per letter: recipient, send day, the obligation's open day, stated share,
+        # perceived norm, response probability, responded, scheduled pay day, paid day
+        self.recipient = np.empty(0, np.int64)
+        self.sent = np.empty(0, np.int32)
+        self.opened = np.empty(0, np.int32)
+        self.stated = np.empty(0, np.float64)
+        self.p_respond = np.empty(0, np.float64)
+        self.responded = np.empty(0, np.bool_)
+        self.pay_day = np.empty(0, np.int32)
+        self.paid_day = np.empty(0, np.int32)
+        self.settled_by_letter = 0
+
+    # -- the message ----------------------------------------------------------------------
+    def stated_share(self, sim: "Sim", who: np.ndarray) -> np.ndarray:
+        """The share each recipient's letter states (NaN for the control reminder)."""
+        cfg, st = self.cfg, sim.state
+        if cfg.norm == "control":
+            return np.full(who.size, np.nan)
+        if cfg.norm == "national":
+            return np.full(who.size, cfg.national_norm_share)
+        n = st.n
+        up = sim.behaviour.open_since[self.j, :n] < 0
+        town, postcode = local_shares(sim, up, st.adult[:n], cfg.min_neighbours)
+        return (town if cfg.norm == "town" else postcode)[who]
+
+    def response_probability(self, stated: np.ndarray) -> np.ndarray:
+        """sigmoid(base + w * (perceived - prior)); perceived = prior + weight * (stated - prior)."""
+        cfg = self.cfg
+        shift = np.where(np.isnan(stated), 0.0, cfg.message_weight * (stated - cfg.prior_norm_share))
+        return sigmoid(cfg.base_response_logit + cfg.w_norm_message * shift)
+
+    # -- the day ----------------------------------------------------------------------------
+    def step(self, sim: "Sim", day: int) -> None:
+        if day in self.send_days:
+            self._send(sim, day)
+        self._track(sim, day)
+        self._pay(sim, day)
+
+    def _send(self, sim: "Sim", day: int) -> None:
+        beh, st = sim.behaviour, sim.state
+        since = beh.open_since[self.j, : st.n]
+        who = np.flatnonzero((since >= 0) & (since <= day - self.cfg.min_overdue_days) & st.adult[: st.n])
+        if who.size == 0:
+            return
+        stated = self.stated_share(sim, who)
+        p = self.response_probability(stated)
+        u = sim.streams.uniform("letters.respond", day, who)
+        resp = u < p
+        w = self.cfg.response_window_days
+        delay = np.minimum((sim.streams.uniform("letters.delay", day, who) * w).astype(np.int32), w - 1)
+        self.recipient = np.concatenate([self.recipient, who])
+        self.sent = np.concatenate([self.sent, np.full(who.size, day, np.int32)])
+        self.opened = np.concatenate([self.opened, since[who].astype(np.int32)])
+        self.stated = np.concatenate([self.stated, stated])
+        self.p_respond = np.concatenate([self.p_respond, p])
+        self.responded = np.concatenate([self.responded, resp])
+        self.pay_day = np.concatenate([self.pay_day, np.where(resp, day + delay, -1).astype(np.int32)])
+        self.paid_day = np.concatenate([self.paid_day, np.full(who.size, -1, np.int32)])
+
+    def _open_letters(self, day: int, slack: int = 0) -> np.ndarray:
+        """Rows whose window is still running and whose obligation has not been seen paid.
+
+        ``slack = 1`` lets the tracker see, on the morning after, a payment made on the
+        window's last day.
+        """
+        return np.flatnonzero((self.paid_day < 0) & (day < self.sent + self.cfg.response_window_days + slack))
+
+    def _track(self, sim: "Sim", day: int) -> None:
+        """Mark letters whose obligation closed (by any route) before today."""
+        rows = self._open_letters(day, slack=1)
+        if rows.size == 0:
+            return
+        cur = sim.behaviour.open_since[self.j, self.recipient[rows]]
+        closed = cur != self.opened[rows]
+        self.paid_day[rows[closed]] = day - 1  # it closed at the latest yesterday
+
+    def _pay(self, sim: "Sim", day: int) -> None:
+        """Responders due today (or earlier but unable then) pay if they can."""
+        rows = self._open_letters(day)
+        rows = rows[self.responded[rows] & (self.pay_day[rows] <= day)]
+        if rows.size == 0:
+            return
+        beh, st, j = sim.behaviour, sim.state, self.j
+        who = self.recipient[rows]
+        able = st.savings[who] + st.income[who] / 12.0 >= beh.owed[j, who]
+        pay = np.unique(who[able])
+        if pay.size == 0:
+            return
+        st.savings[pay] -= beh.owed[j, pay]
+        st.debt[pay] = np.maximum(0.0, st.debt[pay] - beh.owed[j, pay])
+        beh.owed[j, pay] = 0.0
+        beh.open_since[j, pay] = -1
+        beh.open_idx[j] = beh.open_idx[j][~np.isin(beh.open_idx[j], pay)]
+        st.dirty[pay] = True
+        beh.settled += pay.size
+        self.settled_by_letter += int(pay.size)
+
+    # -- outcome ----------------------------------------------------------------------------
+    def finish(self, sim: "Sim") -> None:
+        """Close the books at the end of the run: windows still running are checked once more."""
+        self._track(sim, sim.scenario.sim.days)
+
+    def payment_rate(self, sim: "Sim") -> float | None:
+        """Share of letters whose obligation closed within the response window."""
+        if self.recipient.size == 0:
+            return None
+        self.finish(sim)
+        return float((self.paid_day >= 0).mean())

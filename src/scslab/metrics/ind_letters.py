@@ -1,0 +1,69 @@
+"""Indicators of the reminder-letter trial (bit-nudge, facts 7.14-7.17).
+
+The trial's outcome is the share of *letter recipients* who paid within the response
+window (HMRC's 67.5 % control vs 72.5 % national norm, facts 7.15), not the share of all
+obligation opportunities met. ``payment_rate`` is re-registered here so that a run with
+letters reports the trial's outcome; without letters it falls back to the built-in
+definition unchanged, so no other preset's figure moves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .indicators import INDICATORS, register
+
+if TYPE_CHECKING:
+    from ..engine.results import Results
+    from ..engine.sim import Sim
+
+__all__ = ["letters_module", "letter_payment_rate", "letter_recipients", "letter_stated_share",
+           "letter_response_probability", "payment_rate"]
+
+_BUILTIN_PAYMENT_RATE = INDICATORS["payment_rate"]
+
+
+def letters_module(sim: "Sim") -> Any | None:
+    """The run's letters extension, or None when ``[letters]`` is not enabled."""
+    return next((e for e in getattr(sim, "extensions", []) if getattr(e, "name", "") == "letters"), None)
+
+
+@register("letter_payment_rate")
+def letter_payment_rate(res: "Results", sim: "Sim") -> float | None:
+    """Share of letters whose obligation was paid within the response window."""
+    mod = letters_module(sim)
+    return None if mod is None else mod.payment_rate(sim)
+
+
+@register("payment_rate")
+def payment_rate(res: "Results", sim: "Sim") -> float | None:
+    """The letter trial's outcome when letters went out, else the built-in payment rate."""
+    mod = letters_module(sim)
+    if mod is not None and mod.recipient.size:
+        return mod.payment_rate(sim)
+    return _BUILTIN_PAYMENT_RATE(res, sim)
+
+
+@register("letter_recipients")
+def letter_recipients(res: "Results", sim: "Sim") -> float:
+    """Letters sent, in real people (times the population scale)."""
+    mod = letters_module(sim)
+    return 0.0 if mod is None else float(mod.recipient.size * res.scale)
+
+
+@register("letter_stated_share")
+def letter_stated_share(res: "Results", sim: "Sim") -> float | None:
+    """Mean share of payers the letters stated (None for the control reminder)."""
+    mod = letters_module(sim)
+    if mod is None or mod.stated.size == 0 or np.isnan(mod.stated).all():
+        return None
+    return float(np.nanmean(mod.stated))
+
+
+@register("letter_response_probability")
+def letter_response_probability(res: "Results", sim: "Sim") -> float | None:
+    """Mean modelled probability of responding to the letter (before the ability check)."""
+    mod = letters_module(sim)
+    return None if mod is None or mod.p_respond.size == 0 else float(mod.p_respond.mean())
