@@ -144,7 +144,7 @@ def test_lifting_one_sanction_leaves_unconnected_people_unchanged():
 
     sim1, var, acts1 = run_recording("rongcheng", patch=lift, **kw)
     assert (base.sanctions["target"] == chosen).any() and not (var.sanctions["target"] == chosen).any()
-    assert sim1.state.income[chosen] != sim0.state.income[chosen]  # the lift changed the person's life
+    assert sim1.state.savings[chosen] != sim0.state.savings[chosen]  # the lift changed the person's life
 
     mask = np.zeros(sim0.state.S, bool)
     mask[unconnected] = True

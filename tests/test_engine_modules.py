@@ -191,6 +191,23 @@ def test_effects_undo_exactly_after_a_scheduled_sanction_scale_change():
     assert np.all(st.income_effect == 0.0), np.unique(st.income_effect)
 
 
+def test_agency_joining_later_applies_once_per_spell():
+    """A measure with ``from_day`` reaches each spell open on that day exactly once."""
+    join = 20
+
+    def edit(d):
+        d["measures"][0]["from_day"] = join
+
+    sim, res, _ = run_recording(toy_scenario(edit))
+    sp, sa = res.list_spells, res.sanctions
+    rows = np.bincount(sa["spell"][sa["measure"] == 0], minlength=len(sp["subject"]))
+    open_then = (sp["start"] <= join) & ((sp["end"] < 0) | (sp["end"] > join))
+    assert open_then.sum() > 5 and (sp["start"] == join).any()
+    assert np.all(rows[open_then | (sp["start"] > join)] == 1), rows[sp["start"] == join]
+    assert np.all(rows[~open_then & (sp["start"] < join)] == 0)
+    assert np.all(sa["start"][sa["measure"] == 0] >= join)
+
+
 def test_joint_sanctions_off_applies_no_joint_measure():
     sim, res, _ = run_recording(overrides=["policy.joint_sanctions=false"])
     assert len(res.list_spells["subject"]) > 10

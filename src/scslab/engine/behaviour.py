@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from numba import njit
+
 from ..scenario.schema import DOMAINS, SUBJECT_TYPES
 from .queue import FAR, Calendar
 
@@ -27,6 +29,16 @@ KIND_CODES = {"obligation": 0, "prohibition": 1, "good_deed": 2, "expression": 3
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
+
+
+@njit(cache=True)
+def _vicarious(indptr, indices, subj, beh, detected, perceived, rate):
+    """Contacts of each violator update their belief about that behaviour toward the outcome."""
+    for k in range(subj.shape[0]):
+        i, b, d = subj[k], beh[k], detected[k]
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            perceived[b, j] += rate * (d - perceived[b, j])
 
 
 def _gaps(u: np.ndarray, per_year: float) -> np.ndarray:
@@ -50,7 +62,7 @@ class BehaviourModule:
         self.obligations = [b.name for b in self.specs if b.kind == "obligation"]
         self.obl_index = {b.name: j for j, b in enumerate(s for s in self.specs if s.kind == "obligation")}
         self.opp_q = [Calendar(st.S, sc.sim.days) for _ in range(B)]
-        self.perceived = np.full((B, st.S), sc.model.perception.initial, np.float32)
+        self.perceived = np.empty((B, st.S), np.float32)
         self.open_since = np.full((len(self.obligations), st.S), -1, np.int32)
         self.owed = np.zeros((len(self.obligations), st.S), np.float32)
         self.open_idx = [np.empty(0, np.int64) for _ in self.obligations]
@@ -64,6 +76,10 @@ class BehaviourModule:
             gaps = _gaps(u, spec.opportunities_per_year)
             self.opp_q[b].push(np.where(gaps >= FAR, FAR, gaps - 1), idx)
         self.sanction_weight = np.zeros(B)
+        self.visible = self.actual_detection(sim)
+        per = sc.model.perception
+        for b in range(B):  # prior: the announced rate mixed with what people can see
+            self.perceived[b] = (1.0 - per.visibility) * per.initial + per.visibility * self.visible[b]
         has_expr = any(x.kind == "expression" for x in self.specs)
         self.desired_n = np.zeros(st.S, np.int32) if has_expr else None
         self.expressed_n = np.zeros(st.S, np.int32) if has_expr else None
@@ -76,6 +92,16 @@ class BehaviourModule:
         self.total_observed = 0.0
         self.refresh(sim)
         self.reset_counters()
+
+    def actual_detection(self, sim: "Sim") -> np.ndarray:
+        """Probability that at least one source detects each behaviour (urban coverage, current scale)."""
+        sc = sim.scenario
+        miss = np.ones(len(self.specs))
+        for s in sc.sources:
+            for name, p in s.detects.items():
+                b = next(i for i, x in enumerate(self.specs) if x.name == name)
+                miss[b] *= 1.0 - min(1.0, p * s.coverage_urban * sc.policy.detection_scale)
+        return 1.0 - miss
 
     def refresh(self, sim: "Sim") -> None:
         """Recompute what people expect a detected violation to cost (after a schedule change).
@@ -98,7 +124,13 @@ class BehaviourModule:
                 mw = abs(m.income_effect) * 5.0 + (0.3 if m.blocks else 0.0) + (0.3 if m.publicity else 0.0)
                 mw += m.benefit / 10_000.0
                 w += mw * (aware if m.joint else 1.0)
-            self.sanction_weight[b] = w * pol.sanction_scale
+            self.sanction_weight[b] = w * pol.sanction_scale ** sc.model.severity_elasticity
+        if hasattr(self, "visible"):  # a visible change of surveillance shifts beliefs at once
+            now = self.actual_detection(sim)
+            vis = sc.model.perception.visibility
+            for b in range(len(self.specs)):
+                self.perceived[b] = np.clip(self.perceived[b] + vis * (now[b] - self.visible[b]), 0.0, 1.0)
+            self.visible = now
 
     def reset_counters(self) -> None:
         B = len(self.specs)
@@ -183,18 +215,25 @@ class BehaviourModule:
         return np.empty(0, np.int64), np.empty(0, np.int16)
 
     def learn_detection(self, sim: "Sim", subj: np.ndarray, beh: np.ndarray, detected: np.ndarray) -> None:
-        """Own experience: each violation nudges perceived detection toward what happened."""
-        lr = sim.scenario.model.perception.learning_rate
+        """Experience: each violation nudges the violator's perceived detection toward what
+        happened, and -- more weakly -- that of everyone in their three circles who saw it."""
+        per = sim.scenario.model.perception
         keep = self.kind[beh] != KIND_CODES["good_deed"]
-        s, b = subj[keep], beh[keep]
+        s, b, d = subj[keep], beh[keep], detected[keep].astype(np.float32)
         p = self.perceived[b, s]
-        self.perceived[b, s] = p + lr * (detected[keep] - p)
+        self.perceived[b, s] = p + per.learning_rate * (d - p)
+        if per.vicarious_rate > 0 and s.size:
+            people = s < sim.state.n
+            for net in (sim.pop.household_net, sim.pop.work_net, sim.exclusion.friend_net):
+                _vicarious(net.indptr, net.indices, s[people], b[people].astype(np.int64), d[people],
+                           self.perceived, np.float32(per.vicarious_rate))
 
     def _violation_logit(self, sim: "Sim", b: int, spec, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Log-odds of violating, and the deterrence term inside it (for the self-governance index)."""
         st, mdl = sim.state, sim.scenario.model
         stress = np.clip(-st.savings[idx] / np.maximum(st.base_income[idx] / 12.0, 1.0), 0.0, 3.0)
-        deterrence = mdl.w_deterrence * self.perceived[b, idx] * self.sanction_weight[b]
+        watched = np.minimum(1.0, self.perceived[b, idx] + mdl.perception.w_seen * sim.society.seen_share[idx])
+        deterrence = mdl.w_deterrence * watched * self.sanction_weight[b]
         logit = (spec.base_logit + spec.gain - deterrence
                  - mdl.w_honesty * (st.honesty[idx] - 0.5)
                  - mdl.w_norm * st.norm[idx]

@@ -35,6 +35,7 @@ class ExclusionModule:
         """Publicity reached these subjects today: their contacts may cut ties."""
         share = sim.scenario.model.exclusion.cut_share
         who = who[who < sim.state.n]
+        who = who[~self.exposed[who]]  # contacts decide once, at the first exposure
         if who.size == 0:
             return
         self.exposed[who] = True

@@ -60,6 +60,30 @@ class LedgerModule:
         self.new_today = ids
         return ids
 
+    def cause(self, who: np.ndarray, domain: int | None) -> np.ndarray:
+        """The newest live record (active or disputed) that can explain listing each subject.
+
+        The per-subject cache is checked first; where that record has since been retired
+        (expired, repaired, corrected) the ledger is searched for the next newest live one.
+        """
+        cache = self.last_any[who] if domain is None else self.last_bad[domain, who]
+        cause = cache.astype(np.int64)
+        if len(self.rec) == 0:
+            return cause
+        has = cause >= 0
+        stale = np.zeros(who.size, bool)
+        stale[has] = ~np.isin(self.rec["status"][cause[has]], (ACTIVE, DISPUTED))
+        if stale.any():
+            st = self.rec.view()
+            live = np.isin(st["status"], (ACTIVE, DISPUTED)) & np.isin(st["subject"], who[stale])
+            if domain is not None:
+                live &= (st["domain"] == domain) & (st["points"] < 0)
+            rows = np.flatnonzero(live)
+            newest = {int(s): int(r) for s, r in zip(st["subject"][rows], rows)}  # later rows win
+            for k in np.flatnonzero(stale):
+                cause[k] = newest.get(int(who[k]), -1)
+        return cause
+
     def _count(self, sim: "Sim", ids: np.ndarray, sign: int) -> None:
         """Maintain active-record counters (add on entry, subtract on retirement)."""
         st = sim.state

@@ -8,7 +8,8 @@ differ only in the share stated:
 
 - ``control``: a plain reminder, no share (perceived norm stays at the prior);
 - ``national``: the fixed ``national_norm_share`` (HMRC's message, facts 7.15);
-- ``town``: the simulated share of adults up to date in the recipient's urban/rural region;
+- ``town``: the simulated share of adults who missed no payment in the last
+  ``norm_lookback_days`` (they "pay on time") in the recipient's urban/rural region;
 - ``postcode``: the same share among the recipient's household and friends (the local,
   mostly same-region network), falling back to the town share for the isolated.
 
@@ -92,6 +93,12 @@ class LettersModule:
         self.pay_day = np.empty(0, np.int32)
         self.paid_day = np.empty(0, np.int32)
         self.settled_by_letter = 0
+        self.actual_share = float("nan")  # share of adults paying on time at the last send day
+        # who missed a payment when: a rise in the amount owed, or an obligation opened
+        # yesterday, is a missed payment (read each morning before behaviour runs)
+        n = sim.state.n
+        self.owed_prev = beh.owed[self.j, :n].copy()
+        self.last_miss = np.full(n, -(10**9), np.int64)
 
     # -- the message ----------------------------------------------------------------------
     def stated_share(self, sim: "Sim", who: np.ndarray) -> np.ndarray:
@@ -102,7 +109,7 @@ class LettersModule:
         if cfg.norm == "national":
             return np.full(who.size, cfg.national_norm_share)
         n = st.n
-        up = sim.behaviour.open_since[self.j, :n] < 0
+        up = self.last_miss < sim.day - cfg.norm_lookback_days
         town, postcode = local_shares(sim, up, st.adult[:n], cfg.min_neighbours)
         return (town if cfg.norm == "town" else postcode)[who]
 
@@ -114,10 +121,18 @@ class LettersModule:
 
     # -- the day ----------------------------------------------------------------------------
     def step(self, sim: "Sim", day: int) -> None:
+        self._watch_misses(sim, day)
         if day in self.send_days:
             self._send(sim, day)
         self._track(sim, day)
         self._pay(sim, day)
+        self.owed_prev[:] = sim.behaviour.owed[self.j, : sim.state.n]
+
+    def _watch_misses(self, sim: "Sim", day: int) -> None:
+        """Record yesterday's missed payments (the ground truth of the local statistics)."""
+        beh, n = sim.behaviour, sim.state.n
+        missed = (beh.owed[self.j, :n] > self.owed_prev) | (beh.open_since[self.j, :n] == day - 1)
+        self.last_miss[missed] = day - 1
 
     def _send(self, sim: "Sim", day: int) -> None:
         beh, st = sim.behaviour, sim.state
@@ -125,6 +140,8 @@ class LettersModule:
         who = np.flatnonzero((since >= 0) & (since <= day - self.cfg.min_overdue_days) & st.adult[: st.n])
         if who.size == 0:
             return
+        n = st.n
+        self.actual_share = float((self.last_miss[st.adult[:n]] < day - self.cfg.norm_lookback_days).mean())
         stated = self.stated_share(sim, who)
         p = self.response_probability(stated)
         u = sim.streams.uniform("letters.respond", day, who)

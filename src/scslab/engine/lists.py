@@ -98,10 +98,7 @@ class ListsModule:
 
     def start(self, sim: "Sim", k: int, who: np.ndarray, day: int) -> np.ndarray:
         spec, st, led = self.specs[k], sim.state, sim.ledger
-        if spec.domain is not None:
-            cause = led.last_bad[DOMAIN_CODES[spec.domain], who].astype(np.int64)
-        else:
-            cause = led.last_any[who].astype(np.int64)
+        cause = led.cause(who, None if spec.domain is None else DOMAIN_CODES[spec.domain])
         wrongful = np.zeros(who.size, bool)
         has = cause >= 0
         wrongful[has] = ~led.rec["true"][cause[has]]

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["MeasuresModule"]
 
 SANCTION_DTYPES = {"target": "i4", "measure": "i2", "spell": "i8", "start": "i4", "end": "i4", "via": "i1",
-                   "wrongful": "?", "next": "i8"}
+                   "wrongful": "?", "next": "i8", "scale": "f8"}
 
 
 @njit(cache=True)
@@ -130,25 +130,32 @@ class MeasuresModule:
             if tgt.size == 0:
                 continue
             sp = spells[src]
+            scale = self._scale(sim, j)
             ids = self.rows.append(target=tgt, measure=j, spell=sp, start=day, end=-1, via=VIA.index(via),
-                                   wrongful=wrong[src], next=-1)
+                                   wrongful=wrong[src], next=-1, scale=scale)
             # prepend to each spell's chain; rows for the same spell are chained in order
             nxt = self.rows["next"]
             for r, s in zip(ids, sp):  # one step per new sanction row (rare events)
                 nxt[r] = self.spell_first[s]
                 self.spell_first[s] = r
-            self._effect(sim, j, tgt, +1)
+            self._effect(sim, j, tgt, np.full(tgt.size, scale))
             if m.publicity:
                 sim.exclusion.expose(sim, tgt, day)
             self.applied_today += ids.size
             self.applied_total[j] += ids.size
             self.wrongful_total += int(wrong[src].sum())
 
-    def _effect(self, sim: "Sim", j: int, tgt: np.ndarray, sign: int) -> None:
+    def _scale(self, sim: "Sim", j: int) -> float:
+        """Severity multiplier in force for a new application of measure j."""
+        return sim.scenario.policy.sanction_scale if self.specs[j].kind == "sanction" else 1.0
+
+    def _effect(self, sim: "Sim", j: int, tgt: np.ndarray, signed_scale: np.ndarray) -> None:
+        """Add (positive scale) or remove (negative) measure j's effect; removal uses the scale
+        recorded when it was applied, so a mid-run change of sanction_scale undoes exactly."""
         st, m = sim.state, self.specs[j]
-        scale = sim.scenario.policy.sanction_scale if m.kind == "sanction" else 1.0
         if m.income_effect:
-            np.add.at(st.income_effect, tgt, sign * m.income_effect * scale)
+            np.add.at(st.income_effect, tgt, signed_scale * m.income_effect)
+        sign = np.sign(signed_scale).astype(np.int16)
         if m.benefit:
             np.add.at(st.benefit, tgt, sign * m.benefit)
         if self.block[j] >= 0:
@@ -171,15 +178,18 @@ class MeasuresModule:
         self.rows["end"][rows] = day
         meas = self.rows["measure"][rows]
         tgt = self.rows["target"][rows].astype(np.int64)
+        scale = self.rows["scale"][rows]
         for j in np.unique(meas):
-            self._effect(sim, int(j), tgt[meas == j], -1)
+            mine = meas == j
+            self._effect(sim, int(j), tgt[mine], -scale[mine])
 
     def step(self, sim: "Sim", day: int) -> None:
         """Agencies joining today apply to open spells; blocked targets try the service."""
         pol, spells = sim.scenario.policy, sim.lists.spells
         for j, m in enumerate(self.specs):
             if m.from_day == day and day > 0 and self.enabled(m, pol, day) and len(spells):
-                open_ = np.flatnonzero((spells["end"] < 0) & (spells["list"] == self.list_of[j]))
+                open_ = np.flatnonzero((spells["end"] < 0) & (spells["list"] == self.list_of[j])
+                                       & (spells["start"] < day))  # spells starting today already got it
                 if open_.size:
                     self._apply(sim, j, open_, spells["subject"][open_].astype(np.int64), day)
         for j, m in enumerate(self.specs):

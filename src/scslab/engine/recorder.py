@@ -126,6 +126,7 @@ class Recorder:
         }
         sanc = sim.measures.rows.copy()
         sanc.pop("next")
+        sanc.pop("scale")
         subjects = {"id": st.subject_ids(), "type": st.kind, "sex": st.sex, "urban": st.urban,
                     "migrant": st.migrant, "group": st.group, "income0": st.base_income,
                     "income": st.income.astype(np.float32), "score": st.score, "grade": st.grade}

@@ -50,6 +50,7 @@ class ScoringModule:
         self.scored = np.flatnonzero(subj)
         self.mask = subj
         self.points = np.zeros(st.S, np.float64)
+        self.applied = np.zeros(1024, np.float64)  # points each record actually added (by record id)
         self.bonus = np.zeros(st.S, np.float64)
         self.thresholds = np.array([b.min for b in self.cfg.bands], np.float64)
         B = len(sc.behaviours)
@@ -77,7 +78,10 @@ class ScoringModule:
         keep = self.mask[subj]
         subj, ids = subj[keep], ids[keep]
         if self.kind == "points":
-            np.add.at(self.points, subj, sign * self._scale(sim, rec["points"][ids].astype(np.float64)))
+            if sign > 0:  # remember what was applied, so retiring undoes exactly that
+                self._reserve(len(rec))
+                self.applied[ids] = self._scale(sim, rec["points"][ids].astype(np.float64))
+            np.add.at(self.points, subj, sign * self.applied[ids])
         else:
             beh = rec["behaviour"][ids]
             bad = rec["points"][ids] < 0
@@ -85,6 +89,12 @@ class ScoringModule:
                 hit = bad & self.dim_of_behaviour[d, beh]
                 np.add.at(self.dim_bad[d], subj[hit], sign)
         self._recompute(sim, np.unique(subj))
+
+    def _reserve(self, n: int) -> None:
+        if n > self.applied.size:
+            new = np.zeros(max(n, 2 * self.applied.size), np.float64)
+            new[: self.applied.size] = self.applied
+            self.applied = new
 
     def step(self, sim: "Sim", day: int) -> None:
         self._apply(sim, sim.ledger.new_today, +1.0)

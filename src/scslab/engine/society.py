@@ -2,8 +2,10 @@
 
 People look at three circles -- household, colleagues, friends -- for how often others
 break rules (the peer violation share in the decision) and for how watched they are: their
-belief drifts toward their contacts' beliefs, and rises with the share of contacts they
-*see* punished. Publicity makes every sanction visible; without it only a fraction is.
+belief drifts toward their contacts' beliefs (DeGroot averaging, which spreads what
+violators learn to people who never test the system), and the share of contacts they *see*
+punished adds to how watched they feel while it lasts. Publicity makes every sanction
+visible; without it only a fraction is.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class SocietyModule:
     def init(self, sim: "Sim") -> None:
         st = sim.state
         self.n = st.n
-        self.seen_share = np.zeros(st.n, np.float32)
+        self.seen_share = np.zeros(st.S, np.float32)
 
     def _networks(self, sim: "Sim"):
         mdl, pop = sim.scenario.model, sim.pop
@@ -66,8 +68,8 @@ class SocietyModule:
             return
         visibility = 1.0 if sim.scenario.policy.publicity else per.private_visibility
         seen = ((st.n_sanctions[:n] > 0) * np.float32(visibility)).astype(np.float32)
-        self.seen_share = self._mean(sim, seen)
-        mine = perceived[:, :n].mean(axis=0)
-        theirs = self._mean(sim, mine)
-        shift = per.social_rate * (theirs - mine) + per.w_seen * self.seen_share * (1.0 - mine)
-        perceived[:, :n] = np.clip(perceived[:, :n] + shift.astype(np.float32), 0.0, 1.0)
+        self.seen_share[:n] = self._mean(sim, seen)
+        if per.social_rate > 0:
+            mine = perceived[:, :n].mean(axis=0)
+            shift = per.social_rate * (self._mean(sim, mine) - mine)
+            perceived[:, :n] = np.clip(perceived[:, :n] + shift.astype(np.float32), 0.0, 1.0)

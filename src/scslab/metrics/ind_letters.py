@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..engine.results import Results
     from ..engine.sim import Sim
 
-__all__ = ["letters_module", "letter_payment_rate", "letter_recipients", "letter_stated_share",
+__all__ = ["letters_module", "letter_payment_rate", "letter_recipients", "letter_stated_share", "letter_actual_share",
            "letter_response_probability", "payment_rate"]
 
 _BUILTIN_PAYMENT_RATE = INDICATORS["payment_rate"]
@@ -60,6 +60,13 @@ def letter_stated_share(res: "Results", sim: "Sim") -> float | None:
     if mod is None or mod.stated.size == 0 or np.isnan(mod.stated).all():
         return None
     return float(np.nanmean(mod.stated))
+
+
+@register("letter_actual_share")
+def letter_actual_share(res: "Results", sim: "Sim") -> float | None:
+    """Simulated national share of adults who missed no payment in the lookback (at sending)."""
+    mod = letters_module(sim)
+    return None if mod is None or np.isnan(mod.actual_share) else mod.actual_share
 
 
 @register("letter_response_probability")

@@ -235,14 +235,21 @@ class Perception(Strict):
     """How people learn the detection rate from experience, not from the truth.
 
     They start from what is announced, update on their own violations (detected or not),
-    drift toward what their contacts believe, and rise when they see contacts punished
-    (visible to all under publicity, to close contacts only without it).
+    drift toward what their contacts believe, and feel more watched while they see contacts
+    punished (visible to all under publicity, only partly without it).
     """
 
     initial: float = Field(0.3, ge=0.0, le=1.0, description="announced / prior perceived detection probability")
+    visibility: float = Field(0.5, ge=0.0, le=1.0,
+                              description="share of the actual detection rate people see directly (cameras, "
+                                          "patrols); the prior mixes it with the announced rate, and a scheduled "
+                                          "change of detection_scale shifts beliefs by this share at once")
     learning_rate: float = Field(0.2, ge=0.0, le=1.0, description="weight of one own experience")
     social_rate: float = Field(0.1, ge=0.0, le=1.0, description="weekly pull toward contacts' beliefs")
-    w_seen: float = Field(0.05, ge=0.0, le=1.0, description="weekly rise per unit share of contacts seen sanctioned")
+    vicarious_rate: float = Field(0.05, ge=0.0, le=1.0,
+                                  description="weight of a contact's violation (caught or not) seen by each contact")
+    w_seen: float = Field(1.0, ge=0.0, le=10.0,
+                          description="added perceived detection per unit share of contacts seen sanctioned")
     private_visibility: float = Field(0.3, ge=0.0, le=1.0,
                                       description="how visible a sanction is to contacts without publicity")
 
@@ -261,6 +268,9 @@ class BehaviourModel(Strict):
     w_norm: float = Field(2.0, ge=0.0, le=100.0)
     w_peer: float = Field(2.0, ge=0.0, le=100.0)
     w_stress: float = Field(1.0, ge=0.0, le=100.0)
+    severity_elasticity: float = Field(0.5, ge=0.0, le=2.0,
+                                       description="perceived sanction weight grows as sanction_scale ** this "
+                                                   "(diminishing sensitivity to severity; see docs/model.md)")
     w_pressure: float = Field(2.0, ge=0.0, le=100.0, description="effect of active sanctions on settling debts")
     internalisation: bool = True
     norm_gain_per_year: float = Field(0.3, ge=0.0, le=10.0)

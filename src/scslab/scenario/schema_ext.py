@@ -69,8 +69,8 @@ class Letters(_Strict):
     within the window) is a logit in ``base_response_logit`` plus ``w_norm_message`` times
     that shift. Only the *stated* share differs between arms: ``national`` states the fixed
     ``national_norm_share`` (HMRC's "9 out of 10"), ``town`` and ``postcode`` state the
-    *simulated* share of adults up to date with the obligation in the recipient's urban/rural
-    region or household-and-friends neighbourhood. So the local arms are predictions of the
+    *simulated* share of adults who missed no payment in the last ``norm_lookback_days`` in
+    the recipient's urban/rural region or household-and-friends neighbourhood. So the local arms are predictions of the
     mechanism, not fitted values.
     """
 
@@ -101,6 +101,9 @@ class Letters(_Strict):
     w_norm_message: float = Field(2.0, ge=-100.0, le=100.0,
                                   description="logit units per unit shift of the perceived norm "
                                               "(calibrated to the national arm)")
+    norm_lookback_days: int = Field(365, ge=1, le=36_500,
+                                    description="a person 'pays on time' if no payment of the behaviour was "
+                                                "missed in this many days before the letter (days)")
     min_neighbours: int = Field(3, ge=0, le=1000,
                                 description="a postcode share needs this many neighbours; fewer -> town share")
 

@@ -1,0 +1,172 @@
+"""Indicators of the commercial and foreign credit-score presets (sesame, tencent, fico-us,
+schufa-de, private-scoring).
+
+These scores are private or sectoral, so the questions differ from the national lists:
+who is scored at all (opt-in), who gets a perk, whether a lender ever acts outside credit,
+how long insolvency data is kept, how often a human review catches a wrong decision, and
+whether a record from one context reaches another (EU AI Act Art. 5(1)(c)(i), facts 9.1, 9.5).
+Counts of people are multiplied by the population scale; shares are not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import re
+
+import numpy as np
+
+from .indicators import register
+
+if TYPE_CHECKING:
+    from ..engine.results import Results
+    from ..engine.sim import Sim
+
+__all__ = ["opt_in_share", "perk_holders", "score_percentiles", "scored_below_perk_threshold",
+           "finance_only_share", "insolvency_kept_days_max", "human_review_cancelled",
+           "cross_context_sanctions", "cross_context_mask", "wrongful_sanction_share", "context_of"]
+
+
+_THRESHOLD = re.compile(r"\b(?:points|score)\s*>=\s*([0-9]+(?:\.[0-9]+)?)")
+
+
+def _persons(res: "Results") -> np.ndarray:
+    return res.subjects["type"] == 0
+
+
+def _scored(res: "Results", sim: "Sim | None" = None) -> np.ndarray:
+    """Scored persons; adults only when the run is at hand (credit scores do not cover minors)."""
+    m = _persons(res) & (res.subjects["grade"] >= 0)
+    if sim is not None:
+        m = m & sim.state.adult[: m.size]
+    return m
+
+
+@register("opt_in_share")
+def opt_in_share(res: "Results", sim: "Sim") -> float:
+    """Share of adult persons who carry a score (a voluntary score leaves the rest unscored)."""
+    adults = _persons(res) & sim.state.adult[: res.subjects["type"].size]
+    return float(_scored(res, sim).sum() / max(adults.sum(), 1))
+
+
+def _active_rows(res: "Results", kind: str) -> np.ndarray:
+    sa = res.sanctions
+    kinds = np.asarray(res.names["measure_kind"], dtype=object)
+    if not len(sa["measure"]):
+        return np.zeros(0, bool)
+    return (kinds[sa["measure"]] == kind) & (sa["end"] < 0)
+
+
+@register("perk_holders")
+def perk_holders(res: "Results", sim: "Sim") -> dict[str, float]:
+    """Per reward measure: share of scored adults holding it at the end of the run."""
+    sa = res.sanctions
+    active = _active_rows(res, "reward")
+    denom = max(int(_scored(res, sim).sum()), 1)
+    out = {}
+    for j, m in enumerate(sim.scenario.measures):
+        if m.kind == "reward":
+            out[m.name] = float(np.unique(sa["target"][active & (sa["measure"] == j)]).size / denom) \
+                if active.size else 0.0
+    return out
+
+
+@register("score_percentiles")
+def score_percentiles(res: "Results", sim: "Sim") -> dict[str, float] | None:
+    """10th, 50th and 90th percentile and mean of scored adults' final scores."""
+    m = _scored(res, sim)
+    if not m.any():
+        return None
+    s = res.subjects["score"][m].astype(np.float64)
+    p10, p50, p90 = np.percentile(s, [10, 50, 90])
+    return {"p10": float(p10), "p50": float(p50), "p90": float(p90), "mean": float(s.mean())}
+
+
+@register("scored_below_perk_threshold")
+def scored_below_perk_threshold(res: "Results", sim: "Sim") -> float:
+    """Scored adults below the lowest reward threshold at the end (read from red-list entry rules)."""
+    m = _scored(res, sim)
+    lows = []
+    for lst in sim.scenario.lists:
+        hit = _THRESHOLD.search(lst.entry)
+        if lst.type == "red" and hit:
+            lows.append(float(hit.group(1)))
+    if not lows or not m.any():
+        return 0.0
+    return float((res.subjects["score"][m] < min(lows)).sum() * res.scale)
+
+
+@register("finance_only_share")
+def finance_only_share(res: "Results", sim: "Sim") -> float | None:
+    """Share of sanction applications whose measure is a credit (finance) decision."""
+    sa = res.sanctions
+    if not len(sa["measure"]):
+        return None
+    kinds = np.asarray(res.names["measure_kind"], dtype=object)[sa["measure"]]
+    cats = np.asarray(res.names["measure_category"], dtype=object)[sa["measure"]]
+    s = kinds == "sanction"
+    return None if not s.any() else float((cats[s] == "finance").mean())
+
+
+@register("insolvency_kept_days_max")
+def insolvency_kept_days_max(res: "Results", sim: "Sim") -> int | None:
+    """Longest time any insolvency record stayed in effect (end of run for live ones)."""
+    rec = res.records
+    names = res.names["behaviour"]
+    if "insolvency" not in names or not len(rec["subject"]):
+        return None
+    ins = rec["behaviour"] == names.index("insolvency")
+    if not ins.any():
+        return None
+    end = np.where(rec["end_day"][ins] >= 0, rec["end_day"][ins], res.days - 1)
+    return int((end - rec["day"][ins]).max())
+
+
+@register("human_review_cancelled")
+def human_review_cancelled(res: "Results", sim: "Sim") -> float:
+    """Automated applications a human review cancelled because the causing record was false."""
+    return float(sim.measures.reviewed_cancelled * res.scale)
+
+
+@register("wrongful_sanction_share")
+def wrongful_sanction_share(res: "Results", sim: "Sim") -> float | None:
+    """Share of sanction applications caused by a false record."""
+    sa = res.sanctions
+    if not len(sa["measure"]):
+        return None
+    s = np.asarray(res.names["measure_kind"], dtype=object)[sa["measure"]] == "sanction"
+    return None if not s.any() else float(sa["wrongful"][s].mean())
+
+
+def context_of(behaviour_name: str) -> str:
+    """A behaviour's context is its name's first word (``rental_late_rent`` -> ``rental``)."""
+    return behaviour_name.split("_", 1)[0]
+
+
+def cross_context_mask(res: "Results") -> np.ndarray:
+    """Sanction rows whose measure category differs from the context of the spell's causing record."""
+    sa, sp, rec = res.sanctions, res.list_spells, res.records
+    if not len(sa["measure"]):
+        return np.zeros(0, bool)
+    cause = sp["cause_record"][sa["spell"]]
+    has = cause >= 0
+    beh_ctx = np.array([context_of(b) for b in res.names["behaviour"]] + [""], dtype=object)
+    beh = np.where(has, rec["behaviour"][np.maximum(cause, 0)], len(beh_ctx) - 1)
+    cats = np.asarray(res.names["measure_category"], dtype=object)[sa["measure"]]
+    kinds = np.asarray(res.names["measure_kind"], dtype=object)[sa["measure"]]
+    return has & (kinds == "sanction") & (cats != beh_ctx[beh])
+
+
+@register("cross_context_sanctions")
+def cross_context_sanctions(res: "Results", sim: "Sim") -> dict[str, Any]:
+    """Sanctions applied in a context other than the one the causing record came from.
+
+    This is the AI Act Art. 5(1)(c)(i) pattern (facts 9.1, 9.5): e.g. a late-rent record
+    leading to an insurance surcharge. Returns the count (scaled) and the share of sanctions.
+    """
+    cross = cross_context_mask(res)
+    sa = res.sanctions
+    s = (np.asarray(res.names["measure_kind"], dtype=object)[sa["measure"]] == "sanction") \
+        if len(sa["measure"]) else np.zeros(0, bool)
+    return {"count": float(cross.sum() * res.scale),
+            "share": float(cross.sum() / s.sum()) if s.any() else 0.0}

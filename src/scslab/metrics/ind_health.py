@@ -1,0 +1,166 @@
+"""Indicators of the health-code preset: the epidemic, the colours, and what they did to whom.
+
+The question behind most of them: how does a health code treat people who were infected,
+during and *after* their illness, compared with people who never were? Persons are split
+by ``ever_infected`` (ground truth, which the institution does not see) and compared on
+days under a non-green code after recovery, sanctions received, list entries and records
+still on file. Shares are per person; counts of people are multiplied by the scale.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .indicators import register
+
+if TYPE_CHECKING:
+    from ..engine.epidemic import EpidemicModule
+    from ..engine.results import Results
+    from ..engine.sim import Sim
+
+__all__ = ["epidemic_of", "split_by_infection"]
+
+
+def epidemic_of(sim: "Sim") -> "EpidemicModule | None":
+    """The run's epidemic module, or None when ``[epidemic]`` is off."""
+    return next((e for e in getattr(sim, "extensions", []) if getattr(e, "name", "") == "epidemic"), None)
+
+
+def _share(mask: np.ndarray, within: np.ndarray) -> float | None:
+    return None if not within.any() else float(mask[within].mean())
+
+
+def split_by_infection(sim: "Sim", per_person: np.ndarray) -> tuple[float | None, float | None]:
+    """Mean of a per-person array among the ever-infected and the never-infected."""
+    ep = epidemic_of(sim)
+    inf = ep.ever_infected
+    a = None if not inf.any() else float(per_person[: inf.size][inf].mean())
+    b = None if inf.all() else float(per_person[: inf.size][~inf].mean())
+    return a, b
+
+
+def _sanctions_per_person(res: "Results", sim: "Sim") -> np.ndarray:
+    sanc = res.sanctions
+    is_sanction = np.asarray(sim.measures.sign)[sanc["measure"]] < 0 if len(sanc["target"]) else np.zeros(0, bool)
+    tgt = sanc["target"][is_sanction]
+    return np.bincount(tgt[tgt < sim.state.n], minlength=sim.state.n)
+
+
+def _listed_persons(res: "Results", sim: "Sim") -> np.ndarray:
+    sp = res.list_spells
+    black = [k for k, t in enumerate(res.names["list_type"]) if t == "black"]
+    subj = sp["subject"][np.isin(sp["list"], black)]
+    out = np.zeros(sim.state.n, np.bool_)
+    out[subj[subj < sim.state.n]] = True
+    return out
+
+
+def _guard(f):
+    def g(res: "Results", sim: "Sim") -> Any:
+        return None if epidemic_of(sim) is None else f(res, sim, epidemic_of(sim))
+    g.__name__ = f.__name__
+    return g
+
+
+@register("attack_rate")
+@_guard
+def _attack_rate(res, sim, ep):
+    """Share of persons ever infected (ground truth)."""
+    return float(ep.ever_infected.mean())
+
+
+@register("peak_infectious_share")
+@_guard
+def _peak(res, sim, ep):
+    return float(ep.daily["infectious"].max() / ep.n)
+
+
+@register("confirmed_cases")
+@_guard
+def _confirmed(res, sim, ep):
+    """Confirmed (red-coded) cases, in real people."""
+    return float(ep.daily["new_confirmed"].sum() * res.scale)
+
+
+@register("ever_coded_share")
+@_guard
+def _ever_coded(res, sim, ep):
+    return float((ep.ever_yellow | ep.ever_red).mean())
+
+
+@register("mean_nongreen_share")
+@_guard
+def _nongreen(res, sim, ep):
+    """Average share of the population under a yellow or red code on a day."""
+    return float(((ep.daily["code_yellow"] + ep.daily["code_red"]) / ep.n).mean())
+
+
+@register("yellow_never_infected_share")
+@_guard
+def _yellow_clean(res, sim, ep):
+    """Of everyone ever coded yellow, the share never infected: the code's collateral reach."""
+    return _share(~ep.ever_infected, ep.ever_yellow)
+
+
+@register("post_recovery_nongreen_days")
+@_guard
+def _post_recovery(res, sim, ep):
+    """Mean days a recovered person spent under a non-green code after recovering."""
+    rec = ep.epi == 3
+    return None if not rec.any() else float(ep.post_recovery_nongreen[rec].mean())
+
+
+@register("blocked_trips_per_capita")
+@_guard
+def _blocked(res, sim, ep):
+    """Trips stopped because the code was not green (a green code is required, facts 8.11)."""
+    return float(ep.blocked_trips.sum() / ep.n)
+
+
+@register("violators_detected")
+@_guard
+def _violators(res, sim, ep):
+    """Persons whose breach of isolation was detected at least once, in real people."""
+    return float((ep.violations_detected > 0).sum() * res.scale)
+
+
+@register("violators_listed_share")
+@_guard
+def _violators_listed(res, sim, ep):
+    """Of the persons with a detected breach, the share listed on a blacklist by the end."""
+    return _share(_listed_persons(res, sim), ep.violations_detected > 0)
+
+
+@register("sanctions_per_capita_ever_infected")
+@_guard
+def _sanc_inf(res, sim, ep):
+    return split_by_infection(sim, _sanctions_per_person(res, sim))[0]
+
+
+@register("sanctions_per_capita_never_infected")
+@_guard
+def _sanc_clean(res, sim, ep):
+    return split_by_infection(sim, _sanctions_per_person(res, sim))[1]
+
+
+@register("listed_share_ever_infected")
+@_guard
+def _listed_inf(res, sim, ep):
+    return split_by_infection(sim, _listed_persons(res, sim).astype(np.float64))[0]
+
+
+@register("listed_share_never_infected")
+@_guard
+def _listed_clean(res, sim, ep):
+    return split_by_infection(sim, _listed_persons(res, sim).astype(np.float64))[1]
+
+
+@register("records_on_file_after_recovery_share")
+@_guard
+def _on_file(res, sim, ep):
+    """Of the recovered confirmed cases, the share with any active record still on file."""
+    done = (ep.epi == 3) & ep.ever_red
+    on_file = sim.state.n_records[: ep.n] > 0
+    return _share(on_file, done)

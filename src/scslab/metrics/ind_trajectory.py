@@ -1,0 +1,105 @@
+"""Indicators of a profile shared with employers (russia-trajectory, facts 7.12-7.13).
+
+Rejections are the blocked job applications counted by the ``hiring`` measures
+(``attempts_per_year`` applications a year while blocked). Rates divide them by the
+applications the same people would have made, so "rejections concentrate on the
+low-profile list" reads as a rate near 1 there and 0 elsewhere. The income gap compares
+how measures moved the incomes of the top and bottom of the profile (current income over
+the income the person started with), which nets out the starting income differences.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .indicators import register
+
+if TYPE_CHECKING:
+    from ..engine.results import Results
+    from ..engine.sim import Sim
+
+__all__ = ["TOP_LIST", "BOTTOM_LIST", "listed_person_years", "hiring_rejections_by_list"]
+
+TOP_LIST, BOTTOM_LIST = "top_profile", "bottom_profile"
+
+
+def _list_index(sim: "Sim", name: str) -> int | None:
+    names = [x.name for x in sim.scenario.lists]
+    return names.index(name) if name in names else None
+
+
+def listed_person_years(res: "Results", k: int) -> float:
+    """Person-years persons spent on list ``k`` during the run."""
+    sp = res.list_spells
+    sel = (sp["list"] == k) & (sp["subject"] < res.n_persons)
+    end = np.where(sp["end"][sel] < 0, res.days, sp["end"][sel])
+    return float((end - sp["start"][sel]).sum() / 365.0)
+
+
+def hiring_rejections_by_list(sim: "Sim") -> tuple[dict[int, int], float]:
+    """Rejected applications per list index, and the applications a year per blocked person."""
+    out: dict[int, int] = {}
+    rate = 0.0
+    for j, m in enumerate(sim.scenario.measures):
+        if m.blocks != "hiring":
+            continue
+        k = _list_index(sim, m.list)
+        out[k] = out.get(k, 0) + int(sim.measures.blocked_total[j])
+        rate = max(rate, m.attempts_per_year)
+    return out, rate
+
+
+@register("hiring_rejection_rate")
+def hiring_rejection_rate(res: "Results", sim: "Sim") -> float | None:
+    """Rejected applications over all adults' applications (everyone applies at the same rate)."""
+    rej, rate = hiring_rejections_by_list(sim)
+    apps = rate * float(sim.state.adult[: sim.state.n].sum()) * res.days / 365.0
+    return None if apps <= 0 else sum(rej.values()) / apps
+
+
+@register("hiring_rejection_rate_bottom")
+def hiring_rejection_rate_bottom(res: "Results", sim: "Sim") -> float | None:
+    """Share of the bottom list's applications that were rejected."""
+    k = _list_index(sim, BOTTOM_LIST)
+    rej, rate = hiring_rejections_by_list(sim)
+    if k is None or rate <= 0:
+        return None
+    py = listed_person_years(res, k)
+    return None if py <= 0 else rej.get(k, 0) / (rate * py)
+
+
+@register("hiring_rejection_rate_rest")
+def hiring_rejection_rate_rest(res: "Results", sim: "Sim") -> float | None:
+    """Share of applications rejected for adults off the bottom list."""
+    k = _list_index(sim, BOTTOM_LIST)
+    rej, rate = hiring_rejections_by_list(sim)
+    if rate <= 0:
+        return None
+    py = float(sim.state.adult[: sim.state.n].sum()) * res.days / 365.0
+    if k is not None:
+        py -= listed_person_years(res, k)
+    other = sum(v for kk, v in rej.items() if kk != k)
+    return None if py <= 0 else other / (rate * py)
+
+
+@register("income_gap_top_bottom")
+def income_gap_top_bottom(res: "Results", sim: "Sim") -> float | None:
+    """Mean income change (current / initial) of the top list minus that of the bottom list."""
+    top, bot = _list_index(sim, TOP_LIST), _list_index(sim, BOTTOM_LIST)
+    if top is None or bot is None:
+        return None
+    n = res.n_persons
+    inc0 = np.maximum(res.subjects["income0"][:n].astype(np.float64), 1e-9)
+    change = res.subjects["income"][:n] / inc0
+    on_top, on_bot = sim.state.listed[top, :n], sim.state.listed[bot, :n]
+    if not on_top.any() or not on_bot.any():
+        return None
+    return float(change[on_top].mean() - change[on_bot].mean())
+
+
+@register("profile_coverage")
+def profile_coverage(res: "Results", sim: "Sim") -> float:
+    """Share of persons with a profile (scored), facts 7.13's '4 in 5'."""
+    return float(sim.scoring.mask[: sim.state.n].mean())

@@ -1,0 +1,64 @@
+"""sesame: perks only reach opted-in subjects above each threshold; nobody else is scored."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scslab.engine.sim import Sim
+
+THRESHOLDS = {"bike_deposit_waiver": 500.0, "hotel_deposit_waiver": 550.0,
+              "car_rental_deposit_waiver": 600.0, "flat_deposit_waiver": 650.0}  # facts 4.5
+
+
+@pytest.fixture(scope="module")
+def run():
+    sim = Sim("sesame", n=2000, seed=3, days=240)
+    return sim, sim.run()
+
+
+def test_loads_with_published_structure(run):
+    sim, _ = run
+    sc = sim.scenario.scoring
+    assert (sc.min, sc.max) == (350.0, 950.0)
+    assert [round(d.weight, 2) for d in sc.dimensions] == [0.35, 0.25, 0.20, 0.15, 0.05]
+    assert [b.min for b in sc.bands] == [700.0, 650.0, 600.0, 550.0, 350.0]
+
+
+def test_nobody_outside_opt_in_gets_a_score(run):
+    sim, res = run
+    persons = res.subjects["type"] == 0
+    opted = sim.scoring.mask[: persons.size]
+    out = persons & ~opted
+    assert 0.4 < opted[persons].mean() < 0.6          # opt_in_share = 0.5
+    assert out.any()
+    assert np.all(res.subjects["grade"][out] == -1)
+    assert np.all(res.subjects["score"][out] == 0.0)
+    s = res.subjects["score"][persons & opted]
+    assert s.min() >= 350.0 and s.max() <= 950.0
+
+
+def test_perks_only_for_opted_in_above_threshold(run):
+    sim, res = run
+    sa, names = res.sanctions, res.names["measure"]
+    assert len(sa["target"]) > 0
+    assert np.all(sim.scoring.mask[sa["target"]])                      # only opted-in subjects
+    assert np.all(sim.state.adult[sa["target"]])
+    score = res.subjects["score"]
+    below_any = False
+    for name, thr in THRESHOLDS.items():
+        j = names.index(name)
+        holders = np.unique(sa["target"][(sa["measure"] == j) & (sa["end"] < 0)])
+        assert holders.size > 0
+        assert np.all(score[holders] >= thr)                         # nobody below holds the perk
+        eligible = np.flatnonzero(sim.scoring.mask & sim.state.adult & (score >= thr))
+        assert set(eligible.tolist()) == set(holders.tolist())       # everyone above holds it
+        below_any |= bool((sim.scoring.mask & sim.state.adult & (score < thr)).any())
+    assert below_any                                                  # the thresholds bite
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # recorder averages an empty score set
+def test_no_opt_in_means_no_perks():
+    res = Sim("sesame", n=600, seed=1, days=60, overrides=["scoring.opt_in_share=0"]).run()
+    assert len(res.sanctions["target"]) == 0
+    assert np.all(res.subjects["grade"] == -1)
