@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scslab.engine.ledger import CORRECTED
 from scslab.engine.sim import Sim
 
 N, DAYS = 2000, 400
@@ -45,7 +46,9 @@ def test_points_scale_and_annual_bonus(run):
     score = res.subjects["score"][persons]
     assert score.min() >= 0 and score.max() <= 1000
     # the day-365 bonus went exactly to persons with no bad record in the year before it
-    bad_year = (rec["points"] < 0) & (rec["day"] > 0) & (rec["day"] <= 365) & (rec["status"] != 3)
+    # (the bonus is paid in step 4 of day 365: records corrected before that day do not count)
+    corrected_before = (rec["status"] == CORRECTED) & (rec["end_day"] < 365)
+    bad_year = (rec["points"] < 0) & (rec["day"] > 0) & (rec["day"] <= 365) & ~corrected_before
     had_bad = np.zeros(res.subjects["type"].size, bool)
     had_bad[rec["subject"][bad_year]] = True
     bonus = sim.scoring.bonus[persons]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scslab.engine.sim import Sim
-from scslab.metrics.ind_credit_scores import context_of, cross_context_mask
+from scslab.metrics.ind_credit_scores import context_of, cross_context_mask, list_contexts
 
 
 def test_context_of_reads_the_name_prefix():
@@ -33,6 +33,7 @@ def _cause_behaviour(res):
 
 def test_late_rent_leads_to_insurance_or_dating_measures(runs):
     _, res = runs[True]
+    assert list_contexts(res) == ["rental", "dating", None]       # own-data lists vs the pooled score
     sa = res.sanctions
     beh = _cause_behaviour(res)
     cats = np.asarray(res.names["measure_category"], dtype=object)[sa["measure"]]

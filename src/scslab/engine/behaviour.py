@@ -31,6 +31,25 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+# attributes through which any record (of any behaviour) can move a subject onto a list
+_ANY_RECORD = {"records", "bad_records", "good_records", "serious_records", "score", "points", "grade"}
+
+
+def _triggers(lst, spec) -> bool:
+    """Can a record of this behaviour help put a subject on this list (by its entry rule)?"""
+    from ..scenario.expr import compile_expr
+
+    names = compile_expr(lst.entry).names
+    if f"records_{spec.name}" in names or f"records_{spec.domain}" in names or names & _ANY_RECORD:
+        return True
+    if any(n.startswith("grade_") for n in names):
+        return True
+    if spec.kind == "obligation" and (names & {"debt", "unpaid_days", "able_to_pay", "open_obligations"}
+                                      or f"unpaid_days_{spec.name}" in names):
+        return True
+    return False
+
+
 @njit(cache=True)
 def _vicarious(indptr, indices, subj, beh, detected, perceived, rate):
     """Contacts of each violator update their belief about that behaviour toward the outcome."""
@@ -104,26 +123,30 @@ class BehaviourModule:
         return 1.0 - miss
 
     def refresh(self, sim: "Sim") -> None:
-        """Recompute what people expect a detected violation to cost (after a schedule change).
+        """Recompute what people expect from a recorded act (after a schedule change).
 
-        The weight adds the points deduction and every enabled measure of a list in the
-        behaviour's domain (sanctions, and rewards a violation would forfeit); joint measures
-        count only to the extent people know of them (``model.awareness``).
+        For a violation: the points it costs plus every enabled measure of a list whose entry
+        rule the act's records can trigger (sanctions, and rewards it would forfeit). For a
+        good deed: the rewards of the lists it helps to enter. Joint measures count only as far
+        as people know of them (``model.awareness``); money is in units of median income.
         """
         sc = sim.scenario
         pol, aware = sc.policy, sc.model.awareness
         lists = {x.name: x for x in sc.lists}
+        median = sc.population.income_median_per_year
+        self.reward_weight = np.zeros(len(self.specs))
         for b, spec in enumerate(self.specs):
             w = max(0.0, -spec.points) / 50.0
             for m in sc.measures:
-                lst = lists[m.list]
-                if not sim.measures.enabled(m, pol) or (lst.domain is not None and lst.domain != spec.domain):
-                    continue
-                if m.kind == "reward" and spec.points >= 0:
+                if not sim.measures.enabled(m, pol) or not _triggers(lists[m.list], spec):
                     continue
                 mw = abs(m.income_effect) * 5.0 + (0.3 if m.blocks else 0.0) + (0.3 if m.publicity else 0.0)
-                mw += m.benefit / 10_000.0
-                w += mw * (aware if m.joint else 1.0)
+                mw = (mw + m.benefit / median) * (aware if m.joint else 1.0)
+                if spec.kind == "good_deed":
+                    if m.kind == "reward":
+                        self.reward_weight[b] += mw
+                elif m.kind == "sanction" or spec.points < 0:
+                    w += mw
             self.sanction_weight[b] = w * pol.sanction_scale ** sc.model.severity_elasticity
         if hasattr(self, "visible"):  # a visible change of surveillance shifts beliefs at once
             now = self.actual_detection(sim)
@@ -173,7 +196,7 @@ class BehaviourModule:
             u = sim.streams.uniform(f"behaviour.{spec.name}.choice", day, idx)
             kind = spec.kind
             if kind == "good_deed":
-                logit = (spec.base_logit + spec.reward_value + mdl.w_norm * st.norm[idx]
+                logit = (spec.base_logit + spec.reward_value + self.reward_weight[b] + mdl.w_norm * st.norm[idx]
                          + mdl.w_honesty * (st.honesty[idx] - 0.5))
                 acts = idx[u < sigmoid(logit)]
                 self.good_deeds[b] += acts.size

@@ -97,8 +97,9 @@ class Recorder:
             s["seen_sanctioned_share"][day] = sim.society.seen_share.mean()
             if "score_mean" in s:
                 sc = sim.scoring.scored
-                s["score_mean"][day] = st.score[sc].mean()
-                shares = np.bincount(st.grade[sc].astype(np.int64), minlength=len(sim.scenario.scoring.bands))
+                s["score_mean"][day] = st.score[sc].mean() if sc.size else np.nan
+                g = st.grade[sc]
+                shares = np.bincount(g[g >= 0].astype(np.int64), minlength=len(sim.scenario.scoring.bands))
                 for g, band in enumerate(sim.scenario.scoring.bands):
                     s[f"grade_share_{band.name}"][day] = shares[g] / max(sc.size, 1)
         elif day > 0:

@@ -25,14 +25,20 @@ def _rank(x: np.ndarray) -> np.ndarray:
     return r
 
 
+# Attributes a weighted dimension can read, each in [0, 1]. Ranks are percentiles over all
+# scored subjects, refreshed with the monthly full recompute (``RANKED``), so a subject
+# rescored between refreshes is ranked against everyone, not against that day's few.
+RANKED = {
+    "income_rank": lambda s: s.state.income,
+    "savings_rank": lambda s: s.state.savings,
+    "degree_rank": lambda s: s.exclusion.friend_net.degree().astype(np.float32),
+}
 DIMENSION_ATTRIBUTES = {
-    "income_rank": lambda s, idx: _rank(s.state.income[idx]),
-    "savings_rank": lambda s, idx: _rank(s.state.savings[idx]),
     "education": lambda s, idx: s.state.education[idx] / 3.0,
     "history_length": lambda s, idx: np.clip((s.state.age[idx].astype(np.float32) - 18.0) / 30.0, 0.0, 1.0),
-    "degree_rank": lambda s, idx: _rank(s.pop.friend_net.degree()[idx].astype(np.float32)),
     "urban": lambda s, idx: s.state.urban[idx].astype(np.float32),
     "no_debt": lambda s, idx: (s.state.debt[idx] <= 0).astype(np.float32),
+    **{k: (lambda k: lambda s, idx: s.scoring.ranks[k][idx])(k) for k in RANKED},
 }
 
 
@@ -43,7 +49,8 @@ class ScoringModule:
         sc, st = sim.scenario, sim.state
         self.cfg = sc.scoring
         self.kind = self.cfg.kind
-        subj = {"person": st.is_person, "enterprise": st.kind == 1, "any": np.ones(st.S, bool)}[self.cfg.subjects]
+        subj = {"person": st.is_person, "adult": st.adult, "enterprise": st.kind == 1,
+                "any": np.ones(st.S, bool)}[self.cfg.subjects]
         if self.cfg.opt_in_share < 1.0:  # voluntary scores (Sesame): only consenting subjects are scored
             u = sim.streams.uniform("scoring.opt_in", 0, np.arange(st.S))
             subj = subj & (u < self.cfg.opt_in_share)
@@ -63,9 +70,18 @@ class ScoringModule:
             if dim.attribute and dim.attribute not in DIMENSION_ATTRIBUTES:
                 raise ValueError(f"scoring.dimensions.{dim.name}.attribute: unknown '{dim.attribute}' "
                                  f"(choose from {sorted(DIMENSION_ATTRIBUTES)})")
+        self.ranks: dict[str, np.ndarray] = {}
         if self.kind == "none":
             return
+        self._refresh_ranks(sim)
         self._recompute(sim, self.scored)
+
+    def _refresh_ranks(self, sim: "Sim") -> None:
+        used = {d.attribute for d in self.cfg.dimensions} & set(RANKED)
+        for k in used:
+            full = np.zeros(sim.state.S, np.float32)
+            full[self.scored] = _rank(RANKED[k](sim)[self.scored])
+            self.ranks[k] = full
 
     def _scale(self, sim: "Sim", pts: np.ndarray) -> np.ndarray:
         return np.where(pts < 0, pts * sim.scenario.policy.sanction_scale, pts)
@@ -105,6 +121,7 @@ class ScoringModule:
             self.bonus[clean] += self.cfg.annual_bonus
             self._recompute(sim, clean)
         if self.kind == "weighted" and day % 30 == 0:
+            self._refresh_ranks(sim)
             self._recompute(sim, self.scored)
 
     def retire(self, sim: "Sim", ids: np.ndarray) -> None:

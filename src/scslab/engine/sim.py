@@ -85,8 +85,8 @@ class Sim:
         self.scoring, self.lists, self.measures = ScoringModule(), ListsModule(), MeasuresModule()
         self.repair, self.feedback = RepairModule(), FeedbackModule()
         self.society, self.exclusion = SocietyModule(), ExclusionModule()
-        for mod in (self.behaviour, self.sources, self.ledger, self.scoring, self.lists, self.measures,
-                    self.repair, self.feedback, self.exclusion, self.society):
+        for mod in (self.exclusion, self.behaviour, self.sources, self.ledger, self.scoring, self.lists,
+                    self.measures, self.repair, self.feedback, self.society):
             mod.init(self)
         self.extensions = active_extensions(self)
         for ext in self.extensions:

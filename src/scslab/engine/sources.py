@@ -117,6 +117,8 @@ class SourcesModule:
             (np.asarray(subj, np.int64), np.asarray(beh, np.int16), np.full(len(subj), k, np.int16),
              np.asarray(happened, np.bool_)))
 
+    queue = _queue  # public: extensions (an epidemic's quarantine breaches) queue observations too
+
     def due(self, day: int) -> tuple[np.ndarray, ...] | None:
         """Observations that reach the ledger today (after each source's delay)."""
         batches = self.pending.pop(day, None)

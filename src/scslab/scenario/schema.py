@@ -173,7 +173,7 @@ class Scoring(Strict):
     bands: list[Band] = Field(default_factory=list)
     dimensions: list[Dimension] = Field(default_factory=list)
     annual_bonus: float = Field(0.0, ge=0.0, description="points added each year to subjects with no bad record")
-    subjects: Literal["person", "enterprise", "any"] = "person"
+    subjects: Literal["person", "adult", "enterprise", "any"] = "person"
     opt_in_share: float = Field(1.0, ge=0.0, le=1.0,
                                 description="share of subjects who consent to be scored (voluntary scores)")
 
