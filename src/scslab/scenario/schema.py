@@ -279,6 +279,8 @@ class BehaviourModel(Strict):
     shock_months: float = Field(3.0, ge=0.0, le=120.0)
     subsistence_per_year: float = Field(15_000.0, ge=0.0,
                                         description="yuan a person spends however low their income (assumed)")
+    social_update_days: int = Field(14, ge=1, le=365,
+                                    description="days between updates of peer shares and social beliefs")
     norm_initial: float = Field(0.0, ge=0.0, le=1.0, description="mean internalised norm at the start")
     awareness: float = Field(1.0, ge=0.0, le=1.0,
                              description="share of joint (cross-domain) measures people know of (facts 3.21: 11%)")
