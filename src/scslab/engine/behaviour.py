@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["BehaviourModule", "sigmoid"]
 
 KIND_CODES = {"obligation": 0, "prohibition": 1, "good_deed": 2, "expression": 3}
+RECENT_WEIGHT = 0.2  # weight of the latest decision in a person's visible "recent violation" record
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -95,6 +96,10 @@ class BehaviourModule:
             gaps = _gaps(u, spec.opportunities_per_year)
             self.opp_q[b].push(np.where(gaps >= FAR, FAR, gaps - 1), idx)
         self.sanction_weight = np.zeros(B)
+        # decision events a subject meets per year across the rule-bound behaviours of its type
+        rule_bound = [x for x in self.specs if x.kind in ("obligation", "prohibition")]
+        self.events_per_year = np.array([sum(x.opportunities_per_year for x in rule_bound if x.subject == sp.subject)
+                                         for sp in self.specs])
         self.visible = self.actual_detection(sim)
         per = sc.model.perception
         for b in range(B):  # prior: the announced rate mixed with what people can see
@@ -202,7 +207,7 @@ class BehaviourModule:
                 self.good_deeds[b] += acts.size
             elif kind == "expression":
                 want = u < sigmoid(spec.base_logit + spec.gain)
-                risk = self.perceived[b, idx] * self.sanction_weight[b] * mdl.w_deterrence
+                risk = self._watched(sim, b, idx) * self.sanction_weight[b] * mdl.w_deterrence
                 u2 = sim.streams.uniform(f"behaviour.{spec.name}.censor", day, idx)
                 speak = want & (u2 >= 1.0 - np.exp(-risk))
                 self.desired[b] += int(want.sum())
@@ -227,7 +232,7 @@ class BehaviourModule:
                 acts = idx[viol]
                 self.violations[b] += acts.size
                 self._learn_norms(sim, b, idx, viol)
-                st.recent_violation[idx] = 0.8 * st.recent_violation[idx] + 0.2 * viol
+                st.recent_violation[idx] = (1 - RECENT_WEIGHT) * st.recent_violation[idx] + RECENT_WEIGHT * viol
             subj_out.append(acts)
             beh_out.append(np.full(acts.size, b, np.int16))
         self._settle(sim, day)
@@ -251,12 +256,16 @@ class BehaviourModule:
                 _vicarious(net.indptr, net.indices, s[people], b[people].astype(np.int64), d[people],
                            self.perceived, np.float32(per.vicarious_rate))
 
+    def _watched(self, sim: "Sim", b: int, idx: np.ndarray) -> np.ndarray:
+        """How watched people feel: perceived detection plus contacts seen punished (capped at 1)."""
+        w_seen = sim.scenario.model.perception.w_seen
+        return np.minimum(1.0, self.perceived[b, idx] + w_seen * sim.society.seen_share[idx])
+
     def _violation_logit(self, sim: "Sim", b: int, spec, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Log-odds of violating, and the deterrence term inside it (for the self-governance index)."""
         st, mdl = sim.state, sim.scenario.model
         stress = np.clip(-st.savings[idx] / np.maximum(st.base_income[idx] / 12.0, 1.0), 0.0, 3.0)
-        watched = np.minimum(1.0, self.perceived[b, idx] + mdl.perception.w_seen * sim.society.seen_share[idx])
-        deterrence = mdl.w_deterrence * watched * self.sanction_weight[b]
+        deterrence = mdl.w_deterrence * self._watched(sim, b, idx) * self.sanction_weight[b]
         logit = (spec.base_logit + spec.gain - deterrence
                  - mdl.w_honesty * (st.honesty[idx] - 0.5)
                  - mdl.w_norm * st.norm[idx]
@@ -270,11 +279,12 @@ class BehaviourModule:
         if not mdl.internalisation:
             return
         st = sim.state
-        per_event = 1.0 / max(self.specs[b].opportunities_per_year, 1e-9)
-        up = mdl.norm_gain_per_year * per_event * self.perceived[b, idx] * (~viol)
-        down = mdl.norm_decay_per_year * per_event * (1.0 - self.perceived[b, idx])
+        per_event = 1.0 / max(self.events_per_year[b], 1e-9)  # so the yearly rates hold per person
+        watched = self._watched(sim, b, idx)
+        up = mdl.norm_gain_per_year * per_event * watched * (~viol)
+        down = mdl.norm_decay_per_year * per_event * (1.0 - watched)
         n = st.norm[idx]
-        st.norm[idx] = np.clip(n + up * (1.0 - n) - down * n - viol * 0.1 * n, 0.0, 1.0)
+        st.norm[idx] = np.clip(n + up * (1.0 - n) - down * n - viol * mdl.norm_loss_per_violation * n, 0.0, 1.0)
 
     def _open(self, sim: "Sim", j: int, who: np.ndarray, amount: np.ndarray, day: int) -> None:
         new = self.open_since[j, who] < 0

@@ -275,6 +275,8 @@ class BehaviourModel(Strict):
     internalisation: bool = True
     norm_gain_per_year: float = Field(0.3, ge=0.0, le=10.0)
     norm_decay_per_year: float = Field(0.1, ge=0.0, le=10.0)
+    norm_loss_per_violation: float = Field(0.1, ge=0.0, le=1.0,
+                                           description="share of the norm a person's own violation erodes")
     shocks_per_year: float = Field(0.1, ge=0.0, le=12.0, description="income shocks per person-year")
     shock_months: float = Field(3.0, ge=0.0, le=120.0)
     subsistence_per_year: float = Field(15_000.0, ge=0.0,
