@@ -279,8 +279,8 @@ class BehaviourModel(Strict):
                                            description="share of the norm a person's own violation erodes")
     shocks_per_year: float = Field(0.1, ge=0.0, le=12.0, description="income shocks per person-year")
     shock_months: float = Field(3.0, ge=0.0, le=120.0)
-    subsistence_per_year: float = Field(15_000.0, ge=0.0,
-                                        description="yuan a person spends however low their income (assumed)")
+    subsistence_per_year: float = Field(8_000.0, ge=0.0,
+                                        description="yuan a person spends however low their income (assumed, near a rural minimum-living line)")
     social_update_days: int = Field(14, ge=1, le=365,
                                     description="days between updates of peer shares and social beliefs")
     norm_initial: float = Field(0.0, ge=0.0, le=1.0, description="mean internalised norm at the start")
