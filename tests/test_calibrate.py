@@ -55,16 +55,16 @@ def test_overrides_for_copies_linked_keys():
 
 
 def test_nelder_mead_finds_a_quadratic_minimum_in_the_box():
-    seen = []
+    seen: list[tuple[float, tuple]] = []
 
     def f(u):
-        seen.append(u)
         u = np.clip(u, 0, 1)
-        return float((u[0] - 0.3) ** 2 + (u[1] - 0.8) ** 2)
+        seen.append((float((u[0] - 0.3) ** 2 + (u[1] - 0.8) ** 2), tuple(u)))
+        return seen[-1][0]
 
     _nelder_mead(f, _simplex(np.array([0.5, 0.5])), lambda: len(seen) >= 200, 1e-4)
-    best = min(seen, key=f)
-    assert np.allclose(best, [0.3, 0.8], atol=1e-3)
+    assert len(seen) < 200  # converged on xatol, not on the budget
+    assert np.allclose(min(seen)[1], [0.3, 0.8], atol=1e-3)
 
 
 def test_recovers_a_known_base_logit():

@@ -33,7 +33,7 @@ from ..engine.sim import Sim
 from ..scenario.schema import Scenario
 
 __all__ = ["Target", "TargetFit", "CalibrationResult", "calibrate", "evaluate", "run_traced",
-           "overrides_for"]
+           "overrides_for", "current_values"]
 
 ScenarioLike = Scenario | str | Path
 
@@ -358,22 +358,31 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not a.fit:
         say(_table(evaluate("court-blacklist", {}, targets, n=a.n, seeds=a.seeds, overrides=ovr, workers=a.workers)))
         return
-    r1 = calibrate("court-blacklist", {"behaviours.judgment_debt.opportunities_per_year": (0.003, 0.015),
-                                       "behaviours.judgment_debt.base_logit": (0.85, 16.0)},
-                   COURT_BLACKLIST_LIST_TARGETS, n=a.n, seeds=a.seeds, overrides=ovr, workers=a.workers,
-                   start={"behaviours.judgment_debt.opportunities_per_year": 0.006,
-                          "behaviours.judgment_debt.base_logit": 10.0},
-                   max_evals=a.max_evals, log=say)
+    p1 = {"behaviours.judgment_debt.opportunities_per_year": (0.003, 0.015),
+          "behaviours.judgment_debt.base_logit": (0.85, 16.0)}
+    r1 = calibrate("court-blacklist", p1, COURT_BLACKLIST_LIST_TARGETS, n=a.n, seeds=a.seeds, overrides=ovr,
+                   workers=a.workers, start=current_values("court-blacklist", p1), max_evals=a.max_evals, log=say)
     say(f"stage 1: {r1.params} objective {r1.objective:.4g} after {r1.evaluations} evaluations")
-    r2 = calibrate("court-blacklist", {"measures.flight_ban.attempts_per_year": (0.1, 2.0),
-                                       "measures.rail_ban.attempts_per_year": (0.02, 1.0)},
-                   COURT_BLACKLIST_BLOCK_TARGETS, n=a.n, seeds=a.seeds, links=COURT_BLACKLIST_LINKS,
-                   overrides=[*ovr, *overrides_for(r1.params)], workers=a.workers,
-                   start={"measures.flight_ban.attempts_per_year": 0.6,
-                          "measures.rail_ban.attempts_per_year": 0.2},
-                   max_evals=a.max_evals, log=say)
+    p2 = {"measures.flight_ban.attempts_per_year": (0.1, 2.0), "measures.rail_ban.attempts_per_year": (0.02, 1.0)}
+    r2 = calibrate("court-blacklist", p2, COURT_BLACKLIST_BLOCK_TARGETS, n=a.n, seeds=a.seeds,
+                   links=COURT_BLACKLIST_LINKS, overrides=[*ovr, *overrides_for(r1.params)], workers=a.workers,
+                   start=current_values("court-blacklist", p2), max_evals=a.max_evals, log=say)
     say(f"stage 2: {r2.params} objective {r2.objective:.4g} after {r2.evaluations} evaluations")
     say(_table(r1.fits + r2.fits))
+
+
+def current_values(scenario: ScenarioLike, keys: Sequence[str]) -> dict[str, float]:
+    """The scenario's present values of dotted keys (list entries by name), e.g. to start a fit."""
+    from ..scenario.loader import load_scenario
+
+    data = (scenario if isinstance(scenario, Scenario) else load_scenario(scenario)).model_dump(mode="json")
+    out = {}
+    for key in keys:
+        node = data
+        for seg in key.split("."):
+            node = next(e for e in node if e.get("name") == seg) if isinstance(node, list) else node[seg]
+        out[key] = float(node)
+    return out
 
 
 def _table(fits: Sequence[TargetFit]) -> str:
