@@ -306,12 +306,17 @@ class BehaviourModule:
             pressure = 1.0 + mdl.w_pressure * ((st.n_sanctions[who] > 0) | st.listed[:, who].any(axis=0))
             h = spec.repay_per_year / 365.0 * pressure * able
             u = sim.streams.uniform(f"behaviour.{name}.settle", day, who)
-            paid = u < h
-            pay = who[paid]
-            self.open_idx[j] = who[~paid]
-            st.savings[pay] -= self.owed[j, pay]
-            st.debt[pay] = np.maximum(0.0, st.debt[pay] - self.owed[j, pay])
-            self.owed[j, pay] = 0.0
-            self.open_since[j, pay] = -1
-            st.dirty[pay] = True
-            self.settled += pay.size
+            self.settle(sim, j, who[u < h])
+
+    def settle(self, sim: "Sim", j: int, pay: np.ndarray) -> None:
+        """Close obligation j for the subjects in ``pay`` (unique): they pay what they owe."""
+        if pay.size == 0:
+            return
+        st = sim.state
+        st.savings[pay] -= self.owed[j, pay]
+        st.debt[pay] = np.maximum(0.0, st.debt[pay] - self.owed[j, pay])
+        self.owed[j, pay] = 0.0
+        self.open_since[j, pay] = -1
+        self.open_idx[j] = self.open_idx[j][self.open_since[j, self.open_idx[j]] >= 0]
+        st.dirty[pay] = True
+        self.settled += pay.size

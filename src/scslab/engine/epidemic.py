@@ -121,6 +121,16 @@ def _account(day, code, iso_end, epi, days_yellow, days_red, days_isolated, post
                 post_recovery[i] += 1
 
 
+def _person_view(sim: "Sim", idx: np.ndarray, field: str, value) -> np.ndarray:
+    """``field == value`` for the persons in idx (False for organisations)."""
+    ext = sim.extension("epidemic")
+    arr = getattr(ext, field)
+    out = np.zeros(idx.size, bool)
+    people = idx < arr.size
+    out[people] = arr[idx[people]] == value
+    return out
+
+
 def _neighbours(csr, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(neighbour, index into who) for every edge leaving ``who``."""
     deg = (csr.indptr[who + 1] - csr.indptr[who]).astype(np.int64)
@@ -137,6 +147,15 @@ class EpidemicModule:
 
     name = "epidemic"
     phase = "before_behaviour"
+
+    # names rule expressions may use while the epidemic runs (persons only; firms read False/0)
+    attributes = {
+        "code_green": lambda s, i: _person_view(s, i, "code", GREEN),
+        "code_yellow": lambda s, i: _person_view(s, i, "code", YELLOW),
+        "code_red": lambda s, i: _person_view(s, i, "code", RED),
+        "ever_red": lambda s, i: _person_view(s, i, "ever_red", True),
+        "ever_infected": lambda s, i: _person_view(s, i, "ever_infected", True),
+    }
 
     def init(self, sim: "Sim") -> None:
         ep, n, days = sim.scenario.epidemic, sim.state.n, sim.scenario.sim.days

@@ -48,6 +48,12 @@ class LedgerModule:
             self.new_today = np.empty(0, np.int64)
             return self.new_today
         subj, beh, src, happened = obs
+        keep = self._still_open(sim, subj, beh, src)
+        if not keep.all():
+            subj, beh, src, happened = subj[keep], beh[keep], src[keep], happened[keep]
+            if subj.size == 0:
+                self.new_today = np.empty(0, np.int64)
+                return self.new_today
         ids = self.rec.append(subject=subj, domain=self.b_domain[beh], behaviour=beh, source=src, day=day,
                               points=self.b_points[beh], true=happened, severity=self.b_sev[beh],
                               status=ACTIVE, end_day=-1)
@@ -59,6 +65,20 @@ class LedgerModule:
         self.last_any[subj] = ids
         self.new_today = ids
         return ids
+
+    def _still_open(self, sim: "Sim", subj: np.ndarray, beh: np.ndarray, src: np.ndarray) -> np.ndarray:
+        """Drop true obligation reports from sources that report only still-unpaid obligations."""
+        keep = np.ones(subj.size, bool)
+        bm = sim.behaviour
+        for k, spec in enumerate(sim.scenario.sources):
+            if not spec.only_if_still_open:
+                continue
+            for name, j in bm.obl_index.items():
+                b = bm.specs.index(next(x for x in bm.specs if x.name == name))
+                hit = (src == k) & (beh == b)
+                if hit.any():
+                    keep[hit] = bm.open_since[j, subj[hit]] >= 0
+        return keep
 
     def cause(self, who: np.ndarray, domain: int | None) -> np.ndarray:
         """The newest live record (active or disputed) that can explain listing each subject.

@@ -186,13 +186,7 @@ class LettersModule:
         pay = np.unique(who[able])
         if pay.size == 0:
             return
-        st.savings[pay] -= beh.owed[j, pay]
-        st.debt[pay] = np.maximum(0.0, st.debt[pay] - beh.owed[j, pay])
-        beh.owed[j, pay] = 0.0
-        beh.open_since[j, pay] = -1
-        beh.open_idx[j] = beh.open_idx[j][~np.isin(beh.open_idx[j], pay)]
-        st.dirty[pay] = True
-        beh.settled += pay.size
+        beh.settle(sim, j, pay)
         self.settled_by_letter += int(pay.size)
 
     # -- outcome ----------------------------------------------------------------------------

@@ -86,9 +86,11 @@ class ListsModule:
         cand_idx = np.flatnonzero(st.dirty)
         for k, spec in enumerate(self.specs):
             self._exits(sim, k, day, cand_idx)
-            if day % spec.review_every_days or cand_idx.size == 0:
+            full = spec.full_review_days > 0 and day % spec.full_review_days == 0
+            if not full and (day % spec.review_every_days or cand_idx.size == 0):
                 continue
-            idx = cand_idx[self.kind_ok[k][st.kind[cand_idx]] & ~st.listed[k, cand_idx]]
+            pool = np.arange(st.S) if full else cand_idx
+            idx = pool[self.kind_ok[k][st.kind[pool]] & ~st.listed[k, pool]]
             if idx.size == 0:
                 continue
             enter = idx[self.entry[k].condition(self.view(sim, idx), idx.size)]
@@ -108,7 +110,7 @@ class ListsModule:
         st.spell_of[k, who] = ids
         st.ever_listed[who] |= self.types[k] == 0
         st.wrongly_listed[who] |= wrongful & (self.types[k] == 0)
-        if spec.term_days is not None:
+        if spec.term_days > 0:
             self.term_q.push(day + spec.term_days, ids)
         self.entries_today[k] += who.size
         self.count[k] += who.size

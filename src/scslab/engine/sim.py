@@ -85,14 +85,18 @@ class Sim:
         self.scoring, self.lists, self.measures = ScoringModule(), ListsModule(), MeasuresModule()
         self.repair, self.feedback = RepairModule(), FeedbackModule()
         self.society, self.exclusion = SocietyModule(), ExclusionModule()
+        self.extensions = active_extensions(self)  # created first: rules may read their attributes
         for mod in (self.exclusion, self.behaviour, self.sources, self.ledger, self.scoring, self.lists,
                     self.measures, self.repair, self.feedback, self.society):
             mod.init(self)
-        self.extensions = active_extensions(self)
         for ext in self.extensions:
             ext.init(self)
         self.recorder = Recorder(self)
         return self
+
+    def extension(self, name: str):
+        """The running extension module called ``name`` (e.g. "epidemic"), or None."""
+        return next((e for e in getattr(self, "extensions", ()) if e.name == name), None)
 
     def _apply_schedule(self, day: int) -> None:
         from ..scenario.loader import apply_overrides

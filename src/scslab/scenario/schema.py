@@ -130,6 +130,8 @@ class Source(Strict):
     coverage_urban: float = Field(1.0, ge=0.0, le=1.0)
     coverage_rural: float = Field(1.0, ge=0.0, le=1.0)
     delay_days: int = Field(0, ge=0, le=3650)
+    only_if_still_open: bool = Field(False, description="an obligation is reported only if still unpaid when the "
+                                                        "delay has passed (e.g. FICO's 30 days overdue)")
     entry_error_share: float = Field(0.0, ge=0.0, le=1.0, description="records attributed to the wrong subject")
     false_match_per_year: float = Field(0.0, ge=0.0, le=100.0, description="false records per person-year")
     false_match_behaviour: str | None = None
@@ -199,12 +201,15 @@ class ListRule(Strict):
     domain: Domain | None = None
     subjects: Literal["person", "enterprise", "any"] = "any"
     entry: str = Field(description="rule expression over subject attributes")
-    term_days: int | None = Field(730, ge=1, le=36_500, description="None = open-ended until the exit rule holds")
+    term_days: int = Field(730, ge=0, le=36_500, description="fixed term; 0 = open-ended until the exit rule holds")
     extend_if: str | None = Field(None, description="rule checked at term end: extend instead of removing")
     extension_days: int = Field(0, ge=0, le=36_500)
     exit: str | None = Field(None, description="rule for removal on performance")
     exit_within_days: int = Field(3, ge=0, le=3650)
     review_every_days: int = Field(1, ge=1, le=3650)
+    full_review_days: int = Field(0, ge=0, le=3650,
+                                  description="every N days evaluate the entry rule for all subjects, not only those "
+                                              "whose records changed (for rules on time, e.g. a clean record); 0 = never")
 
 
 class Measure(Strict):
