@@ -63,8 +63,7 @@ def _payment_rate(res: "Results", sim: "Sim") -> float | None:
     return None if opp == 0 else float(1.0 - viol / opp)
 
 
-INDICATORS: dict[str, Callable[["Results", "Sim"], Any]] = {}
-INDICATORS.update({
+INDICATORS: dict[str, Callable[["Results", "Sim"], Any]] = {
     "ever_listed": lambda r, s: core.ever_listed(r) * r.scale,
     "listed_now": lambda r, s: core.listed_now(r) * r.scale,
     "wrongful_listings": lambda r, s: core.wrongful_listings(r) * r.scale,
@@ -75,7 +74,7 @@ INDICATORS.update({
     "hiring_blocks": _blocks("hiring"),
     "payment_rate": _payment_rate,
     "records_per_capita": lambda r, s: len(r.records["subject"]) / max(r.n_persons, 1),
-})
+}
 
 
 def indicator_names() -> list[str]:
