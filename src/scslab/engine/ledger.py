@@ -39,6 +39,7 @@ class LedgerModule:
         self.b_sev = np.array([SEVERITIES.index(b.severity) for b in specs], np.int8)
         self.last_bad = np.full((4, sim.state.S), -1, np.int32)
         self.last_any = np.full(sim.state.S, -1, np.int32)
+        self.last_by_behaviour: dict[int, np.ndarray] = {}
         self.new_today = np.empty(0, np.int64)
 
     def step(self, sim: "Sim", day: int) -> np.ndarray:
@@ -63,6 +64,9 @@ class LedgerModule:
         # the newest record explains a later listing: keep it per subject and domain
         self.last_bad[self.b_domain[beh[bad]], subj[bad]] = ids[bad]
         self.last_any[subj] = ids
+        for b, last in self.last_by_behaviour.items():
+            mine = beh == b
+            last[subj[mine]] = ids[mine]
         self.new_today = ids
         return ids
 
@@ -80,13 +84,26 @@ class LedgerModule:
                     keep[hit] = bm.open_since[j, subj[hit]] >= 0
         return keep
 
-    def cause(self, who: np.ndarray, domain: int | None) -> np.ndarray:
+    def track(self, behaviours: set[int]) -> None:
+        """Keep the newest record per subject for these behaviours (lists whose rules name them)."""
+        for b in behaviours:
+            if b not in self.last_by_behaviour:
+                self.last_by_behaviour[b] = np.full(self.last_any.size, -1, np.int32)
+
+    def cause(self, who: np.ndarray, domain: int | None, behaviours: frozenset[int] = frozenset()) -> np.ndarray:
         """The newest live record (active or disputed) that can explain listing each subject.
 
-        The per-subject cache is checked first; where that record has since been retired
+        A list whose rule names behaviours (``records_<b>``) is explained by their records;
+        otherwise by the newest bad record of the list's domain, or the newest record at all.
+        The per-subject caches are checked first; where that record has since been retired
         (expired, repaired, corrected) the ledger is searched for the next newest live one.
         """
-        cache = self.last_any[who] if domain is None else self.last_bad[domain, who]
+        if behaviours:
+            cache = np.max(np.stack([self.last_by_behaviour[b][who] for b in sorted(behaviours)]), axis=0)
+        elif domain is not None:
+            cache = self.last_bad[domain, who]
+        else:
+            cache = self.last_any[who]
         cause = cache.astype(np.int64)
         if len(self.rec) == 0:
             return cause
@@ -96,7 +113,9 @@ class LedgerModule:
         if stale.any():
             st = self.rec.view()
             live = np.isin(st["status"], (ACTIVE, DISPUTED)) & np.isin(st["subject"], who[stale])
-            if domain is not None:
+            if behaviours:
+                live &= np.isin(st["behaviour"], list(behaviours))
+            elif domain is not None:
                 live &= (st["domain"] == domain) & (st["points"] < 0)
             rows = np.flatnonzero(live)
             newest = {int(s): int(r) for s, r in zip(st["subject"][rows], rows)}  # later rows win

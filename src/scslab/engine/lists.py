@@ -45,6 +45,10 @@ class ListsModule:
         self.entry = [compile_expr(x.entry, names) for x in self.specs]
         self.exit = [compile_expr(x.exit, names) if x.exit else None for x in self.specs]
         self.extend = [compile_expr(x.extend_if, names) if x.extend_if else None for x in self.specs]
+        bidx = {f"records_{b.name}": i for i, b in enumerate(sc.behaviours)}
+        self.cause_behaviours = [frozenset(bidx[nm] for nm in e.names if nm in bidx) for e in self.entry]
+        for bs in self.cause_behaviours:
+            sim.ledger.track(set(bs))
         self.types = np.array([{"black": 0, "red": 1, "watch": 2}[x.type] for x in self.specs], np.int8)
         self.kind_ok = [np.isin(np.arange(4), SUBJECTS[x.subjects]) for x in self.specs]
         self.exit_q = [DayQueue() for _ in self.specs]
@@ -100,7 +104,7 @@ class ListsModule:
 
     def start(self, sim: "Sim", k: int, who: np.ndarray, day: int) -> np.ndarray:
         spec, st, led = self.specs[k], sim.state, sim.ledger
-        cause = led.cause(who, None if spec.domain is None else DOMAIN_CODES[spec.domain])
+        cause = led.cause(who, None if spec.domain is None else DOMAIN_CODES[spec.domain], self.cause_behaviours[k])
         wrongful = np.zeros(who.size, bool)
         has = cause >= 0
         wrongful[has] = ~led.rec["true"][cause[has]]
