@@ -72,7 +72,7 @@ def test_recovers_a_known_base_logit():
     ref = evaluate(TOY, {KEY: truth}, [Target("v", 1.0, _violations)], workers=1, **TINY)[0].mean
     assert ref > 20  # enough events for the target to pin the parameter down
     fit = calibrate(TOY, {KEY: (-4.0, 0.0)}, [Target("violations", ref, _violations, source="synthetic")],
-                    start={KEY: -3.0}, workers=1, max_evals=14, xatol=0.005, **TINY)
+                    start={KEY: -3.3}, workers=1, max_evals=14, xatol=0.005, **TINY)
     assert abs(fit.params[KEY] - truth) < 0.15
     assert fit.objective < 1e-3
     assert fit.evaluations <= 14
