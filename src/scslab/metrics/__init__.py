@@ -1,1 +1,5 @@
-"""scslab."""
+"""Measured quantities: one function per metric (core), the run summary, and preset indicators.
+
+Metrics read only the results tables (and, for indicators, the finished Sim), never the
+scenario file, so they can be recomputed from the results database.
+"""
