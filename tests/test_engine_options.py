@@ -68,3 +68,25 @@ def test_extension_attributes_are_visible_to_rules():
     assert {"code_green", "code_yellow", "code_red"} <= set(attribute_names(sim))
     assert TOY.exists()
     assert np.asarray(sim.state.kind).size == sim.state.S
+
+
+def test_a_scheduled_rule_change_applies_from_its_day():
+    def edit(d):
+        d["schedule"] = [{"day": 30, "set": {"lists.0.entry": "points < 0"}}]   # nobody can enter after day 30
+    res = Sim(toy_scenario(edit)).run()
+    starts = res.list_spells["start"]
+    assert (starts < 30).any() and not (starts >= 30).any()
+
+
+def test_schedule_refuses_changes_a_run_cannot_make(tmp_path):
+    import pytest
+
+    from scslab.scenario.loader import ScenarioError, load_scenario
+
+    f = tmp_path / "s.toml"
+    f.write_text('extends = "rongcheng"\n[[schedule]]\nday = 5\n'
+                 'set = { "population.n" = 50, "lists.grade_c_d.subjects" = "any", "policy.publicity" = false }\n')
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(f)
+    paths = {p.path for p in e.value.problems}
+    assert paths == {"schedule[0].set.population.n", "schedule[0].set.lists.grade_c_d.subjects"}

@@ -73,7 +73,7 @@ def test_load_raw_returns_merged_dict_without_extends() -> None:
 def test_empty_child_array_replaces_and_unnamed_arrays_replace(tmp_path: Path) -> None:
     write(tmp_path, "base.toml", (GOOD.read_text()))
     child = write(tmp_path, "c.toml", 'extends = "base.toml"\nmeasures = []\n'
-                  '[[schedule]]\nday = 3\nset = { "sim.days" = 10 }\n')
+                  '[[schedule]]\nday = 3\nset = { "policy.detection_scale" = 0.5 }\n')
     s = load_scenario(child)
     assert s.measures == [] and [i.day for i in s.schedule] == [3]
 
@@ -194,8 +194,9 @@ def test_schedule_set_keys_are_checked(tmp_path: Path) -> None:
                  '"policy.detection_scale" = 500, "lists.none.term_days" = 3, "sim.days" = 9 }\n')
     got = by_path(problems_of(path))
     assert set(got) == {"schedule[0].set.policy.bogus", "schedule[0].set.policy.detection_scale",
-                        "schedule[0].set.lists.none.term_days"}
+                        "schedule[0].set.lists.none.term_days", "schedule[0].set.sim.days"}
     assert got["schedule[0].set.policy.bogus"].reason.startswith("unknown key")
+    assert "cannot change during a run" in got["schedule[0].set.sim.days"].reason
     assert "less than or equal to 100" in got["schedule[0].set.policy.detection_scale"].reason
     assert all(p.line == 3 for p in got.values())
 

@@ -33,14 +33,19 @@ class LedgerModule:
 
     def init(self, sim: "Sim") -> None:
         self.rec = Columns(RECORD_DTYPES, capacity=max(1024, sim.state.S // 8))
-        specs = sim.scenario.behaviours
-        self.b_points = np.array([b.points for b in specs], np.float32)
-        self.b_domain = sim.behaviour.domain
-        self.b_sev = np.array([SEVERITIES.index(b.severity) for b in specs], np.int8)
+        self.configure(sim)
         self.last_bad = np.full((4, sim.state.S), -1, np.int32)
         self.last_any = np.full(sim.state.S, -1, np.int32)
         self.last_by_behaviour: dict[int, np.ndarray] = {}
         self.new_today = np.empty(0, np.int64)
+
+    def configure(self, sim: "Sim") -> None:
+        """Points, domain and severity a new record of each behaviour gets (scheduled changes apply
+        to records written from then on)."""
+        specs = sim.scenario.behaviours
+        self.b_points = np.array([b.points for b in specs], np.float32)
+        self.b_domain = sim.behaviour.domain
+        self.b_sev = np.array([SEVERITIES.index(b.severity) for b in specs], np.int8)
 
     def step(self, sim: "Sim", day: int) -> np.ndarray:
         """Append today's due observations; returns the new record ids."""

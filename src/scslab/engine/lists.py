@@ -35,11 +35,20 @@ class ListsModule:
     name = "lists"
 
     def init(self, sim: "Sim") -> None:
-        sc = sim.scenario
-        self.specs = sc.lists
         self.sim_state = sim.state
         self.spells = Columns(SPELL_DTYPES, capacity=4096)
         self.term_q = DayQueue()
+        nl = len(sim.scenario.lists)
+        self.exit_q = [DayQueue() for _ in range(nl)]
+        self.count = np.zeros(nl, np.int64)
+        self.entries_today = np.zeros(nl, np.int64)
+        self.exits_today = np.zeros(nl, np.int64)
+        self.configure(sim)
+
+    def configure(self, sim: "Sim") -> None:
+        """Compile the rules (at start and after a scheduled change of a list's rules or terms)."""
+        sc = sim.scenario
+        self.specs = sc.lists
         self.getters = SubjectView.getters(sim)
         names = attribute_names(sim)
         self.entry = [compile_expr(x.entry, names) for x in self.specs]
@@ -51,12 +60,8 @@ class ListsModule:
             sim.ledger.track(set(bs))
         self.types = np.array([{"black": 0, "red": 1, "watch": 2}[x.type] for x in self.specs], np.int8)
         self.kind_ok = [np.isin(np.arange(4), SUBJECTS[x.subjects]) for x in self.specs]
-        self.exit_q = [DayQueue() for _ in self.specs]
         self.exit_reads_time = [e is not None and any(nm == "day" or nm.startswith(("days_listed_", "unpaid_days"))
                                                       for nm in e.names) for e in self.exit]
-        self.count = np.zeros(len(self.specs), np.int64)
-        self.entries_today = np.zeros(len(self.specs), np.int64)
-        self.exits_today = np.zeros(len(self.specs), np.int64)
 
     # -- rule attributes ----------------------------------------------------------------
     def on_type(self, idx: np.ndarray, type_name: str) -> np.ndarray:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["MeasuresModule"]
 
 SANCTION_DTYPES = {"target": "i4", "measure": "i2", "spell": "i8", "start": "i4", "end": "i4", "via": "i1",
-                   "wrongful": "?", "next": "i8", "scale": "f8"}
+                   "wrongful": "?", "next": "i8", "effect": "f8", "benefit": "f8"}
 
 
 @njit(cache=True)
@@ -55,21 +55,25 @@ class MeasuresModule:
     name = "measures"
 
     def init(self, sim: "Sim") -> None:
-        sc = sim.scenario
-        self.specs = sc.measures
         self.rows = Columns(SANCTION_DTYPES, capacity=4096)
         self.spell_first = np.full(1024, -1, np.int64)
+        self.applied_today = 0
+        self.applied_total = np.zeros(len(sim.scenario.measures), np.int64)
+        self.blocked_total = np.zeros(len(sim.scenario.measures), np.int64)
+        self.configure(sim)
+        self.wrongful_total = 0
+        self.reviewed_cancelled = 0
+
+    def configure(self, sim: "Sim") -> None:
+        """The measure table as arrays (at start and after a scheduled change; measures already
+        applied keep the effect they were applied with until their spell ends)."""
+        sc = sim.scenario
+        self.specs = sc.measures
         names = attribute_names(sim)
         self.eligible = [compile_expr(m.eligible, names) for m in self.specs]
         list_idx = {x.name: k for k, x in enumerate(sc.lists)}
         self.list_of = np.array([list_idx[m.list] for m in self.specs], np.int16)
-        self.sign = np.array([-1.0 if m.kind == "sanction" else 1.0 for m in self.specs])
         self.block = np.array([BLOCKS.index(m.blocks) if m.blocks else -1 for m in self.specs], np.int8)
-        self.applied_today = 0
-        self.applied_total = np.zeros(len(self.specs), np.int64)
-        self.blocked_total = np.zeros(len(self.specs), np.int64)
-        self.wrongful_total = 0
-        self.reviewed_cancelled = 0
 
     @staticmethod
     def enabled(m: Measure, policy: Policy, day: int | None = None) -> bool:
@@ -130,15 +134,15 @@ class MeasuresModule:
             if tgt.size == 0:
                 continue
             sp = spells[src]
-            scale = self._scale(sim, j)
+            effect = m.income_effect * self._scale(sim, j)
             ids = self.rows.append(target=tgt, measure=j, spell=sp, start=day, end=-1, via=VIA.index(via),
-                                   wrongful=wrong[src], next=-1, scale=scale)
+                                   wrongful=wrong[src], next=-1, effect=effect, benefit=m.benefit)
             # prepend to each spell's chain; rows for the same spell are chained in order
             nxt = self.rows["next"]
             for r, s in zip(ids, sp):  # one step per new sanction row (rare events)
                 nxt[r] = self.spell_first[s]
                 self.spell_first[s] = r
-            self._effect(sim, j, tgt, np.full(tgt.size, scale))
+            self._effect(sim, j, tgt, np.full(tgt.size, effect), np.full(tgt.size, m.benefit), +1)
             if m.publicity:
                 sim.exclusion.expose(sim, tgt, day)
             self.applied_today += ids.size
@@ -149,15 +153,16 @@ class MeasuresModule:
         """Severity multiplier in force for a new application of measure j."""
         return sim.scenario.policy.sanction_scale if self.specs[j].kind == "sanction" else 1.0
 
-    def _effect(self, sim: "Sim", j: int, tgt: np.ndarray, signed_scale: np.ndarray) -> None:
-        """Add (positive scale) or remove (negative) measure j's effect; removal uses the scale
-        recorded when it was applied, so a mid-run change of sanction_scale undoes exactly."""
+    def _effect(self, sim: "Sim", j: int, tgt: np.ndarray, effect: np.ndarray, benefit: np.ndarray,
+                sign: int) -> None:
+        """Add (sign +1) or remove (-1) measure j's effect on its targets. Removal passes the
+        income effect and benefit stored when it was applied, so a mid-run change of
+        sanction_scale or of the measure undoes exactly what was done."""
         st, m = sim.state, self.specs[j]
-        if m.income_effect:
-            np.add.at(st.income_effect, tgt, signed_scale * m.income_effect)
-        sign = np.sign(signed_scale).astype(np.int16)
-        if m.benefit:
-            np.add.at(st.benefit, tgt, sign * m.benefit)
+        if effect.any():
+            np.add.at(st.income_effect, tgt, sign * effect)
+        if benefit.any():
+            np.add.at(st.benefit, tgt, sign * benefit)
         if self.block[j] >= 0:
             np.add.at(st.blocks[self.block[j]], tgt, sign)
         np.add.at(st.n_sanctions if m.kind == "sanction" else st.n_rewards, tgt, sign)
@@ -178,10 +183,10 @@ class MeasuresModule:
         self.rows["end"][rows] = day
         meas = self.rows["measure"][rows]
         tgt = self.rows["target"][rows].astype(np.int64)
-        scale = self.rows["scale"][rows]
+        effect, benefit = self.rows["effect"][rows], self.rows["benefit"][rows]
         for j in np.unique(meas):
             mine = meas == j
-            self._effect(sim, int(j), tgt[mine], -scale[mine])
+            self._effect(sim, int(j), tgt[mine], effect[mine], benefit[mine], -1)
 
     def step(self, sim: "Sim", day: int) -> None:
         """Agencies joining today apply to open spells; blocked targets try the service."""

@@ -126,8 +126,8 @@ class Recorder:
             "severity": list(SEVERITIES),
         }
         sanc = sim.measures.rows.copy()
-        sanc.pop("next")
-        sanc.pop("scale")
+        for internal in ("next", "effect", "benefit"):
+            sanc.pop(internal)
         subjects = {"id": st.subject_ids(), "type": st.kind, "sex": st.sex, "urban": st.urban,
                     "migrant": st.migrant, "group": st.group, "income0": st.base_income,
                     "income": st.income.astype(np.float32), "score": st.score, "grade": st.grade}

@@ -59,7 +59,6 @@ class ScoringModule:
         self.points = np.zeros(st.S, np.float64)
         self.applied = np.zeros(1024, np.float64)  # points each record actually added (by record id)
         self.bonus = np.zeros(st.S, np.float64)
-        self.thresholds = np.array([b.min for b in self.cfg.bands], np.float64)
         B = len(sc.behaviours)
         self.dim_bad = np.zeros((len(self.cfg.dimensions), st.S), np.float32)
         self.dim_of_behaviour = np.full((len(self.cfg.dimensions), B), False)
@@ -71,6 +70,12 @@ class ScoringModule:
                 raise ValueError(f"scoring.dimensions.{dim.name}.attribute: unknown '{dim.attribute}' "
                                  f"(choose from {sorted(DIMENSION_ATTRIBUTES)})")
         self.ranks: dict[str, np.ndarray] = {}
+        self.configure(sim)
+
+    def configure(self, sim: "Sim") -> None:
+        """Bands, range, start and bonus (a scheduled change rescores everyone at once)."""
+        self.cfg = sim.scenario.scoring
+        self.thresholds = np.array([b.min for b in self.cfg.bands], np.float64)
         if self.kind == "none":
             return
         self._refresh_ranks(sim)

@@ -109,6 +109,9 @@ class Sim:
             data = apply_overrides(data, [f"{k}={_toml_value(v)}" for k, v in it.set.items()],
                                    origin=f"schedule day {day}")
         self.scenario = Scenario.model_validate(data)
+        # derived parameters follow the new scenario; state (records, spells, beliefs) carries on
+        for mod in (self.sources, self.ledger, self.scoring, self.lists, self.measures):
+            mod.configure(self)
         self.behaviour.refresh(self)
 
     def step(self, day: int) -> None:

@@ -26,6 +26,23 @@ class SourcesModule:
     name = "sources"
 
     def init(self, sim: "Sim") -> None:
+        self.pending: dict[int, list[tuple[np.ndarray, ...]]] = {}
+        self.fm_q: dict[int, Calendar] = {}
+        self.configure(sim)
+        st, sc = sim.state, sim.scenario
+        persons = np.arange(st.n)
+        for k, rate in self.fm_rate.items():
+            u = sim.streams.uniform(f"source.{self.specs[k].name}.false_match", -1, persons)
+            self.fm_q[k] = Calendar(st.n, sc.sim.days)
+            self.fm_q[k].push(self._fm_gap(u, rate, sc.policy.detection_scale, 0), persons)
+        self.reset_counters()
+
+    def configure(self, sim: "Sim") -> None:
+        """Derive detection, coverage, delays and false-match rates from the scenario.
+
+        Called at start and after a scheduled change; pending false matches keep their
+        day and the next one is drawn at the new rate.
+        """
         sc, st = sim.scenario, sim.state
         self.specs = sc.sources
         bidx = {b.name: i for i, b in enumerate(sc.behaviours)}
@@ -36,11 +53,8 @@ class SourcesModule:
                 self.detect[k, bidx[b]] = p
         self.coverage = np.array([[s.coverage_rural, s.coverage_urban] for s in self.specs]).reshape(K, 2)
         self.delay = np.array([s.delay_days for s in self.specs], np.int64)
-        self.pending: dict[int, list[tuple[np.ndarray, ...]]] = {}
         self.fm_rate: dict[int, np.ndarray] = {}
-        self.fm_q: dict[int, Calendar] = {}
         self.fm_behaviour: dict[int, int] = {}
-        persons = np.arange(st.n)
         for k, s in enumerate(self.specs):
             if s.false_match_per_year <= 0:
                 continue
@@ -49,10 +63,6 @@ class SourcesModule:
                 rate = rate * np.where(_person_flag(sim, attr), mult, 1.0)
             self.fm_rate[k] = rate
             self.fm_behaviour[k] = bidx[s.false_match_behaviour]
-            u = sim.streams.uniform(f"source.{s.name}.false_match", -1, persons)
-            self.fm_q[k] = Calendar(st.n, sc.sim.days)
-            self.fm_q[k].push(self._fm_gap(u, rate, sc.policy.detection_scale, 0), persons)
-        self.reset_counters()
 
     @staticmethod
     def _fm_gap(u: np.ndarray, rate: np.ndarray, scale: float, day: int) -> np.ndarray:
@@ -85,6 +95,8 @@ class SourcesModule:
             self.detected = subj.size - self.missed
             sim.behaviour.learn_detection(sim, subj, beh, ~remaining)
         for k, q in self.fm_q.items():
+            if k not in self.fm_rate:  # false matches switched off by a scheduled change
+                continue
             who = q.pop(day)
             if who.size == 0:
                 continue

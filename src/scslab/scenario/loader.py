@@ -308,8 +308,39 @@ def _check_expressions(data: dict, ctx: _Ctx) -> None:
                             f"bad expression {abbreviate(text, 60)}: {getattr(e, 'message', e)}{at}")
 
 
+# What a run cannot change half-way: the population and the run itself, which entries
+# exist, and the fields that decide how an entry's state is kept (a list's subjects, a
+# measure's list, blocks and links, a behaviour's kind and subjects, the kind of score).
+_FROZEN_TOP = ("population", "sim", "schedule", "extends", "name", "description", "indicators")
+_FROZEN_FIELDS = {
+    "scoring": {"kind", "subjects", "opt_in_share", "dimensions"},
+    "behaviours": {"name", "kind", "subject", "domain", "adults_only"},
+    "sources": {"name"},
+    "lists": {"name", "type", "subjects", "domain"},
+    "measures": {"name", "list", "kind", "blocks", "applies_to"},
+    "epidemic": {"enabled"},
+    "letters": {"enabled"},
+}
+
+
+def frozen_reason(key: str) -> str | None:
+    """Why a ``schedule`` key may not change mid-run (None if it may)."""
+    parts = key.split(".")
+    if parts[0] in _FROZEN_TOP:
+        return f"'{parts[0]}' cannot change during a run"
+    fields = _FROZEN_FIELDS.get(parts[0], set())
+    if len(parts) == 1 and parts[0] in ("behaviours", "sources", "lists", "measures"):
+        return f"entries of '{parts[0]}' cannot be added or removed during a run"
+    field = parts[1] if parts[0] in ("scoring", "epidemic", "letters") else (parts[2] if len(parts) > 2 else None)
+    if len(parts) == 2 and parts[0] in ("behaviours", "sources", "lists", "measures"):
+        return f"entries of '{parts[0]}' cannot be added or removed during a run"
+    if field in fields:
+        return f"'{field}' of {parts[0]} cannot change during a run"
+    return None
+
+
 def _check_schedule(data: dict, ctx: _Ctx) -> None:
-    """Each ``schedule[i].set`` key must name a field that accepts the value."""
+    """Each ``schedule[i].set`` key must name a field that accepts the value and may change mid-run."""
     items = data.get("schedule")
     if not isinstance(items, list) or not items:
         return
@@ -321,6 +352,10 @@ def _check_schedule(data: dict, ctx: _Ctx) -> None:
             where = ("schedule", ("idx", i), "set", key)
             if where in ctx.reported:
                 continue  # already wrong as a value, whatever it targets
+            why = frozen_reason(key)
+            if why:
+                ctx.add(where, why)
+                continue
             trial = copy.deepcopy(base)
             try:
                 node, k, _ = resolve_path(trial, key.split("."), create=True)
