@@ -90,3 +90,15 @@ def test_publicity_costs_listed_people_their_ties(publicity):
         assert loss is not None and 0.3 < loss < 0.7   # each tie is cut with probability 0.5
     else:
         assert loss is None                         # nobody was exposed
+
+
+def test_economic_feedback_switch():
+    kw = dict(n=3000, days=500, seed=5)
+    ov = ["policy.sanction_scale=3", "lists.grade_c_d.entry=points < 990"]
+    on = Sim("rongcheng", overrides=ov, **kw).run()
+    off = Sim("rongcheng", overrides=[*ov, "model.economic_feedback=false"], **kw).run()
+    assert on.summary["sanctions_applied"] > 0
+    # with feedback off, sanctions leave incomes as they were: every person's income is its base
+    persons = off.subjects["type"] == 0
+    assert np.allclose(off.subjects["income"][persons], off.subjects["income0"][persons], rtol=1e-6)
+    assert not np.allclose(on.subjects["income"][persons], on.subjects["income0"][persons], rtol=1e-6)

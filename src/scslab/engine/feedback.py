@@ -53,10 +53,15 @@ class FeedbackModule:
         self.shock_q = Calendar(st.S, sim.scenario.sim.days)
         self.shock_q.push(_gaps(u, mdl.shocks_per_year), self.adults)
         self.shocks_today = 0
+        self.zeros = np.zeros(st.S, np.float64)
 
     def step(self, sim: "Sim", day: int) -> None:
         st, mdl = sim.state, sim.scenario.model
-        _economy(st.base_income, st.income_effect, st.benefit, st.income, st.savings, CONSUMPTION_SHARE,
+        if mdl.economic_feedback:
+            effect, benefit = st.income_effect, st.benefit
+        else:  # switched off: measures leave income alone
+            effect, benefit = self.zeros, self.zeros
+        _economy(st.base_income, effect, benefit, st.income, st.savings, CONSUMPTION_SHARE,
                  mdl.subsistence_per_year, st.n)
         hit = self.shock_q.pop(day)
         self.shocks_today = hit.size

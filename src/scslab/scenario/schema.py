@@ -284,6 +284,7 @@ class BehaviourModel(Strict):
                                            description="share of the norm a person's own violation erodes")
     shocks_per_year: float = Field(0.1, ge=0.0, le=12.0, description="income shocks per person-year")
     shock_months: float = Field(3.0, ge=0.0, le=120.0)
+    economic_feedback: bool = Field(True, description="measures change income (off: they only block and expose)")
     subsistence_per_year: float = Field(8_000.0, ge=0.0,
                                         description="yuan a person spends however low their income (assumed, near a rural minimum-living line)")
     social_update_days: int = Field(14, ge=1, le=365,
