@@ -102,3 +102,14 @@ def test_economic_feedback_switch():
     persons = off.subjects["type"] == 0
     assert np.allclose(off.subjects["income"][persons], off.subjects["income0"][persons], rtol=1e-6)
     assert not np.allclose(on.subjects["income"][persons], on.subjects["income0"][persons], rtol=1e-6)
+
+
+def test_seen_share_from_the_sanctioned_equals_the_dense_neighbour_mean():
+    sim = Sim("rongcheng", n=2000, days=250, seed=2, overrides=["lists.grade_c_d.entry=points < 995"]).init()
+    for day in range(250):
+        sim.step(day)
+    st, n = sim.state, sim.state.n
+    assert (st.n_sanctions[:n] > 0).sum() > 10
+    dense = sim.society._mean(sim, (st.n_sanctions[:n] > 0).astype(np.float32))
+    sparse = sim.society._seen(sim, sim.scenario.model.perception)
+    assert np.allclose(dense, sparse, atol=1e-6)

@@ -38,6 +38,19 @@ def neighbour_mean(indptr, indices, values, out, weight, wsum):
             wsum[i] += weight
 
 
+@njit(cache=True)
+def scatter_share(indptr, indices, sources, out, weight):
+    """out[i] += weight / deg(i) for every neighbour i of every source.
+
+    On a symmetric graph this equals ``weight * (share of i's neighbours that are sources)``,
+    at the cost of the sources' edges only -- sanctioned people are few.
+    """
+    for s in sources:
+        for k in range(indptr[s], indptr[s + 1]):
+            i = indices[k]
+            out[i] += weight / (indptr[i + 1] - indptr[i])
+
+
 class SocietyModule:
     name = "society"
 
@@ -62,17 +75,29 @@ class SocietyModule:
         out /= np.maximum(wsum, 1e-300)
         return out.astype(np.float32)
 
+    def _seen(self, sim: "Sim", per) -> np.ndarray:
+        """Share of each person's circles under sanction, weighted by how visible sanctions are."""
+        st, n = sim.state, self.n
+        sanctioned = np.flatnonzero(st.n_sanctions[:n] > 0)
+        if sanctioned.size == 0:
+            return np.zeros(n, np.float32)
+        visibility = 1.0 if sim.scenario.policy.publicity else per.private_visibility
+        out = np.zeros(n, np.float64)
+        wsum = np.zeros(n, np.float64)
+        for net, w in self._networks(sim):
+            if w > 0:
+                scatter_share(net.indptr, net.indices, sanctioned, out, float(w))
+                wsum += w * (np.diff(net.indptr) > 0)
+        out /= np.maximum(wsum, 1e-300)
+        return (visibility * out).astype(np.float32)
+
     def step(self, sim: "Sim", day: int) -> None:
         mdl = sim.scenario.model
         if day % mdl.social_update_days:
             return
         st, n, per = sim.state, self.n, mdl.perception
         st.peer_share[:n] = self._mean(sim, st.recent_violation[:n])
-        if st.n_sanctions[:n].any():
-            visibility = 1.0 if sim.scenario.policy.publicity else per.private_visibility
-            self.seen_share[:n] = self._mean(sim, (st.n_sanctions[:n] > 0) * np.float32(visibility))
-        else:
-            self.seen_share[:n] = 0.0
+        self.seen_share[:n] = self._seen(sim, per)
         perceived = sim.behaviour.perceived
         if perceived.shape[0] and per.social_rate > 0:
             mine = perceived[:, :n].mean(axis=0)
