@@ -216,7 +216,8 @@ class BehaviourModule:
                 np.add.at(self.expressed_n, idx[speak], 1)
                 acts = idx[speak]
             else:
-                logit, deterrence = self._violation_logit(sim, b, spec, idx)
+                watched = self._watched(sim, b, idx)
+                logit, deterrence = self._violation_logit(sim, b, spec, idx, watched)
                 viol = u < sigmoid(logit)
                 base = logit + deterrence   # the same decision with no perceived surveillance
                 self.comply_unobserved += float((1.0 - sigmoid(base)).sum())
@@ -231,7 +232,7 @@ class BehaviourModule:
                     self._open(sim, self.obl_index[spec.name], idx[viol], amount[viol], day)
                 acts = idx[viol]
                 self.violations[b] += acts.size
-                self._learn_norms(sim, b, idx, viol)
+                self._learn_norms(sim, b, idx, viol, watched)
                 st.recent_violation[idx] = (1 - RECENT_WEIGHT) * st.recent_violation[idx] + RECENT_WEIGHT * viol
             subj_out.append(acts)
             beh_out.append(np.full(acts.size, b, np.int16))
@@ -261,11 +262,14 @@ class BehaviourModule:
         w_seen = sim.scenario.model.perception.w_seen
         return np.minimum(1.0, self.perceived[b, idx] + w_seen * sim.society.seen_share[idx])
 
-    def _violation_logit(self, sim: "Sim", b: int, spec, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _violation_logit(self, sim: "Sim", b: int, spec, idx: np.ndarray,
+                         watched: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Log-odds of violating, and the deterrence term inside it (for the self-governance index)."""
         st, mdl = sim.state, sim.scenario.model
+        if watched is None:
+            watched = self._watched(sim, b, idx)
         stress = np.clip(-st.savings[idx] / np.maximum(st.base_income[idx] / 12.0, 1.0), 0.0, 3.0)
-        deterrence = mdl.w_deterrence * self._watched(sim, b, idx) * self.sanction_weight[b]
+        deterrence = mdl.w_deterrence * watched * self.sanction_weight[b]
         logit = (spec.base_logit + spec.gain - deterrence
                  - mdl.w_honesty * (st.honesty[idx] - 0.5)
                  - mdl.w_norm * st.norm[idx]
@@ -273,14 +277,13 @@ class BehaviourModule:
                  + mdl.w_stress * stress)
         return logit, deterrence
 
-    def _learn_norms(self, sim: "Sim", b: int, idx: np.ndarray, viol: np.ndarray) -> None:
+    def _learn_norms(self, sim: "Sim", b: int, idx: np.ndarray, viol: np.ndarray, watched: np.ndarray) -> None:
         """Internalisation: compliance under perceived observation strengthens the norm."""
         mdl = sim.scenario.model
         if not mdl.internalisation:
             return
         st = sim.state
         per_event = 1.0 / max(self.events_per_year[b], 1e-9)  # so the yearly rates hold per person
-        watched = self._watched(sim, b, idx)
         up = mdl.norm_gain_per_year * per_event * watched * (~viol)
         down = mdl.norm_decay_per_year * per_event * (1.0 - watched)
         n = st.norm[idx]

@@ -312,9 +312,7 @@ class EpidemicModule:
         if cand.size == 0:
             return cand
         spec = sim.scenario.behaviours[b]
-        logit = sim.behaviour._violation_logit(sim, b, spec, cand)
-        if isinstance(logit, tuple):  # newer engine: (logit, deterrence term)
-            logit = logit[0]
+        logit, _ = sim.behaviour._violation_logit(sim, b, spec, cand)
         p = sigmoid(logit)
         viol = cand[sim.streams.uniform("epidemic.violation.choice", day, cand) < p]
         self.violations[viol] += 1

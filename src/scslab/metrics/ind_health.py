@@ -43,7 +43,8 @@ def split_by_infection(sim: "Sim", per_person: np.ndarray) -> tuple[float | None
 
 def _sanctions_per_person(res: "Results", sim: "Sim") -> np.ndarray:
     sanc = res.sanctions
-    is_sanction = np.asarray(sim.measures.sign)[sanc["measure"]] < 0 if len(sanc["target"]) else np.zeros(0, bool)
+    kinds = np.asarray(res.names["measure_kind"], dtype=object)
+    is_sanction = kinds[sanc["measure"]] == "sanction" if len(sanc["target"]) else np.zeros(0, bool)
     tgt = sanc["target"][is_sanction]
     return np.bincount(tgt[tgt < sim.state.n], minlength=sim.state.n)
 
