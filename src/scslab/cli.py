@@ -153,17 +153,11 @@ def _rule_problems(sim: Any, source: str, overrides: Sequence[str], err: Excepti
                                   f"bad expression {abbreviate(text, 60)}: {e.message}"))
     if not found:
         return [Problem(source, "", f"bad expression: {err}")]
-    try:
-        from scslab.scenario import loader as L  # reuse the loader's file/line placement
+    from scslab.scenario.loader import place_problems
 
-        ctx = L._Ctx()
-        data, _ = L._load(source, ctx)
-        L._apply(data, L._split_overrides(overrides, "--set", ctx), "--set", ctx)
-        ctx.problems.clear()
-        for canon, reason in found:
-            ctx.add(canon, reason)
-        return list(ctx.problems)
-    except Exception:
+    try:
+        return place_problems(source, overrides, found)
+    except Exception:  # placing is a courtesy: never hide the problems themselves
         return [Problem(source, format_path(c), r) for c, r in found]
 
 

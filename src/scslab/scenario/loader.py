@@ -30,7 +30,7 @@ from scslab.scenario.errors import (KeyPath, PathError, Problem, ScenarioError, 
                                     raw_path, resolve_path)
 from scslab.scenario.schema import Scenario
 
-__all__ = ["Problem", "ScenarioError", "apply_overrides", "load_raw", "load_scenario",
+__all__ = ["Problem", "ScenarioError", "apply_overrides", "load_raw", "load_scenario", "place_problems",
            "parse_value", "preset_description", "preset_names", "preset_path", "validate_file"]
 
 _PRESETS = Path(__file__).resolve().parent / "presets"
@@ -367,6 +367,18 @@ def _check_schedule(data: dict, ctx: _Ctx) -> None:
                 if (canon, reason) not in known:
                     same = format_path(canon) == key
                     ctx.add(where, reason if same else f"{format_path(canon)}: {reason}")
+
+
+def place_problems(source: str | Path, overrides: Iterable[str], found: Iterable[tuple[tuple, str]]) -> list[Problem]:
+    """Turn (canonical path, reason) pairs found later -- e.g. by the engine, which knows which
+    attribute names exist -- into Problems with the file and line the loader would give them."""
+    ctx = _Ctx()
+    data, _ = _load(source, ctx)
+    _apply(data, _split_overrides(overrides, "--set", ctx), "--set", ctx)
+    ctx.problems.clear()
+    for canon, reason in found:
+        ctx.add(canon, reason)
+    return list(ctx.problems)
 
 
 def load_scenario(source: str | Path, overrides: Iterable[str] = (), *,
