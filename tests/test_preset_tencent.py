@@ -25,7 +25,7 @@ def test_five_indices_in_range(runs):
     assert [d.name for d in sim.scenario.scoring.dimensions] == \
         ["performance", "security", "wealth", "consumption", "social"]      # facts 4.7
     s = res.subjects["score"][scored]
-    assert scored.sum() == sim.state.n                                       # every person is scored
+    assert scored.sum() == sim.state.adult.sum()                            # every adult is scored
     assert s.min() >= 300.0 and s.max() <= 850.0
 
 
