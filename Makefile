@@ -8,7 +8,7 @@ OUT ?= out/rongcheng
 N ?= 20000
 YEARS ?= 3
 
-.PHONY: run test bench install clean
+.PHONY: run test bench bench-mesa install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rongcheng.py
+
+bench-mesa: $(STAMP)
+	$(BIN)/pip install -q "mesa>=3"
+	$(BIN)/python benchmarks/compare_mesa.py --n 10000 --days 365 --seed 1
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

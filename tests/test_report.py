@@ -99,3 +99,155 @@ def test_list_sizes_lines(toy):
     fig = F.list_sizes(toy)
     assert [t.name for t in fig.data] == ["blacklist", "redlist", "total"]
     assert list(fig.data[2].y[:12]) == [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 3, 4]
+
+
+# ----------------------------------------------------------------- nested tables, headline, cost
+
+from scslab.report.html import headline, nested_table, nested_tables  # noqa: E402
+
+_DI = {"listing": {"sex": {"male": 1.0, "female": 1.5}, "group": {"majority": 1.0, "minority": 2.0},
+                   "migrant": {"local": 1.0, "migrant": 1.1}, "urban": {"rural": 1.0, "urban": 0.7}},
+       "wrongful_listing": {"sex": {"male": None, "female": None}},
+       "sanctions": {"sex": {"male": 1.0, "female": 1.2}}}
+
+
+def _texts(t):
+    return [(label, [c["text"] for c in cells]) for label, cells in t["rows"]]
+
+
+def test_nested_table_flat_shapes():
+    assert nested_table(3.0) is None and nested_table({}) is None and nested_table(None) is None
+    t = nested_table({"a": 1234567, "b": 0.5, "c": None}, corner="key")
+    assert t["columns"] == ["key", "value"]
+    assert _texts(t) == [("a", ["1,234,567"]), ("b", ["0.5"]), ("c", ["—"])]
+    t = nested_table(np.array([0.5, 0.25, 0.125]), row_labels=["low", "mid"])
+    assert _texts(t) == [("low", ["0.5"]), ("mid", ["0.25"]), ("3", ["0.125"])]
+    assert all(c["cls"] == "num" for _, cells in t["rows"] for c in cells)
+
+
+def test_nested_table_matrix_and_ragged_levels():
+    same = nested_table({"x": {"p": 1, "q": 2}, "y": {"q": 4, "p": 3}})
+    assert same["columns"] == ["", "p", "q"]
+    assert _texts(same) == [("x", ["1", "2"]), ("y", ["3", "4"])]
+    # levels differ per row (male/female vs the three groups): positional cells carry their labels
+    t = nested_table({"sex": {"male": 1.0, "female": 1.3}, "group": {"a": 1.0, "b": 0.5, "c": None}},
+                     fmt=lambda x: "—" if x is None else f"{x:.2f}×",
+                     highlight=lambda x: "hi" if x > 1.25 else ("lo" if x < 0.8 else ""))
+    assert t["columns"] == ["", "", "", ""]
+    sex, group = t["rows"]
+    assert [(c["label"], c["text"], c["cls"]) for c in sex[1]] == [
+        ("male", "1.00×", "num"), ("female", "1.30×", "num hi"), ("", "", "")]
+    assert [(c["label"], c["text"], c["cls"]) for c in group[1]] == [
+        ("a", "1.00×", "num"), ("b", "0.50×", "num lo"), ("c", "—", "num")]
+    # a list of lists is a matrix with 1-based columns; deeper values are written inside the cell
+    assert _texts(nested_table([[1, 2], [3, 4]])) == [("1", ["1", "2"]), ("2", ["3", "4"])]
+    deep = nested_table({"k": {"a": {"z": 1}}, "m": {"a": 2}})
+    assert _texts(deep) == [("k", ["z: 1"]), ("m", ["2"])]
+
+
+def test_nested_tables_split_three_levels():
+    tables = nested_tables("disparate impact", _DI)
+    assert [title for title, _ in tables] == ["disparate impact: listing", "disparate impact: wrongful_listing",
+                                              "disparate impact: sanctions"]
+    assert _texts(tables[2][1]) == [("sex", ["1", "1.2"])]
+    assert nested_tables("x", {"a": 1}) == [("x", {"columns": ["", "value"],
+                                                   "rows": [("a", [{"label": "", "text": "1", "cls": "num"}])]})]
+    assert nested_tables("x", 5) == []
+
+
+def _crowd(n_listed: int, summary: dict, n: int = 40, wrongful: int = 0):
+    """``n`` persons with scale 100, the first ``n_listed`` blacklisted once over two years."""
+    r = toy_results()
+    spells = {"subject": np.arange(n_listed, dtype=np.int32), "list": np.zeros(n_listed, np.int16),
+              "start": np.zeros(n_listed, np.int32), "end": np.full(n_listed, -1, np.int32),
+              "wrongful": np.arange(n_listed) < wrongful}
+    subjects = {"type": np.zeros(n, np.int8)}
+    return dataclasses.replace(r, n_persons=n, n_orgs=0, scale=100.0, days=730, list_spells=spells,
+                               subjects=subjects, summary=summary)
+
+
+def test_headline_on_the_toy():
+    toy = toy_results()
+    lines = headline(toy)
+    # persons 1 and 2 were blacklisted (firm 6 too, but it is not a person): 2 of 6, times the scale
+    assert lines[0] == ("Over 30 days, 33.3 % of the 6,000 people represented (6 simulated persons × 1,000 "
+                        "people each) were ever put on a blacklist (blacklist) — about 2,000 people.")
+    assert lines[1].startswith("1 of the 3 blacklistings (33.3 %) rested on a record of something that never")
+    # records_false / records = 2 / 6 fills the box up to four sentences
+    assert lines[2].startswith("33.3 % of the 6 records written described something that never happened")
+    assert len(lines) == 3
+    # two listed persons are too few for any ratio between groups to be stated
+    toy2 = dataclasses.replace(toy, summary={**toy.summary, "disparate_impact": _DI})
+    assert not any("often" in x for x in headline(toy2))
+    # nothing to go on: nothing is said
+    bare = dataclasses.replace(toy, summary={}, list_spells={}, names={})
+    assert headline(bare) == []
+
+
+def test_headline_ratios_and_caveats():
+    q = [0.59, 0.2, 0.1, 0.1, 0.1]
+    lines = headline(_crowd(40, {"disparate_impact": _DI, "involuntary_defaults_by_income_quintile": q,
+                                 "chilling_index": 0.25, "self_governance_index": 0.9}, n=400, wrongful=1))
+    assert lines[0].startswith("Over 2 years, 10.0 % of the 40,000 people represented (400 simulated persons × 100")
+    assert lines[0].endswith("— about 4,000 people.")
+    assert lines[1].startswith("1 of the 40 blacklistings (2.5 %) rested on a record of something")
+    assert lines[2] == "Women were blacklisted 1.50× as often as men."
+    # the largest gap among group / hukou / region is the minority group's 2.0 (|log 2| > |log 0.7|)
+    assert lines[3] == ("Members of the minority group were blacklisted 2.00× as often as members of the "
+                        "majority group.")
+    assert "5.9× as often as the richest fifth" in lines[4]
+    assert lines[5].startswith("People held back 25.0 % of the speech")
+    assert len(lines) == 6  # the self-governance sentence did not fit
+    # 10 listed: ratios flagged as noisy, and no "largest gap" hunting among noisy ratios
+    few = headline(_crowd(10, {"disparate_impact": _DI}))
+    assert few[2] == "Women were blacklisted 1.50× as often as men (only 10 simulated persons were listed, " \
+                     "so ratios are noisy)."
+    assert not any("minority" in x for x in few)
+    # no gap beyond 1.25x / 0.8x: said as such; richest fifth without defaults
+    even = {"listing": {"sex": {"male": 1.0, "female": 0.9}, "urban": {"rural": 1.0, "urban": 1.1}}}
+    lines = headline(_crowd(35, {"disparate_impact": even,
+                                 "involuntary_defaults_by_income_quintile": [0.5, 0, 0, 0, 0.0]}))
+    assert lines[3].startswith("No minority group, hukou or region was blacklisted more than 1.25×")
+    assert lines[4].endswith("0.50 times per person on average; the richest fifth never did.")
+    # one listing, nobody listed
+    assert headline(_crowd(1, {}))[1] == "The one blacklisting rested on a record of something that happened."
+    assert headline(_crowd(0, {}))[0].startswith("Over 2 years, none of the 4,000 people represented")
+
+
+def test_report_who_bears_the_cost(toy):
+    html = render_report(toy)
+    assert 'id="cost"' not in html  # the toy's summary has no distributional figures
+    assert '"majority"' not in html and "majority" in html  # nested indicator as a table, not JSON
+    summary = {**toy.summary, "disparate_impact": _DI, "grade_shares": {"A": 0.75, "B": 0.25},
+               "involuntary_defaults_by_income_quintile": [0.5, 0.25, 0.1, 0.1, 0.05],
+               "chilling_by_group": {"sex": {"male": 0.2, "female": 0.3}}, "blocks": {"flight_ban": 7},
+               "self_governance_index": 0.9, "exclusion_degree_loss": 0.01}
+    html = render_report(dataclasses.replace(toy, summary=summary))
+    assert 'id="cost"' in html and "Who bears the cost" in html and 'href="#cost"' in html
+    assert 'id="headline"' in html and "people represented" in html
+    assert "{" not in html.split('id="figures"')[1].split('id="cost"')[0]  # no JSON blobs in the summary
+    assert re.search(r'<td class="num hi"><span class="lvl">female</span>1\.50×</td>', html)
+    assert re.search(r'<td class="num lo"><span class="lvl">urban</span>0\.70×</td>', html)
+    assert "No cases in this run: ratio undefined." in html  # wrongful_listing is all None
+    assert "75.0 %" in html and "richest fifth" in html and 'style="width: 10.0%"' in html
+    assert "30.0 %" in html and "flight_ban" in html and "Self-governance index" in html
+
+
+def test_figure_helpers():
+    assert list(F.smooth(np.array([1.0, 2.0, 3.0, np.nan, 5.0]), 3)) == [1.0, 1.5, 2.0, 2.5, 4.0]
+    assert np.isnan(F.smooth(np.array([np.nan, np.nan]), 3)).all()  # no finite value: stays missing
+    toy = toy_results()
+    for key in F.SCENARIO_FIGURES:
+        assert F.SCENARIO_FIGURES[key](toy) is None, key
+    days = toy.days
+    series = {**toy.series, "code_yellow": np.full(days, 3.0), "code_red": np.ones(days),
+              "infectious": np.arange(days, dtype=float), "violations_theft": np.ones(days),
+              "violations_fraud": np.zeros(days), "always_zero": np.zeros(days)}
+    r = dataclasses.replace(toy, series=series)
+    assert [t.name for t in F.health_codes(r).data] == ["yellow", "red"]
+    assert [t.name for t in F.epidemic(r).data] == ["infectious"]
+    bars = F.behaviour_totals(r).data[0]
+    assert list(bars.y) == ["fraud", "theft"] and list(bars.x) == [0.0, float(days)]
+    assert F.flat_series_names(r) == ["always_zero"]
+    assert "always_zero" not in [a.text for a in F.extra_series(r).layout.annotations]
+    assert "Zero on every day of this run (not drawn): always_zero." in render_report(r)

@@ -72,6 +72,8 @@ class Recorder:
             s[f"listed_{x.name}"][day] = sim.lists.count[k]
         if len(self.black) == 1:
             s["listed_total"][day] = sim.lists.count[self.black[0]]
+        elif self.black:  # subjects on several blacklists count once: one pass, daily
+            s["listed_total"][day] = st.listed[self.black].any(axis=0).sum()
         s["list_entries"][day] = sim.lists.entries_today.sum()
         s["list_exits"][day] = sim.lists.exits_today.sum()
         s["sanctions_applied"][day] = sim.measures.applied_today
@@ -81,8 +83,6 @@ class Recorder:
         for k in ("expired", "repaired", "objections", "corrected"):
             s[k][day] = sim.repair.today[k]
         if day % SAMPLE_EVERY == 0 or day == self.days - 1:
-            if len(self.black) > 1:
-                s["listed_total"][day] = st.listed[self.black].any(axis=0).sum()
             sp = sim.lists.spells
             if self.black and len(sp):
                 open_ = (sp["end"] < 0) & sp["wrongful"] & np.isin(sp["list"], self.black)
@@ -103,7 +103,7 @@ class Recorder:
                 for g, band in enumerate(sim.scenario.scoring.bands):
                     s[f"grade_share_{band.name}"][day] = shares[g] / max(sc.size, 1)
         elif day > 0:
-            held = ["wrongful_listed"] + (["listed_total"] if len(self.black) > 1 else [])
+            held = ["wrongful_listed"]
             for k in (*held, "sanctions_active", "rewards_active", "norm_mean", "perceived_mean", "income_mean",
                       "peer_share_mean", "seen_sanctioned_share",
                       "score_mean", *[f"grade_share_{b.name}" for b in sim.scenario.scoring.bands]):

@@ -17,16 +17,26 @@ from plotly.subplots import make_subplots
 
 from scslab.engine.results import Results
 
-__all__ = ["FIGURES", "HANDLED_SERIES", "extra_series_names", "list_sizes", "score_distribution",
+__all__ = ["FIGURES", "SCENARIO_FIGURES", "HANDLED_SERIES", "extra_series_names", "list_sizes", "score_distribution",
            "grade_shares", "score_mean", "records_by_domain", "records_by_source",
            "sanctions_by_measure", "sanctions_active", "wrongful_over_time",
-           "violations_compliance", "extra_series"]
+           "violations_compliance", "behaviour_totals", "expression", "epidemic", "health_codes",
+           "extra_series", "flat_series_names", "smooth"]
 
+#: epidemic compartments drawn by ``epidemic`` (susceptible would dwarf them, so it is left out)
+_EPI = (("infectious", "infectious"), ("infected", "infected (exposed + infectious)"),
+        ("isolated", "isolated"), ("recovered", "recovered"))
+#: green is the large remainder: stacking it would flatten the yellow and red bands to a line
+_CODES = (("code_yellow", "yellow", "#eeca3b"), ("code_red", "red", "#e45756"))
 HANDLED_SERIES = ("violations", "records", "records_false", "listed_total", "score_mean",
-                  "sanctions_active", "compliance_rate", "wrongful_listed")
-_HANDLED_PREFIXES = ("listed_", "grade_share_")
+                  "sanctions_active", "rewards_active", "compliance_rate", "wrongful_listed",
+                  "infectious", "infected", "isolated", "recovered", "code_green", "code_yellow", "code_red")
+_HANDLED_PREFIXES = ("listed_", "grade_share_", "violations_", "good_deeds_", "desired_", "expressed_")
 _TRUE, _FALSE = "#4c78a8", "#e45756"
 _MAX_SMALL_MULTIPLES = 36
+#: daily series longer than this are drawn as 7-day averages: daily counts of a few
+#: thousand agents are mostly noise, and a zig-zag hides the trend a reader looks for
+_SMOOTH_FROM_DAYS = 60
 
 
 def _layout(fig: go.Figure, title: str, *, height: int = 360, xtitle: str = "day",
@@ -37,12 +47,52 @@ def _layout(fig: go.Figure, title: str, *, height: int = 360, xtitle: str = "day
     return fig
 
 
+def _counts_axis(fig: go.Figure) -> go.Figure:
+    """Counts start at zero; a small maximum gets whole-number ticks (no '0.2 subjects')."""
+    top = max((float(np.nanmax(t.y)) for t in fig.data if t.y is not None and len(t.y)
+               and np.isfinite(np.asarray(t.y, dtype=np.float64)).any()), default=0.0)
+    fig.update_yaxes(rangemode="tozero", dtick=1 if top <= 5 else None)
+    return fig
+
+
+def _narrow(fig: go.Figure, n: int) -> go.Figure:
+    """With few categories plotly draws slabs as wide as the page; cap the bar width."""
+    if n < 4:
+        fig.update_traces(width=0.2 + 0.1 * n)
+    return fig
+
+
 def _series(r: Results, name: str) -> np.ndarray | None:
     a = r.series.get(name)
     if a is None:
         return None
     a = np.asarray(a)
     return a.astype(np.float64) if a.ndim == 1 and a.size and a.dtype.kind in "biuf" else None
+
+
+def smooth(a: np.ndarray, window: int = 7) -> np.ndarray:
+    """Trailing moving average over the finite values (shorter window over the first days).
+
+    Same length as ``a``; NaN (e.g. a rate on a day without opportunities) is skipped, and a
+    window holding no finite value stays NaN, so one missing day does not blank the line.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    if window <= 1 or a.size == 0:
+        return a
+    ok = np.isfinite(a)
+    c = np.concatenate([[0.0], np.cumsum(np.where(ok, a, 0.0))])
+    k = np.concatenate([[0], np.cumsum(ok)])
+    idx = np.arange(1, a.size + 1)
+    lo = np.maximum(idx - window, 0)
+    n = k[idx] - k[lo]
+    return np.divide(c[idx] - c[lo], n, out=np.full(a.size, np.nan), where=n > 0)
+
+
+def _smoothed(r: Results, name: str) -> tuple[np.ndarray | None, bool]:
+    a = _series(r, name)
+    if a is None or a.size < _SMOOTH_FROM_DAYS:
+        return a, False
+    return smooth(a), True
 
 
 def _line(fig: go.Figure, r: Results, name: str, label: str | None = None, **kw) -> bool:
@@ -69,7 +119,7 @@ def list_sizes(r: Results) -> go.Figure | None:
     fig = go.Figure()
     drawn = [_line(fig, r, k, k.removeprefix("listed_")) for k in names]
     drawn.append(_line(fig, r, "listed_total", "total", line=dict(dash="dot", color="#555")))
-    return _layout(fig, "Subjects listed", ytitle="subjects (agents)") if any(drawn) else None
+    return _counts_axis(_layout(fig, "Subjects listed", ytitle="subjects (agents)")) if any(drawn) else None
 
 
 def _scored(r: Results) -> np.ndarray | None:
@@ -127,7 +177,7 @@ def _by_code(r: Results, key: str, title: str) -> go.Figure | None:
     fig = go.Figure([go.Bar(x=x, y=t[keep], name="true records", marker_color=_TRUE),
                      go.Bar(x=x, y=f[keep], name="false records", marker_color=_FALSE)])
     fig.update_layout(barmode="stack")
-    return _layout(fig, title, xtitle=key, ytitle="records")
+    return _counts_axis(_narrow(_layout(fig, title, xtitle=key, ytitle="records"), len(x)))
 
 
 def records_by_domain(r: Results) -> go.Figure | None:
@@ -154,13 +204,19 @@ def sanctions_by_measure(r: Results) -> go.Figure | None:
     fig = go.Figure([go.Bar(x=x, y=ok[keep], name="rightful", marker_color=_TRUE),
                      go.Bar(x=x, y=bad[keep], name="wrongful", marker_color=_FALSE)])
     fig.update_layout(barmode="stack")
-    return _layout(fig, "Sanctions and rewards by measure", xtitle="measure", ytitle="applications")
+    fig.update_xaxes(tickangle=-30 if len(x) > 6 else 0, automargin=True)
+    return _counts_axis(_narrow(_layout(fig, "Sanctions and rewards by measure", xtitle="measure",
+                                        ytitle="applications"), len(x)))
 
 
 def sanctions_active(r: Results) -> go.Figure | None:
+    """Sanctions and rewards in force per day (a reward-only scheme would otherwise show a flat zero)."""
     fig = go.Figure()
-    ok = _line(fig, r, "sanctions_active", "active measures")
-    return _layout(fig, "Active measures", ytitle="measures in force") if ok else None
+    ok = _line(fig, r, "sanctions_active", "sanctions in force", line=dict(color=_FALSE))
+    rew = _series(r, "rewards_active")
+    if rew is not None and rew.any():
+        ok = _line(fig, r, "rewards_active", "rewards in force", line=dict(color="#54a24b")) or ok
+    return _counts_axis(_layout(fig, "Measures in force", ytitle="measures in force")) if ok else None
 
 
 def wrongful_over_time(r: Results) -> go.Figure | None:
@@ -174,29 +230,102 @@ def wrongful_over_time(r: Results) -> go.Figure | None:
     if b is not None:
         fig.add_trace(go.Scatter(x=np.arange(b.size), y=b, name="wrongfully listed",
                                  line=dict(color="#72b7b2")), secondary_y=True)
-    if a is None and b is None:
-        return None
-    fig.update_yaxes(title_text="false records", secondary_y=False)
-    fig.update_yaxes(title_text="subjects listed wrongfully", secondary_y=True)
-    return _layout(fig, "Wrongful records and listings")
+    if a is None and b is None or not (np.nan_to_num(a if a is not None else 0).any()
+                                       or np.nan_to_num(b if b is not None else 0).any()):
+        return None  # nothing wrongful happened: the counts table above says so
+    fig.update_yaxes(title_text="false records", secondary_y=False, rangemode="tozero")
+    fig.update_yaxes(title_text="subjects listed wrongfully", secondary_y=True, rangemode="tozero",
+                     showgrid=False)
+    return _counts_axis(_layout(fig, "Wrongful records and listings"))
 
 
 def violations_compliance(r: Results) -> go.Figure | None:
     """Violations committed vs recorded per day (left), compliance rate (right)."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    drawn = False
-    for name, label in (("violations", "violations / day"), ("records", "records / day")):
-        a = _series(r, name)
+    drawn = avg = False
+    for name, label, color in (("violations", "violations / day", "#e45756"),
+                               ("records", "records / day", _TRUE)):
+        a, sm = _smoothed(r, name)
         if a is not None:
-            fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, name=label), secondary_y=False)
-            drawn = True
-    c = _series(r, "compliance_rate")
-    if c is not None:
+            fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, name=label, line=dict(color=color)),
+                          secondary_y=False)
+            drawn, avg = True, avg or sm
+    c, sm = _smoothed(r, "compliance_rate")
+    if c is not None and np.isfinite(c).any():  # all-NaN: the scenario has no obligations to comply with
         fig.add_trace(go.Scatter(x=np.arange(c.size), y=c, name="compliance rate",
-                                 line=dict(color="#54a24b")), secondary_y=True)
-        fig.update_yaxes(title_text="compliance rate", secondary_y=True)
-        drawn = True
-    return _layout(fig, "Violations and compliance", ytitle="per day") if drawn else None
+                                 line=dict(color="#54a24b", dash="dot")), secondary_y=True)
+        fig.update_yaxes(title_text="compliance rate", secondary_y=True, showgrid=False)
+        drawn, avg = True, avg or sm
+    fig.update_yaxes(rangemode="tozero", secondary_y=False)
+    title = "Violations and compliance" + (" (7-day averages)" if avg else "")
+    return _layout(fig, title, ytitle="per day") if drawn else None
+
+
+def _prefixed_totals(r: Results, prefix: str) -> dict[str, float]:
+    return {k.removeprefix(prefix): float(a.sum()) for k in sorted(r.series)
+            if k.startswith(prefix) and (a := _series(r, k)) is not None}
+
+
+def behaviour_totals(r: Results) -> go.Figure | None:
+    """Violations and good deeds over the whole run, by behaviour (what people did, seen or not)."""
+    bad, good = _prefixed_totals(r, "violations_"), _prefixed_totals(r, "good_deeds_")
+    if not any(bad.values()) and not any(good.values()):
+        return None
+    # horizontal bars: behaviour names are long, and rotated labels collide with the legend
+    fig = go.Figure()
+    if bad:
+        fig.add_trace(go.Bar(y=list(bad), x=list(bad.values()), name="violations", marker_color=_FALSE,
+                             orientation="h"))
+    if good:
+        fig.add_trace(go.Bar(y=list(good), x=list(good.values()), name="good deeds", marker_color="#54a24b",
+                             orientation="h"))
+    n = len(bad) + len(good)
+    _layout(fig, "What people did over the whole run, by behaviour", height=140 + 24 * n,
+            xtitle="acts (agents)")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(rangemode="tozero")
+    # legend above the plot on the left (the mode bar sits top right; below, it would hit the axis title)
+    fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
+                      margin=dict(t=80), title=dict(y=1.0, yanchor="top", pad=dict(t=12)))
+    return fig
+
+
+def expression(r: Results) -> go.Figure | None:
+    """Speech people wanted to express vs expressed, per expression behaviour (the chilling effect)."""
+    names = sorted(k.removeprefix("desired_") for k in r.series if k.startswith("desired_"))
+    fig, avg = go.Figure(), False
+    for n in names:
+        for key, label, dash in ((f"desired_{n}", "wanted to say", "dot"), (f"expressed_{n}", "said", None)):
+            a, sm = _smoothed(r, key)
+            if a is not None:
+                fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, name=f"{n}: {label}",
+                                         line=dict(dash=dash)))
+                avg = avg or sm
+    if not fig.data:
+        return None
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, "Speech wanted vs expressed" + (" (7-day averages)" if avg else ""),
+                   ytitle="acts per day")
+
+
+def epidemic(r: Results) -> go.Figure | None:
+    """Epidemic compartments per day (persons, agents)."""
+    fig = go.Figure()
+    drawn = [_line(fig, r, k, label) for k, label in _EPI]
+    if not any(drawn):
+        return None
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, "Epidemic", ytitle="persons (agents)")
+
+
+def health_codes(r: Results) -> go.Figure | None:
+    """Persons holding a yellow or red health code per day, stacked (everyone else is green)."""
+    fig = go.Figure()
+    drawn = [_line(fig, r, k, label, stackgroup="c", line=dict(color=c)) for k, label, c in _CODES]
+    if not any(drawn):
+        return None
+    return _counts_axis(_layout(fig, "Persons holding a yellow or red health code (everyone else: green)",
+                                ytitle="persons (agents)"))
 
 
 def extra_series_names(r: Results) -> list[str]:
@@ -205,19 +334,30 @@ def extra_series_names(r: Results) -> list[str]:
                   and _series(r, k) is not None)
 
 
+def flat_series_names(r: Results) -> list[str]:
+    """Extra series that are zero every day: named in a line of text rather than drawn empty."""
+    return [k for k in extra_series_names(r) if not np.nan_to_num(_series(r, k)).any()]
+
+
 def extra_series(r: Results) -> go.Figure | None:
-    """Small multiples (3 per row, own y axes) of every series not shown elsewhere."""
-    names = extra_series_names(r)[:_MAX_SMALL_MULTIPLES]
+    """Small multiples (3 per row, own y axes) of every series not shown elsewhere and not all zero."""
+    flat = set(flat_series_names(r))
+    names = [k for k in extra_series_names(r) if k not in flat][:_MAX_SMALL_MULTIPLES]
     if not names:
         return None
     cols = min(3, len(names))
     rows = math.ceil(len(names) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, vertical_spacing=0.5 / rows + 0.02)
+    height = 190 * rows + 90
+    # a fixed ~65 px gap between rows (room for the next row's title), whatever the row count
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, vertical_spacing=65 / (height - 95),
+                        horizontal_spacing=0.08)
     for i, name in enumerate(names):
         a = _series(r, name)
         fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, mode="lines", name=name, showlegend=False,
                                  line=dict(color=_TRUE)), row=i // cols + 1, col=i % cols + 1)
-    return _layout(fig, "Other series", height=220 * rows + 60, xtitle="")
+    fig.update_yaxes(rangemode="tozero", exponentformat="none", separatethousands=True)
+    fig.update_annotations(font_size=12)
+    return _layout(fig, "", height=height, xtitle="")
 
 
 #: key -> builder, in report order; the HTML section table refers to these keys.
@@ -227,4 +367,11 @@ FIGURES: dict[str, Callable[[Results], go.Figure | None]] = {
     "records_by_source": records_by_source, "sanctions_by_measure": sanctions_by_measure,
     "sanctions_active": sanctions_active, "wrongful_over_time": wrongful_over_time,
     "violations_compliance": violations_compliance, "extra_series": extra_series,
+}
+
+#: figures only some scenarios produce (per-behaviour series, speech, an epidemic): kept apart
+#: from ``FIGURES`` so that "every figure of a full run" stays a checkable promise.
+SCENARIO_FIGURES: dict[str, Callable[[Results], go.Figure | None]] = {
+    "behaviour_totals": behaviour_totals, "expression": expression, "epidemic": epidemic,
+    "health_codes": health_codes,
 }

@@ -7,10 +7,9 @@ so the page loads nothing from anywhere. Sections render only what the run produ
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -18,15 +17,18 @@ from markupsafe import Markup
 
 from scslab.engine.results import Results
 from scslab.report import figures as F
+from scslab.report.story import _COST_KEYS, _LABELS, _pct, cost_section, headline
+from scslab.report.tables import _fmt, _plain, is_scalar, nested_table, nested_tables
 
-__all__ = ["write_report", "render_report"]
+__all__ = ["write_report", "render_report", "nested_table", "nested_tables", "headline", "is_scalar"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
 #: (section id, title, how to read it, figure keys)
 _SECTIONS: list[tuple[str, str, str, list[str]]] = [
     ("lists", "List size over time",
-     "Each line counts the agents on one list that day; multiply by the scale for real people.",
+     "Each line counts the agents on one list that day (the dotted 'total': on any blacklist); "
+     "multiply by the scale for real people.",
      ["list_sizes"]),
     ("scores", "Scores and grades",
      "The histogram shows where persons' scores ended; the stacked area shows how grades shifted.",
@@ -43,39 +45,15 @@ _SECTIONS: list[tuple[str, str, str, list[str]]] = [
      ["wrongful_over_time"]),
     ("behaviour", "Violations and compliance",
      "What people did (violations) next to what the institution saw (records); the compliance "
-     "rate is on the right axis.",
-     ["violations_compliance"]),
+     "rate is on the right axis. Long runs are drawn as 7-day averages.",
+     ["violations_compliance", "behaviour_totals", "expression"]),
+    ("epidemic", "Epidemic and health codes",
+     "Persons (agents) in each disease state and holding each health-code colour, per day.",
+     ["epidemic", "health_codes"]),
     ("other", "Other series",
      "Every other per-day series the run produced, each on its own scale.",
      ["extra_series"]),
 ]
-
-
-def _fmt(v: Any) -> str:
-    """Readable cell text: 4 significant digits for floats, compact JSON for containers."""
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, bool) or v is None:
-        return "—" if v is None else ("yes" if v else "no")
-    if isinstance(v, float):
-        if not np.isfinite(v):
-            return str(v)
-        if abs(v) >= 1e4:
-            return f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
-        return f"{v:.4g}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, (dict, list, tuple)):
-        if isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v):
-            return ", ".join(v)
-        return json.dumps(v, sort_keys=True, default=str, separators=(", ", ": "))
-    return str(v)
-
-
-def _kv(d: Any, skip: Iterable[str] = ()) -> list[tuple[str, str]]:
-    if not isinstance(d, dict):
-        return []
-    return [(str(k), _fmt(v)) for k, v in d.items() if k not in set(skip)]
 
 
 def _table(rows: Any, columns: list[str]) -> dict[str, Any] | None:
@@ -90,8 +68,18 @@ def _table(rows: Any, columns: list[str]) -> dict[str, Any] | None:
 def _bands(bands: Any) -> Any:
     """Score bands as 'AAA ≥ 1050, A ≥ 960, …' rather than a list of dicts."""
     if isinstance(bands, list) and all(isinstance(b, dict) for b in bands):
-        return ", ".join(f"{b.get('name')} ≥ {_fmt(b.get('min'))}" for b in bands)
+        return ", ".join(f"{b.get('name')} ≥ {b.get('min'):g}" if isinstance(b.get("min"), (int, float))
+                         else f"{b.get('name')} ≥ {b.get('min')}" for b in bands)  # a score: no separators
     return bands
+
+
+def _dimensions(dims: Any) -> Any:
+    """Weighted-score dimensions as 'payment_history 0.35 (card_payment, loan_payment); …'."""
+    if not (isinstance(dims, list) and all(isinstance(d, dict) for d in dims)):
+        return dims
+    return "; ".join(f"{d.get('name')} {d.get('weight', '')}"
+                     + (f" ({', '.join(d.get('behaviours') or []) or d.get('attribute') or ''})"
+                        if d.get("behaviours") or d.get("attribute") else "") for d in dims)
 
 
 def _parameter_tables(sc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -104,8 +92,10 @@ def _parameter_tables(sc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
                               + ([{"parameter": "groups", "value": ", ".join(
                                   f"{g.get('name')} {g.get('share')}" for g in groups)}] if groups else []),
                               ["parameter", "value"])),
-        ("Scoring", _table([{"parameter": k, "value": _bands(v) if k == "bands" else v}
-                            for k, v in (sc.get("scoring") or {}).items() if v not in ([], None)],
+        ("Scoring", _table([{"parameter": k, "value": _bands(v) if k == "bands" else
+                             _dimensions(v) if k == "dimensions" else v}
+                            for k, v in (sc.get("scoring") or {}).items() if v not in ([], None)
+                            and (k == "kind" or (sc.get("scoring") or {}).get("kind") != "none")],
                            ["parameter", "value"])),
         ("Behaviours", _table(sc.get("behaviours"), ["name", "domain", "kind", "subject",
                                                      "opportunities_per_year", "base_logit", "points",
@@ -136,11 +126,12 @@ def _count(table: dict[str, Any], col: str) -> tuple[int, int]:
 def _wrongful_counts(r: Results) -> list[tuple[str, str, str, str]]:
     rows = []
     n, true = _count(r.records, "true")
-    rows.append(("records", _fmt(n), _fmt(n - true), _fmt((n - true) / n) if n else "—"))
+    rows.append(("records", _fmt(n), _fmt(n - true), _pct((n - true) / n) if n else "—"))
     for label, table in (("list spells", r.list_spells), ("measures applied", r.sanctions)):
         n, bad = _count(table, "wrongful")
-        rows.append((label, _fmt(n), _fmt(bad), _fmt(bad / n) if n else "—"))
+        rows.append((label, _fmt(n), _fmt(bad), _pct(bad / n) if n else "—"))
     return rows
+
 
 
 def _figure_html(fig: Any, key: str) -> Markup:
@@ -155,13 +146,18 @@ def render_report(results: Results, *, wall_s: float | None = None) -> str:
     from plotly.offline import get_plotlyjs
 
     r, sc = results, results.scenario if isinstance(results.scenario, dict) else {}
+    builders = {**F.FIGURES, **F.SCENARIO_FIGURES}
     sections = []
     for sid, title, how, keys in _SECTIONS:
-        figs = [(k, F.FIGURES[k](r)) for k in keys]
+        figs = [(k, builders[k](r)) for k in keys]
         figs = [(k, _figure_html(f, k)) for k, f in figs if f is not None]
         table = _wrongful_counts(r) if sid == "wrongful" else None
-        if figs or table:
-            sections.append({"id": sid, "title": title, "how": how, "figures": figs, "counts": table})
+        if table and not figs and all(row[2] == "0" for row in table):
+            how = "No false record was written and nobody was listed on one during the run (no figure)."
+        flat = F.flat_series_names(r) if sid == "other" else []
+        if figs or table or flat:
+            sections.append({"id": sid, "title": title, "how": how, "figures": figs, "counts": table,
+                             "flat": ", ".join(flat)})
     facts = [("scenario", r.name), ("seed", _fmt(int(r.seed))), ("days simulated", _fmt(int(r.days))),
              ("persons (agents)", _fmt(int(r.n_persons))), ("organisations (agents)", _fmt(int(r.n_orgs))),
              ("scale (people per agent)", _fmt(float(r.scale))),
@@ -170,10 +166,20 @@ def render_report(results: Results, *, wall_s: float | None = None) -> str:
         facts.append(("wall time", f"{wall_s:.2f} s"))
     env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
+    summary = r.summary if isinstance(r.summary, dict) else {}
+    scalars = [(_LABELS.get(k, k), k, _fmt(v)) for k, v in summary.items() if is_scalar(_plain(v))]
+    nested = [k for k, v in summary.items() if not is_scalar(_plain(v)) and k not in _COST_KEYS]
+    ind = r.indicators if isinstance(r.indicators, dict) else {}
     return env.get_template("report.html").render(
         name=r.name, description=str(sc.get("description") or ""), facts=facts,
-        parameters=_parameter_tables(sc), summary=_kv(r.summary), indicators=_kv(r.indicators),
-        sections=sections, plotlyjs=Markup(get_plotlyjs()) if sections else None)
+        parameters=_parameter_tables(sc), headline=headline(r), summary=scalars,
+        summary_tables=[t for k in nested for t in nested_tables(
+            _LABELS.get(k, k.replace("_", " ")), summary[k], fmt=_pct if k.endswith("shares") else _fmt,
+            value_header="share" if k.endswith("shares") else "value")],
+        indicators=[(k, _fmt(v)) for k, v in ind.items() if is_scalar(_plain(v))],
+        indicator_tables=[t for k, v in ind.items() if not is_scalar(_plain(v)) for t in nested_tables(k, v)],
+        cost=cost_section(summary), sections=sections,
+        plotlyjs=Markup(get_plotlyjs()) if sections else None)
 
 
 def write_report(results: Results, path: Path | str, *, wall_s: float | None = None) -> Path:
