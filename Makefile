@@ -20,7 +20,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/scslab run rongcheng --n $(N) --years $(YEARS) --seed 1 --out $(OUT)
-	@echo "report: $(OUT)/report.html   database: $(OUT)/results.duckdb"
+	@echo "open $(OUT)/report.html in a browser; query $(OUT)/results.duckdb with DuckDB"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
