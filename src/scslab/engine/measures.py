@@ -58,10 +58,8 @@ class MeasuresModule:
         self.rows = Columns(SANCTION_DTYPES, capacity=4096)
         self.spell_first = np.full(1024, -1, np.int64)
         self.applied_today = 0
-        self.applied_total = np.zeros(len(sim.scenario.measures), np.int64)
         self.blocked_total = np.zeros(len(sim.scenario.measures), np.int64)
         self.configure(sim)
-        self.wrongful_total = 0
         self.reviewed_cancelled = 0
 
     def configure(self, sim: "Sim") -> None:
@@ -146,8 +144,6 @@ class MeasuresModule:
             if m.publicity:
                 sim.exclusion.expose(sim, tgt, day)
             self.applied_today += ids.size
-            self.applied_total[j] += ids.size
-            self.wrongful_total += int(wrong[src].sum())
 
     def _scale(self, sim: "Sim", j: int) -> float:
         """Severity multiplier in force for a new application of measure j."""
