@@ -21,6 +21,7 @@ Why this shape:
 from __future__ import annotations
 
 import math
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,10 @@ __all__ = ["Target", "TargetFit", "CalibrationResult", "calibrate", "evaluate", 
            "overrides_for", "current_values"]
 
 ScenarioLike = Scenario | str | Path
+
+# Workers are spawned, not forked: a parent that already ran the engine has numba's threading
+# layer (OpenMP) started, and forking such a process is unsafe.
+_SPAWN = multiprocessing.get_context("spawn")
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,7 @@ def evaluate(scenario: ScenarioLike, values: Mapping[str, float], targets: Seque
     if pool is not None:
         runs = list(pool.map(_job, jobs))
     elif workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as ex:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_SPAWN) as ex:
             runs = list(ex.map(_job, jobs))
     else:
         runs = [_job(j) for j in jobs]
@@ -202,7 +207,8 @@ def calibrate(scenario: ScenarioLike, params: Mapping[str, tuple[float, float]],
     span = np.where(hi > lo, hi - lo, 1.0)
     cache: dict[tuple, tuple[float, list[TargetFit]]] = {}
     history: list[tuple[dict[str, float], float]] = []
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(seeds))) if workers > 1 and len(seeds) > 1 else None
+    pool = (ProcessPoolExecutor(max_workers=min(workers, len(seeds)), mp_context=_SPAWN)
+            if workers > 1 and len(seeds) > 1 else None)
 
     def point(u: np.ndarray) -> dict[str, float]:
         x = lo + np.clip(u, 0.0, 1.0) * span
