@@ -8,7 +8,7 @@ OUT ?= out/rongcheng
 N ?= 20000
 YEARS ?= 3
 
-.PHONY: run test bench bench-mesa install clean
+.PHONY: run test lint format baseline bench bench-mesa install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,8 +22,20 @@ run: $(STAMP)
 	$(BIN)/scslab run rongcheng --n $(N) --years $(YEARS) --seed 1 --out $(OUT)
 	@echo "open $(OUT)/report.html in a browser; query $(OUT)/results.duckdb with DuckDB"
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests benchmarks examples
+	$(BIN)/ruff format src tests benchmarks examples
+
+# regenerate the committed regression baseline after a change that is meant to move figures
+baseline: $(STAMP)
+	$(BIN)/python tests/regression/baseline.py --write
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rongcheng.py

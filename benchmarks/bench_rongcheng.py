@@ -40,14 +40,27 @@ def main() -> None:
     t_run, c_run = time.perf_counter() - t1, time.process_time() - c1
     res = sim.recorder.finish(sim)
     total = time.perf_counter() - t0
-    print(json.dumps({
-        "preset": args.preset, "persons": args.n, "subjects": int(sim.state.S), "days": args.days,
-        "overrides": args.overrides, "init_s": round(t_init, 2), "run_s": round(t_run, 2), "run_cpu_s": round(c_run, 2),
-        "total_s": round(total, 2), "agent_days_per_s": round(args.n * args.days / t_run),
-        "peak_rss_mb": round(peak_rss_mb(), 1), "state_bytes_per_subject": round(sim.state.nbytes() / sim.state.S, 1),
-        "records": int(len(res.records["subject"])), "cpu": platform.processor() or platform.machine(),
-        "numpy": np.__version__,
-    }))
+    print(
+        json.dumps(
+            {
+                "preset": args.preset,
+                "persons": args.n,
+                "subjects": int(sim.state.S),
+                "days": args.days,
+                "overrides": args.overrides,
+                "init_s": round(t_init, 2),
+                "run_s": round(t_run, 2),
+                "run_cpu_s": round(c_run, 2),
+                "total_s": round(total, 2),
+                "agent_days_per_s": round(args.n * args.days / t_run),
+                "peak_rss_mb": round(peak_rss_mb(), 1),
+                "state_bytes_per_subject": round(sim.state.nbytes() / sim.state.S, 1),
+                "records": int(len(res.records["subject"])),
+                "cpu": platform.processor() or platform.machine(),
+                "numpy": np.__version__,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

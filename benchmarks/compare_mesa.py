@@ -68,8 +68,12 @@ def run_scslab(n: int, days: int, seed: int, plain_income: bool = False) -> tupl
 
 
 def _ends(s, bands: list[str]) -> dict:
-    out = {"score_mean_end": float(s["score_mean"][-1]), "listed_end": float(s["listed_total"][-1]),
-           "wrongful_listed_end": float(s["wrongful_listed"][-1]), "norm_mean_end": float(s["norm_mean"][-1])}
+    out = {
+        "score_mean_end": float(s["score_mean"][-1]),
+        "listed_end": float(s["listed_total"][-1]),
+        "wrongful_listed_end": float(s["wrongful_listed"][-1]),
+        "norm_mean_end": float(s["norm_mean"][-1]),
+    }
     for name in bands:
         out[f"grade_share_{name}_end"] = float(s[f"grade_share_{name}"][-1])
     return out
@@ -107,9 +111,10 @@ def main() -> None:
     args = ap.parse_args()
 
     import mesa
+
     from scslab.engine.sim import Sim
 
-    Sim(TOML, n=200, days=10, seed=args.seed).run()   # compile the numba kernels first
+    Sim(TOML, n=200, days=10, seed=args.seed).run()  # compile the numba kernels first
     t_s, d_s = run_scslab(args.n, args.days, args.seed)
     t_m, d_m = run_mesa(args.n, args.days, args.seed)
     seeds = range(args.seed + 1, args.seed + args.spread + 1)
@@ -121,24 +126,38 @@ def main() -> None:
         if k == "opportunities":
             continue
         others = [x[k] for x in spread]
-        dyn[k] = {"scslab": round(v, 4), "mesa": round(d_m[k], 4),
-                  "rel_diff": round((d_m[k] - v) / v, 3) if v else None,
-                  "scslab_seed_range": [round(min(others + [v]), 4), round(max(others + [v]), 4)],
-                  "scslab_plain_income_range": [round(min(x[k] for x in plain), 4),
-                                                round(max(x[k] for x in plain), 4)]}
-    print(json.dumps({
-        "model": "SCS-core", "persons": args.n, "days": args.days, "seed": args.seed,
-        "scslab": {k: round(x, 2) for k, x in t_s.items()} | {
-            "agent_days_per_s": round(agent_days / t_s["run_s"])},
-        "mesa": {k: round(x, 2) for k, x in t_m.items()} | {
-            "agent_days_per_s": round(agent_days / t_m["run_s"]), "version": mesa.__version__},
-        "speedup_run_wall": round(t_m["run_s"] / t_s["run_s"], 1),
-        "speedup_run_cpu": round(t_m["run_cpu_s"] / t_s["run_cpu_s"], 1),
-        "speedup_total_wall": round((t_m["init_s"] + t_m["run_s"]) / (t_s["init_s"] + t_s["run_s"]), 1),
-        "dynamics": dyn,
-        "cpu": platform.processor() or platform.machine(), "python": platform.python_version(),
-        "numpy": np.__version__,
-    }, indent=1).replace(",\n    ", ", ").replace("[\n    ", "[").replace("\n   ]", "]"))
+        dyn[k] = {
+            "scslab": round(v, 4),
+            "mesa": round(d_m[k], 4),
+            "rel_diff": round((d_m[k] - v) / v, 3) if v else None,
+            "scslab_seed_range": [round(min(others + [v]), 4), round(max(others + [v]), 4)],
+            "scslab_plain_income_range": [round(min(x[k] for x in plain), 4), round(max(x[k] for x in plain), 4)],
+        }
+    print(
+        json.dumps(
+            {
+                "model": "SCS-core",
+                "persons": args.n,
+                "days": args.days,
+                "seed": args.seed,
+                "scslab": {k: round(x, 2) for k, x in t_s.items()}
+                | {"agent_days_per_s": round(agent_days / t_s["run_s"])},
+                "mesa": {k: round(x, 2) for k, x in t_m.items()}
+                | {"agent_days_per_s": round(agent_days / t_m["run_s"]), "version": mesa.__version__},
+                "speedup_run_wall": round(t_m["run_s"] / t_s["run_s"], 1),
+                "speedup_run_cpu": round(t_m["run_cpu_s"] / t_s["run_cpu_s"], 1),
+                "speedup_total_wall": round((t_m["init_s"] + t_m["run_s"]) / (t_s["init_s"] + t_s["run_s"]), 1),
+                "dynamics": dyn,
+                "cpu": platform.processor() or platform.machine(),
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+            },
+            indent=1,
+        )
+        .replace(",\n    ", ", ")
+        .replace("[\n    ", "[")
+        .replace("\n   ]", "]")
+    )
 
 
 if __name__ == "__main__":

@@ -29,13 +29,13 @@ from pathlib import Path
 
 import mesa
 
-__all__ = ["Person", "ScsCore", "load_params", "sanction_weights", "DEFAULT_TOML"]
+__all__ = ["DEFAULT_TOML", "Person", "ScsCore", "load_params", "sanction_weights"]
 
 DEFAULT_TOML = Path(__file__).with_name("scs_core.toml")
-SAVINGS_SHAPE = 0.7        # gamma shape of savings in months of income (scslab population/synth.py)
-CONSUMPTION_SHARE = 0.9    # share of normal income spent (scslab engine/feedback.py)
-RECENT_WEIGHT = 0.2        # weight of the latest decision in the visible violation record (engine/behaviour.py)
-GAIN = 1.0                 # Behaviour.gain default (schema.py): not set in the TOML
+SAVINGS_SHAPE = 0.7  # gamma shape of savings in months of income (scslab population/synth.py)
+CONSUMPTION_SHARE = 0.9  # share of normal income spent (scslab engine/feedback.py)
+RECENT_WEIGHT = 0.2  # weight of the latest decision in the visible violation record (engine/behaviour.py)
+GAIN = 1.0  # Behaviour.gain default (schema.py): not set in the TOML
 PROHIBITED_KINDS = ("obligation", "prohibition")
 
 
@@ -54,7 +54,8 @@ def _triggers(entry: str, beh: dict) -> bool:
     if names & {"records", "bad_records", "score", "points", "grade"}:
         return True
     return beh["kind"] == "obligation" and bool(
-        names & {"debt", "unpaid_days", "able_to_pay", "open_obligations", f"unpaid_days_{beh['name']}"})
+        names & {"debt", "unpaid_days", "able_to_pay", "open_obligations", f"unpaid_days_{beh['name']}"}
+    )
 
 
 def sanction_weights(p: dict) -> list[float]:
@@ -85,7 +86,7 @@ def _gap(u: float, per_year: float) -> int:
 class Person(mesa.Agent):
     """One person: traits, beliefs, money, open obligations, points and list status."""
 
-    def __init__(self, model: "ScsCore", income: float, savings: float, honesty: float) -> None:
+    def __init__(self, model: ScsCore, income: float, savings: float, honesty: float) -> None:
         super().__init__(model)
         B = len(model.behs)
         self.base_income = income
@@ -98,17 +99,17 @@ class Person(mesa.Agent):
         self.peer_share = 0.0
         self.seen_share = 0.0
         self.friends: list[Person] = []
-        self.open_since = [-1] * B            # day an obligation opened (-1 none)
+        self.open_since = [-1] * B  # day an obligation opened (-1 none)
         self.owed = [0.0] * B
         self.debt = 0.0
-        self.points = 0.0                     # sum of record points
+        self.points = 0.0  # sum of record points
         self.score = model.start
         self.records = [0] * B
-        self.last_record_true = [True] * B    # ground truth of the newest record, per behaviour
+        self.last_record_true = [True] * B  # ground truth of the newest record, per behaviour
         self.listed = False
         self.list_expiry = -1
         self.wrongful = False
-        self.effect = 0.0                     # summed income_effect of the measures on this person
+        self.effect = 0.0  # summed income_effect of the measures on this person
         r = self.random.random
         self.next_opp = [_gap(r(), b["opportunities_per_year"]) - 1 for b in model.behs]
         self.next_shock = _gap(r(), model.mdl["shocks_per_year"])
@@ -134,19 +135,29 @@ class Person(mesa.Agent):
         m.opportunities[b] += 1
         u = self.random.random()
         if spec["kind"] == "good_deed":
-            logit = (spec["base_logit"] + spec.get("reward_value", 0.0) + mdl["w_norm"] * self.norm
-                     + mdl["w_honesty"] * (self.honesty - 0.5))
+            logit = (
+                spec["base_logit"]
+                + spec.get("reward_value", 0.0)
+                + mdl["w_norm"] * self.norm
+                + mdl["w_honesty"] * (self.honesty - 0.5)
+            )
             if u < 1.0 / (1.0 + math.exp(-logit)):
                 m.good_deeds[b] += 1
                 self.detect(b, learn=False)
             return
         watched = min(1.0, self.perceived[b] + m.w_seen * self.seen_share)
         stress = min(3.0, max(0.0, -self.savings / max(self.base_income / 12.0, 1.0)))
-        logit = (spec["base_logit"] + GAIN - mdl["w_deterrence"] * watched * m.sanction_w[b]
-                 - mdl["w_honesty"] * (self.honesty - 0.5) - mdl["w_norm"] * self.norm
-                 + mdl["w_peer"] * self.peer_share + mdl["w_stress"] * stress)
+        logit = (
+            spec["base_logit"]
+            + GAIN
+            - mdl["w_deterrence"] * watched * m.sanction_w[b]
+            - mdl["w_honesty"] * (self.honesty - 0.5)
+            - mdl["w_norm"] * self.norm
+            + mdl["w_peer"] * self.peer_share
+            + mdl["w_stress"] * stress
+        )
         viol = u < 1.0 / (1.0 + math.exp(-logit))
-        if spec["kind"] == "obligation":      # ability before willingness
+        if spec["kind"] == "obligation":  # ability before willingness
             amount = spec["amount_months"] * self.base_income / 12.0
             if self.savings + self.income / 12.0 < amount:
                 m.involuntary += not viol
@@ -159,7 +170,7 @@ class Person(mesa.Agent):
         if viol:
             m.violations[b] += 1
             self.detect(b, learn=True)
-        if mdl["internalisation"]:            # norms: compliance under observation builds them
+        if mdl["internalisation"]:  # norms: compliance under observation builds them
             per_event = 1.0 / m.events_per_year
             up = mdl["norm_gain_per_year"] * per_event * watched * (not viol)
             down = mdl["norm_decay_per_year"] * per_event * (1.0 - watched)
@@ -243,8 +254,11 @@ class Person(mesa.Agent):
         k = len(fr)
         mine = sum(self.perceived) / len(self.perceived)
         theirs = sum(sum(f.perceived) for f in fr) / (k * len(self.perceived))
-        self._new = (sum(f.recent_violation for f in fr) / k, sum(f.listed for f in fr) / k,
-                     self.model.per["social_rate"] * (theirs - mine))
+        self._new = (
+            sum(f.recent_violation for f in fr) / k,
+            sum(f.listed for f in fr) / k,
+            self.model.per["social_rate"] * (theirs - mine),
+        )
 
     def adopt(self) -> None:
         self.peer_share, seen, shift = self._new
@@ -268,7 +282,7 @@ class ScsCore(mesa.Model):
         scale = p.get("policy", {}).get("detection_scale", 1.0)
         self.detect = [0.0] * B
         self.fm_rate, self.fm_beh = 0.0, 0
-        for s in p["sources"]:               # one source per behaviour in SCS-core
+        for s in p["sources"]:  # one source per behaviour in SCS-core
             for name, q in s.get("detects", {}).items():
                 self.detect[names.index(name)] = min(1.0, q * scale)
             if s.get("false_match_per_year", 0.0) > 0:
@@ -294,9 +308,10 @@ class ScsCore(mesa.Model):
         income = pop["income_median_per_year"] * g.lognormal(0.0, pop["income_sigma"], n)
         months = g.gamma(SAVINGS_SHAPE, pop["savings_months_mean"] / SAVINGS_SHAPE, n)
         honesty = g.beta(pop["honesty_alpha"], pop["honesty_beta"], n)
-        people = [Person(self, float(income[i]), float(income[i] / 12 * months[i]), float(honesty[i]))
-                  for i in range(n)]
-        pairs = round(n * pop["friends_mean_degree"] / 2)   # Erdos-Renyi by random pairs, as scslab
+        people = [
+            Person(self, float(income[i]), float(income[i] / 12 * months[i]), float(honesty[i])) for i in range(n)
+        ]
+        pairs = round(n * pop["friends_mean_degree"] / 2)  # Erdos-Renyi by random pairs, as scslab
         edges = set()
         for a, b in zip(g.integers(0, n, pairs).tolist(), g.integers(0, n, pairs).tolist()):
             if a != b:
@@ -304,16 +319,36 @@ class ScsCore(mesa.Model):
         for a, b in edges:
             people[a].friends.append(people[b])
             people[b].friends.append(people[a])
-        reporters = {f"violations_{x['name']}": (lambda b: lambda mo: mo.violations[b])(b)
-                     for b, x in enumerate(self.behs) if x["kind"] in PROHIBITED_KINDS}
-        reporters.update({f"opportunities_{x['name']}": (lambda b: lambda mo: mo.opportunities[b])(b)
-                          for b, x in enumerate(self.behs)})
-        reporters.update({f"good_deeds_{x['name']}": (lambda b: lambda mo: mo.good_deeds[b])(b)
-                          for b, x in enumerate(self.behs) if x["kind"] == "good_deed"})
-        reporters.update({"score_mean": lambda mo: mo.agents.agg("score", lambda v: sum(v) / len(v)),
-                          "listed_total": "listed", "wrongful_listed": "wrongful_listed", "blocks": "blocks_today",
-                          "false_matches": "false_matches", "records": "records", "involuntary": "involuntary",
-                          "norm_mean": lambda mo: mo.agents.agg("norm", lambda v: sum(v) / len(v))})
+        reporters = {
+            f"violations_{x['name']}": (lambda b: lambda mo: mo.violations[b])(b)
+            for b, x in enumerate(self.behs)
+            if x["kind"] in PROHIBITED_KINDS
+        }
+        reporters.update(
+            {
+                f"opportunities_{x['name']}": (lambda b: lambda mo: mo.opportunities[b])(b)
+                for b, x in enumerate(self.behs)
+            }
+        )
+        reporters.update(
+            {
+                f"good_deeds_{x['name']}": (lambda b: lambda mo: mo.good_deeds[b])(b)
+                for b, x in enumerate(self.behs)
+                if x["kind"] == "good_deed"
+            }
+        )
+        reporters.update(
+            {
+                "score_mean": lambda mo: mo.agents.agg("score", lambda v: sum(v) / len(v)),
+                "listed_total": "listed",
+                "wrongful_listed": "wrongful_listed",
+                "blocks": "blocks_today",
+                "false_matches": "false_matches",
+                "records": "records",
+                "involuntary": "involuntary",
+                "norm_mean": lambda mo: mo.agents.agg("norm", lambda v: sum(v) / len(v)),
+            }
+        )
         for k, (name, _) in enumerate(self.bands):
             reporters[f"grade_share_{name}"] = (lambda k: lambda mo: mo.shares[k])(k)
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
@@ -341,7 +376,7 @@ class ScsCore(mesa.Model):
             self.agents.do("look")
             self.agents.do("adopt")
         self.blocks_today = self.blocks - self._blocks0
-        self.shares = self.grade_shares()     # one pass for all grade reporters
+        self.shares = self.grade_shares()  # one pass for all grade reporters
         self.datacollector.collect(self)
         self.day += 1
 

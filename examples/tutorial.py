@@ -19,20 +19,32 @@ YEARS = float(os.environ.get("SCSLAB_TUTORIAL_YEARS", "2"))
 
 # 1. Run a preset. The population, its networks and every random decision come from the seed.
 base = scslab.Sim("rongcheng", n=N, seed=7, years=YEARS).run()
-print("baseline: compliance", round(base.summary["compliance_rate"], 4),
-      "| ever listed", base.summary["ever_listed"], "| sanctions", base.summary["sanctions_applied"])
+print(
+    "baseline: compliance",
+    round(base.summary["compliance_rate"], 4),
+    "| ever listed",
+    base.summary["ever_listed"],
+    "| sanctions",
+    base.summary["sanctions_applied"],
+)
 
 # 2. Change one lever. Same seed = common random numbers: every person meets the same
 #    opportunities and the same luck, so the difference is the policy's effect, not noise.
 no_joint = scslab.Sim("rongcheng", n=N, seed=7, years=YEARS, overrides=["policy.joint_sanctions=false"]).run()
-print("no joint sanctions: compliance", round(no_joint.summary["compliance_rate"], 4),
-      "| sanctions", no_joint.summary["sanctions_applied"])
+print(
+    "no joint sanctions: compliance",
+    round(no_joint.summary["compliance_rate"], 4),
+    "| sanctions",
+    no_joint.summary["sanctions_applied"],
+)
 
 # 3. Look at who bears the cost: wrongful listings and disparities come with every run.
 di = base.summary["disparate_impact"]["sanctions"]["sex"]
 print("sanctions per capita, women relative to men:", di["female"])
-print("involuntary defaults by income quintile (lowest first):",
-      [round(x, 3) for x in base.summary["involuntary_defaults_by_income_quintile"]])
+print(
+    "involuntary defaults by income quintile (lowest first):",
+    [round(x, 3) for x in base.summary["involuntary_defaults_by_income_quintile"]],
+)
 
 # 4. The day-by-day series are a DataFrame.
 df = base.to_df()

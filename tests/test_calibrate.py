@@ -10,9 +10,16 @@ import numpy as np
 import pytest
 
 from scslab.engine.sim import Sim
-
-from scslab.lab.calibrate import (Target, _ever_listed_by_day, _nelder_mead, _simplex, calibrate,
-                                  evaluate, overrides_for, run_traced)
+from scslab.lab.calibrate import (
+    Target,
+    _ever_listed_by_day,
+    _nelder_mead,
+    _simplex,
+    calibrate,
+    evaluate,
+    overrides_for,
+    run_traced,
+)
 
 TOY = Path(__file__).parent / "fixtures" / "engine" / "toy_points.toml"
 KEY = "behaviours.littering.base_logit"
@@ -27,9 +34,13 @@ def test_ever_listed_by_day_counts_first_black_spell_only():
     # subject 5 listed on day 3 and again earlier on day 1 (rows out of order), subject 7 only
     # on a red list, subject 2 on day 4: first black spells start on days 1 and 4.
     res = SimpleNamespace(
-        list_spells={"subject": np.array([5, 5, 7, 2]), "list": np.array([0, 0, 1, 0]),
-                     "start": np.array([3, 1, 0, 4])},
-        names={"list_type": ["black", "red"]})
+        list_spells={
+            "subject": np.array([5, 5, 7, 2]),
+            "list": np.array([0, 0, 1, 0]),
+            "start": np.array([3, 1, 0, 4]),
+        },
+        names={"list_type": ["black", "red"]},
+    )
     assert _ever_listed_by_day(res, 6).tolist() == [0, 1, 1, 1, 2, 2]
 
 
@@ -71,8 +82,16 @@ def test_recovers_a_known_base_logit():
     truth = -2.0
     ref = evaluate(TOY, {KEY: truth}, [Target("v", 1.0, _violations)], workers=1, **TINY)[0].mean
     assert ref > 20  # enough events for the target to pin the parameter down
-    fit = calibrate(TOY, {KEY: (-4.0, 0.0)}, [Target("violations", ref, _violations, source="synthetic")],
-                    start={KEY: -3.3}, workers=1, max_evals=14, xatol=0.005, **TINY)
+    fit = calibrate(
+        TOY,
+        {KEY: (-4.0, 0.0)},
+        [Target("violations", ref, _violations, source="synthetic")],
+        start={KEY: -3.3},
+        workers=1,
+        max_evals=14,
+        xatol=0.005,
+        **TINY,
+    )
     assert abs(fit.params[KEY] - truth) < 0.15
     assert fit.objective < 1e-3
     assert fit.evaluations <= 14

@@ -20,9 +20,27 @@ import pytest
 from scslab import cli
 
 SMALL = ["--n", "2000", "--years", "0.3"]
-REQUIRED = ("scenario", "seed", "persons", "days", "wall_s", "agent_days_per_s", "peak_rss_mb", "records",
-            "records_false", "listed_now", "ever_listed", "wrongful_listings", "sanctions_applied",
-            "compliance_rate", "score_mean", "grade_shares", "indicators", "out", "run_id")
+REQUIRED = (
+    "scenario",
+    "seed",
+    "persons",
+    "days",
+    "wall_s",
+    "agent_days_per_s",
+    "peak_rss_mb",
+    "records",
+    "records_false",
+    "listed_now",
+    "ever_listed",
+    "wrongful_listings",
+    "sanctions_applied",
+    "compliance_rate",
+    "score_mean",
+    "grade_shares",
+    "indicators",
+    "out",
+    "run_id",
+)
 VOLATILE = ("wall_s", "agent_days_per_s", "peak_rss_mb", "run_id", "out")
 # make the black list easy to enter so a short run produces sanctions to inspect
 LISTING = ["--set", "lists.grade_c_d.entry=points < 1000", "--set", "lists.grade_c_d.exit=points >= 1000"]
@@ -30,8 +48,9 @@ LISTING = ["--set", "lists.grade_c_d.entry=points < 1000", "--set", "lists.grade
 
 def scslab(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m scslab ARGS`` (the same entry point as the console script)."""
-    return subprocess.run([sys.executable, "-m", "scslab", *args], cwd=cwd, env=_env(),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "scslab", *args], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=300
+    )
 
 
 def call(capsys, *args: str) -> subprocess.CompletedProcess:
@@ -68,14 +87,24 @@ def runs(work) -> dict[str, tuple[subprocess.CompletedProcess, Path]]:
         "a": (["--seed", "7", "--json", "--parquet", "--out", str(work / "a")], None, work / "a"),
         # same inputs as "a", default output folder (relative to the working directory)
         "b": (["--seed", "7", "--json"], work, work / "out" / "rongcheng"),
-        "blind": (["--seed", "7", "--json", "--no-report", "--set", "policy.detection_scale=0",
-                   "--out", str(work / "blind")], None, work / "blind"),
+        "blind": (
+            ["--seed", "7", "--json", "--no-report", "--set", "policy.detection_scale=0", "--out", str(work / "blind")],
+            None,
+            work / "blind",
+        ),
         "listed": ([*LISTING, "--out", str(work / "listed")], None, work / "listed"),
     }
-    procs = {k: subprocess.Popen([sys.executable, "-m", "scslab", "run", "rongcheng", *SMALL, *args],
-                                 cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                 text=True)
-             for k, (args, cwd, _) in specs.items()}
+    procs = {
+        k: subprocess.Popen(
+            [sys.executable, "-m", "scslab", "run", "rongcheng", *SMALL, *args],
+            cwd=cwd,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k, (args, cwd, _) in specs.items()
+    }
     done = {}
     for k, proc in procs.items():
         out, err = proc.communicate(timeout=300)
@@ -99,6 +128,7 @@ def run_listed(runs):
 
 
 # ---------------------------------------------------------------------------- run
+
 
 def test_run_json_is_one_object_with_sane_values(run_a):
     p, out = run_a
@@ -159,6 +189,7 @@ def test_human_summary_names_the_report(run_listed):
 
 # ---------------------------------------------------------------------------- other commands
 
+
 def test_presets_lists_rongcheng_with_its_description():
     p = ok(scslab("presets"))
     line = next(x for x in p.stdout.splitlines() if x.startswith("rongcheng "))
@@ -180,7 +211,8 @@ def test_inspect_prints_the_causal_chain(run_listed, capsys):
     try:
         subject, measure = con.execute(
             "SELECT s.target_id, s.measure FROM sanctions s JOIN list_spells l USING (run_id, spell_id) "
-            "WHERE s.via = 'self' AND l.cause_record IS NOT NULL ORDER BY s.sanction_id LIMIT 1").fetchone()
+            "WHERE s.via = 'self' AND l.cause_record IS NOT NULL ORDER BY s.sanction_id LIMIT 1"
+        ).fetchone()
     finally:
         con.close()
     p = ok(scslab("inspect", str(out), subject))
@@ -214,10 +246,16 @@ BAD_FILES = {
     "wrong_type": ('extends = "rongcheng"\n[sim]\nseed = "abc"\n', "sim.seed", 3),
     "out_of_range": ('extends = "rongcheng"\n[policy]\ndetection_scale = -1.0\n', "policy.detection_scale", 3),
     "missing_extends": ('extends = "no_such_parent.toml"\n', "extends", 1),
-    "bad_expression": ('extends = "rongcheng"\n[[lists]]\nname = "grade_c_d"\nentry = "points >>> 3"\n',
-                       "lists[grade_c_d].entry", 4),
-    "unknown_attribute": ('extends = "rongcheng"\n[[lists]]\nname = "grade_c_d"\n'
-                          'entry = "no_such_attr > 1"\n', "lists[grade_c_d].entry", 4),
+    "bad_expression": (
+        'extends = "rongcheng"\n[[lists]]\nname = "grade_c_d"\nentry = "points >>> 3"\n',
+        "lists[grade_c_d].entry",
+        4,
+    ),
+    "unknown_attribute": (
+        'extends = "rongcheng"\n[[lists]]\nname = "grade_c_d"\nentry = "no_such_attr > 1"\n',
+        "lists[grade_c_d].entry",
+        4,
+    ),
 }
 
 
@@ -250,8 +288,12 @@ def test_user_errors_in_a_real_process(tmp_path):
     p = scslab("run", str(path), *SMALL, "--json", "--out", str(out))
     assert_user_error(p, out, f"{path}:4: lists[grade_c_d].entry: ", "unknown name 'no_such_attr'")
     script = Path(sys.executable).with_name("scslab")
-    p = subprocess.run([str(script), "run", "rongcheng", "--set", "population.n", "--out", str(out)],
-                       capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [str(script), "run", "rongcheng", "--set", "population.n", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert_user_error(p, out, "--set: population.n: expected PATH=VALUE")
 
 
@@ -263,13 +305,16 @@ def test_circular_extends(tmp_path, capsys):
     assert_user_error(p, out, "b.toml:1: extends: circular extends")
 
 
-@pytest.mark.parametrize("args, needles", [
-    (["rongcheng", "--set", "population.n"], ["--set: population.n: expected PATH=VALUE"]),
-    (["no_such_preset"], ["<preset:no_such_preset>", "unknown preset"]),
-    (["missing_file.toml"], ["missing_file.toml", "cannot read file"]),
-    (["rongcheng", "--n", "5"], ["population.n", "greater than or equal to 10"]),
-    (["rongcheng", "--years", "nan"], ["--years"]),
-])
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["rongcheng", "--set", "population.n"], ["--set: population.n: expected PATH=VALUE"]),
+        (["no_such_preset"], ["<preset:no_such_preset>", "unknown preset"]),
+        (["missing_file.toml"], ["missing_file.toml", "cannot read file"]),
+        (["rongcheng", "--n", "5"], ["population.n", "greater than or equal to 10"]),
+        (["rongcheng", "--years", "nan"], ["--years"]),
+    ],
+)
 def test_bad_command_line_exits_2_and_writes_nothing(tmp_path, capsys, monkeypatch, args, needles):
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
@@ -278,6 +323,7 @@ def test_bad_command_line_exits_2_and_writes_nothing(tmp_path, capsys, monkeypat
 
 
 # ---------------------------------------------------------------------------- in-process
+
 
 def test_internal_error_is_reported_without_traceback(monkeypatch, capsys):
     def boom(args):
@@ -294,7 +340,12 @@ def test_internal_error_is_reported_without_traceback(monkeypatch, capsys):
 
 
 def test_json_encoding_of_numpy_and_nan():
-    obj = {"a": np.float32(0.5), "b": np.int64(3), "c": float("nan"), "d": [np.inf, np.bool_(True)],
-           "e": np.array([1, 2]), 4: None}
-    assert json.loads(cli.dumps(obj)) == {"a": 0.5, "b": 3, "c": None, "d": [None, True], "e": [1, 2],
-                                          "4": None}
+    obj = {
+        "a": np.float32(0.5),
+        "b": np.int64(3),
+        "c": float("nan"),
+        "d": [np.inf, np.bool_(True)],
+        "e": np.array([1, 2]),
+        4: None,
+    }
+    assert json.loads(cli.dumps(obj)) == {"a": 0.5, "b": 3, "c": None, "d": [None, True], "e": [1, 2], "4": None}

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-from conftest import run_recording, toy_scenario
 
+from conftest import run_recording, toy_scenario
 from scslab.engine.ledger import ACTIVE, EXPIRED
 from scslab.engine.results import END_REASONS, VIA
 from scslab.engine.sim import Sim
@@ -32,6 +32,7 @@ def _active_points(rec, subjects: int, day: int, scale: float = 1.0) -> np.ndarr
 
 # -- sources and ledger ------------------------------------------------------------------
 
+
 def test_every_violation_becomes_one_record_two_days_later(toy_run):
     sim, res, acts = toy_run
     days = res.days
@@ -41,7 +42,7 @@ def test_every_violation_becomes_one_record_two_days_later(toy_run):
             expect.update(zip(subj.tolist(), [day + DELAY] * subj.size, beh.tolist()))
     rec = res.records
     got = Counter(zip(rec["subject"].tolist(), rec["day"].tolist(), rec["behaviour"].tolist()))
-    assert sum(expect.values()) > 30          # the toy produces enough violations to matter
+    assert sum(expect.values()) > 30  # the toy produces enough violations to matter
     assert got == expect
     assert rec["true"].all()
     assert np.all(rec["points"] == -100.0)
@@ -82,6 +83,7 @@ def test_records_expire_after_expiry_days(toy_run):
 
 # -- lists --------------------------------------------------------------------------------
 
+
 def test_blacklist_entry_term_and_reentry(toy_run):
     sim, res, _ = toy_run
     rec, sp = res.records, res.list_spells
@@ -109,7 +111,7 @@ def test_blacklist_entry_term_and_reentry(toy_run):
         eligible = START + rec["points"][live].sum() < 950
         assert ((s, e) in starts) == eligible, (s, e)
         seen[eligible] += 1
-    assert seen[True] > 0 and seen[False] > 0     # both branches are exercised
+    assert seen[True] > 0 and seen[False] > 0  # both branches are exercised
     # spells of one subject never overlap
     order = np.lexsort((sp["start"], sp["subject"]))
     same = sp["subject"][order][1:] == sp["subject"][order][:-1]
@@ -123,6 +125,7 @@ def test_blacklist_entry_term_and_reentry(toy_run):
 
 # -- measures -----------------------------------------------------------------------------
 
+
 def test_sanction_rows_for_self_and_minor_children(toy_run):
     sim, res, _ = toy_run
     sp, sa, st = res.list_spells, res.sanctions, sim.state
@@ -135,7 +138,7 @@ def test_sanction_rows_for_self_and_minor_children(toy_run):
         assert self_rows.size == 1
         r = self_rows[0]
         assert sa["target"][r] == s and sa["via"][r] == VIA.index("self")
-        kids = ch.indices[ch.indptr[s]:ch.indptr[s + 1]]
+        kids = ch.indices[ch.indptr[s] : ch.indptr[s + 1]]
         kids = np.sort(kids[st.age[kids] < 18])
         kid_rows = rows[sa["measure"][rows] == 1]
         assert np.array_equal(np.sort(sa["target"][kid_rows]), kids)
@@ -144,7 +147,7 @@ def test_sanction_rows_for_self_and_minor_children(toy_run):
         assert np.all(sa["start"][rows] == sp["start"][k])
         assert np.all(sa["end"][rows] == sp["end"][k])
         assert not sa["wrongful"][rows].any()
-    assert n_child_rows > 0                   # the toy has listed parents of minors
+    assert n_child_rows > 0  # the toy has listed parents of minors
     assert len(sa["target"]) == len(sp["subject"]) + n_child_rows
 
 
@@ -179,9 +182,12 @@ def test_effects_return_to_zero_after_all_spells_end():
 
 def test_effects_undo_exactly_after_a_scheduled_sanction_scale_change():
     """Records and sanctions started at scale 1 but retired at scale 2 must still net to zero."""
+
     def edit(d):
-        d["schedule"] = [{"day": 20, "set": {"policy.sanction_scale": 2.0}},
-                         {"day": 25, "set": {"policy.detection_scale": 0.0}}]
+        d["schedule"] = [
+            {"day": 20, "set": {"policy.sanction_scale": 2.0}},
+            {"day": 25, "set": {"policy.detection_scale": 0.0}},
+        ]
 
     sim, res, _ = run_recording(toy_scenario(edit))
     st = sim.state
@@ -234,8 +240,9 @@ def test_sanction_scale_doubles_deductions(toy_run):
 
 def test_detection_scale_zero_records_nothing():
     def add_camera(d):
-        d["sources"].append({"name": "camera", "kind": "camera", "false_match_per_year": 2.0,
-                             "false_match_behaviour": "littering"})
+        d["sources"].append(
+            {"name": "camera", "kind": "camera", "false_match_per_year": 2.0, "false_match_behaviour": "littering"}
+        )
 
     sim, res, acts = run_recording(toy_scenario(add_camera), overrides=["policy.detection_scale=0"])
     assert sum(a[0].size for a in acts.values()) > 30
@@ -246,13 +253,22 @@ def test_detection_scale_zero_records_nothing():
 
 # -- sources: false matches and entry errors ---------------------------------------------
 
+
 def _camera(rate: float, mult: dict | None = None, n: int = 3000, detect: float = 0.0):
     def edit(d):
         d["population"]["n"] = n
         d["sources"][0]["detects"] = {"littering": detect}
-        d["sources"].append({"name": "camera", "kind": "camera", "false_match_per_year": rate,
-                             "false_match_behaviour": "littering", "delay_days": 1,
-                             "false_match_multipliers": mult or {}})
+        d["sources"].append(
+            {
+                "name": "camera",
+                "kind": "camera",
+                "false_match_per_year": rate,
+                "false_match_behaviour": "littering",
+                "delay_days": 1,
+                "false_match_multipliers": mult or {},
+            }
+        )
+
     return edit
 
 
@@ -283,11 +299,11 @@ def test_entry_errors_land_on_other_subjects():
     rec = res.records
     assert len(rec["subject"]) > 30 and not rec["true"].any()
     moved = same = 0
-    for day, (subj, beh) in acts.items():
+    for day, (subj, _beh) in acts.items():
         got = rec["subject"][rec["day"] == day + DELAY]
         if day + DELAY >= res.days:
             continue
-        assert got.size == subj.size             # one record per act, on someone
+        assert got.size == subj.size  # one record per act, on someone
         moved += int((got != subj).sum())
         same += int((got == subj).sum())
     assert moved > 30 and same <= max(1, moved // 100)
@@ -304,8 +320,13 @@ def _objections(d):
     _camera(2.0, n=600, detect=1.0)(d)
     d["policy"]["objections"] = True
     d["lists"][0]["term_days"] = 365
-    d["repair"].update(objection_share_false=1.0, objection_share_true=0.0, verify_accuracy=1.0,
-                       verify_days=VERIFY, expiry_days={"minor": 365, "moderate": 365, "serious": 365})
+    d["repair"].update(
+        objection_share_false=1.0,
+        objection_share_true=0.0,
+        verify_accuracy=1.0,
+        verify_days=VERIFY,
+        expiry_days={"minor": 365, "moderate": 365, "serious": 365},
+    )
 
 
 def test_objection_corrects_false_record_after_verify_days():
@@ -317,14 +338,14 @@ def test_objection_corrects_false_record_after_verify_days():
     for day in range(sc.sim.days):
         sim.step(day)
         status = sim.ledger.rec["status"]
-        for r in np.flatnonzero(status == 4):    # 'disputed'
+        for r in np.flatnonzero(status == 4):  # 'disputed'
             disputed_on.setdefault(int(r), day)
-        for r in np.flatnonzero(status == 3):    # 'corrected'
+        for r in np.flatnonzero(status == 3):  # 'corrected'
             corrected_on.setdefault(int(r), day)
     rec, sp = sim.ledger.rec.view(), sim.lists.spells.view()
     false = np.flatnonzero(~rec["true"])
     assert len(corrected_on) > 5
-    assert all(not rec["true"][r] for r in disputed_on)          # true records are never disputed
+    assert all(not rec["true"][r] for r in disputed_on)  # true records are never disputed
     for r, d in disputed_on.items():
         if d + verify < sc.sim.days:
             assert corrected_on.get(r) == d + verify, r
@@ -359,7 +380,7 @@ def test_relisting_never_cites_a_corrected_record():
     for k in np.flatnonzero(sp["end_reason"] == END_REASONS.index("corrected")):
         later = (sp["subject"] == sp["subject"][k]) & (sp["start"] >= sp["end"][k])
         relisted_after_correction += int(later.any())
-    assert relisted_after_correction > 0      # the situation arises in this run
+    assert relisted_after_correction > 0  # the situation arises in this run
     cause = sp["cause_record"]
     has = cause >= 0
     stale = has.copy()
@@ -369,13 +390,24 @@ def test_relisting_never_cites_a_corrected_record():
 
 # -- obligations ---------------------------------------------------------------------------
 
+
 def test_obligation_unpaid_days_settlement_and_able_to_pay():
     from scslab.engine.attributes import SubjectView
 
     def edit(d):
-        d["behaviours"].append({"name": "fine", "domain": "government", "kind": "obligation",
-                                "opportunities_per_year": 12.0, "base_logit": -1.0, "gain": 0.0,
-                                "amount_months": 4.0, "repay_per_year": 24.0, "points": -10.0})
+        d["behaviours"].append(
+            {
+                "name": "fine",
+                "domain": "government",
+                "kind": "obligation",
+                "opportunities_per_year": 12.0,
+                "base_logit": -1.0,
+                "gain": 0.0,
+                "amount_months": 4.0,
+                "repay_per_year": 24.0,
+                "points": -10.0,
+            }
+        )
         d["sources"][0]["detects"]["fine"] = 1.0
 
     sc = toy_scenario(edit)
@@ -390,7 +422,7 @@ def test_obligation_unpaid_days_settlement_and_able_to_pay():
         view = SubjectView(sim, idx)
         unpaid = view["unpaid_days"]
         assert np.array_equal(unpaid, np.where(since >= 0, day - since, 0))
-        assert np.array_equal(st.debt, beh.owed[0])              # one obligation: debt is what is owed
+        assert np.array_equal(st.debt, beh.owed[0])  # one obligation: debt is what is owed
         assert np.array_equal(view["able_to_pay"], st.savings + st.income / 12.0 >= st.debt)
         assert np.array_equal(view["open_obligations"], (since >= 0).astype(int))
         new = since == day
@@ -404,6 +436,6 @@ def test_obligation_unpaid_days_settlement_and_able_to_pay():
             paid = (p_since >= 0) & (since < 0)
             assert np.all(st.debt[paid] == 0) and np.all(p_debt[paid] > 0)
             settled += int(paid.sum())
-            assert int(paid.sum()) <= beh.settled     # some open and settle on one day
+            assert int(paid.sum()) <= beh.settled  # some open and settle on one day
         prev = (since, unpaid, st.debt.copy())
     assert grew > 100 and settled > 10 and opened > 10

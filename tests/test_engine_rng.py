@@ -51,10 +51,10 @@ def test_stream_key_stable_and_streams_cache():
 def test_uniform_is_roughly_uniform():
     n = 100_000
     u = np.sort(uniform(stream_key(9, "ks"), np.int64(0), np.arange(n, dtype=np.int64)))
-    assert abs(u.mean() - 0.5) < 0.005            # sd of the mean is 0.0009
+    assert abs(u.mean() - 0.5) < 0.005  # sd of the mean is 0.0009
     assert abs(u.var() - 1 / 12) < 0.002
     ks = np.max(np.abs(u - np.arange(1, n + 1) / n))
-    assert ks < 1.63 / np.sqrt(n)                 # Kolmogorov-Smirnov at the 1 % level
+    assert ks < 1.63 / np.sqrt(n)  # Kolmogorov-Smirnov at the 1 % level
     # consecutive agents are not correlated
     v = uniform(stream_key(9, "ks"), np.int64(0), np.arange(n, dtype=np.int64))
     assert abs(np.corrcoef(v[:-1], v[1:])[0, 1]) < 0.02
@@ -89,12 +89,13 @@ def test_generator_is_seeded_by_name():
 
 # -- Columns -----------------------------------------------------------------------------
 
+
 def test_columns_growth_preserves_data():
     c = Columns({"a": "i4", "b": "f4", "c": "?"}, capacity=16)
     ids = c.append(a=np.arange(10), b=np.arange(10) * 0.5, c=True)
     assert np.array_equal(ids, np.arange(10))
-    c["a"][3] = -3                                  # a live column is writable
-    for start in range(10, 1000, 37):               # many doublings
+    c["a"][3] = -3  # a live column is writable
+    for start in range(10, 1000, 37):  # many doublings
         k = 37
         ids = c.append(a=np.arange(start, start + k), b=1.5, c=np.arange(k) % 2 == 0)
         assert np.array_equal(ids, np.arange(start, start + k))
@@ -128,14 +129,15 @@ def test_columns_scalar_row_and_missing_column():
 
 # -- DayQueue ----------------------------------------------------------------------------
 
+
 def test_dayqueue_mixed_days():
     q = DayQueue()
     q.push(np.array([5, 3, 5, 4, 3]), np.array([10, 11, 12, 13, 14]))
     q.push(5, np.array([20, 21]))
     q.push(np.array([3]), np.array([30]))
-    q.push(7, np.array([], np.int64))               # empty pushes are ignored
+    q.push(7, np.array([], np.int64))  # empty pushes are ignored
     assert len(q) == 8
-    assert np.array_equal(q.pop(3), [11, 14, 30])   # stable: push order is kept within a day
+    assert np.array_equal(q.pop(3), [11, 14, 30])  # stable: push order is kept within a day
     assert np.array_equal(q.pop(4), [13])
     assert np.array_equal(q.pop(5), [10, 12, 20, 21])
     assert q.pop(5).size == 0 and q.pop(6).size == 0 and q.pop(7).size == 0

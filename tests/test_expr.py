@@ -27,27 +27,66 @@ def err(text: str, allowed=None) -> ExprError:
 
 # ----------------------------------------------------------------------------- operators
 
-@pytest.mark.parametrize("text, expected", [
-    ("1 + 2 * 3", 7.0), ("(1 + 2) * 3", 9.0), ("10 - 4 - 3", 3.0), ("8 / 4 / 2", 1.0),
-    ("2 * 3 % 4", 2.0), ("7 % 3 * 2", 2.0), ("-2 * 3", -6.0), ("- -2", 2.0), ("-(2 - 5)", 3.0),
-    ("+3 - +1", 2.0), ("2 - -3", 5.0), ("7 % -3", -2.0), ("-7 % 3", 2.0), ("1 + 2 * 3 - 4 / 2", 5.0),
-    ("1_000 + 0.5", 1000.5), ("1e-3 * 1000", 1.0), (".5 + 1.", 1.5), ("2E2", 200.0),
-    ("true + true", 2.0), ("-true", -1.0), ("(1 < 2) * 5", 5.0),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1 + 2 * 3", 7.0),
+        ("(1 + 2) * 3", 9.0),
+        ("10 - 4 - 3", 3.0),
+        ("8 / 4 / 2", 1.0),
+        ("2 * 3 % 4", 2.0),
+        ("7 % 3 * 2", 2.0),
+        ("-2 * 3", -6.0),
+        ("- -2", 2.0),
+        ("-(2 - 5)", 3.0),
+        ("+3 - +1", 2.0),
+        ("2 - -3", 5.0),
+        ("7 % -3", -2.0),
+        ("-7 % 3", 2.0),
+        ("1 + 2 * 3 - 4 / 2", 5.0),
+        ("1_000 + 0.5", 1000.5),
+        ("1e-3 * 1000", 1.0),
+        (".5 + 1.", 1.5),
+        ("2E2", 200.0),
+        ("true + true", 2.0),
+        ("-true", -1.0),
+        ("(1 < 2) * 5", 5.0),
+    ],
+)
 def test_arithmetic_and_precedence(text, expected):
     out = ev(text)
     assert out.dtype == np.float64 and out.ndim == 0
     assert out[()] == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("1 + 2 * 3 == 7", True), ("1 < 2", True), ("2 <= 2", True), ("2 > 2", False), ("3 >= 2", True),
-    ("1 != 1", False), ("0 < 1 < 2", True), ("0 < 2 < 1", False), ("1 < 2 > 1.5", True),
-    ("3 > 2 > 1 > 0", True), ("(2 > 1) == 1", True), ("2 > 1 == 1", True), ("(0 < 2) < 1", False),
-    ("true", True), ("False", False), ("True and not false", True), ("not 0", True), ("not 2.5", False),
-    ("true or false and false", True), ("(true or false) and false", False),
-    ("not 1 == 2", True), ("not not true", True),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1 + 2 * 3 == 7", True),
+        ("1 < 2", True),
+        ("2 <= 2", True),
+        ("2 > 2", False),
+        ("3 >= 2", True),
+        ("1 != 1", False),
+        ("0 < 1 < 2", True),
+        ("0 < 2 < 1", False),
+        ("1 < 2 > 1.5", True),
+        ("3 > 2 > 1 > 0", True),
+        ("(2 > 1) == 1", True),
+        ("2 > 1 == 1", True),
+        ("(0 < 2) < 1", False),
+        ("true", True),
+        ("False", False),
+        ("True and not false", True),
+        ("not 0", True),
+        ("not 2.5", False),
+        ("true or false and false", True),
+        ("(true or false) and false", False),
+        ("not 1 == 2", True),
+        ("not not true", True),
+    ],
+)
 def test_comparison_and_logic(text, expected):
     out = ev(text)
     assert out.dtype == np.bool_
@@ -70,11 +109,18 @@ def test_chained_comparison_means_conjunction():
 
 
 def test_scenario_examples():
-    env = {"unpaid_days": np.array([10, 40, 50, 31]), "able_to_pay": np.array([True, True, False, True]),
-           "income": np.array([120000.0, 24000.0, 0.0, 60000.0]), "debt": np.array([1000.0, 1000.0, 0.0, 2100.0]),
-           "grade": np.array([3, 1, 2, 1]), "female": np.array([False, True, True, True]),
-           "urban": np.array([True, True, False, True]), "age": np.array([17, 18, 40, 65]),
-           "listed_blacklist": np.array([False, False, True, False]), "points": np.array([1050, 900, 1100, 1049])}
+    env = {
+        "unpaid_days": np.array([10, 40, 50, 31]),
+        "able_to_pay": np.array([True, True, False, True]),
+        "income": np.array([120000.0, 24000.0, 0.0, 60000.0]),
+        "debt": np.array([1000.0, 1000.0, 0.0, 2100.0]),
+        "grade": np.array([3, 1, 2, 1]),
+        "female": np.array([False, True, True, True]),
+        "urban": np.array([True, True, False, True]),
+        "age": np.array([17, 18, 40, 65]),
+        "listed_blacklist": np.array([False, False, True, False]),
+        "points": np.array([1050, 900, 1100, 1049]),
+    }
     assert compile_expr("unpaid_days > 30 and able_to_pay").evaluate(env).tolist() == [False, True, False, True]
     assert compile_expr("points >= 1050").evaluate(env).tolist() == [True, False, True, False]
     assert compile_expr("age >= 18 and not listed_blacklist").evaluate(env).tolist() == [False, True, False, True]
@@ -98,12 +144,26 @@ def test_scalars_in_env_mix_with_arrays():
 
 # ----------------------------------------------------------------------------- functions
 
-@pytest.mark.parametrize("text, expected", [
-    ("min(3, 1, 2)", 1.0), ("max(3, 1, 2)", 3.0), ("min(4, 5)", 4.0), ("abs(-2.5)", 2.5),
-    ("clip(5, 0, 3)", 3.0), ("clip(-1, 0, 3)", 0.0), ("clip(2, 0, 3)", 2.0), ("floor(-1.5)", -2.0),
-    ("ceil(1.2)", 2.0), ("log1p(0)", 0.0), ("sqrt(9)", 3.0), ("exp(0)", 1.0),
-    ("max(true, 0.5)", 1.0), ("min(income, 50000) / 12", 1000.0),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("min(3, 1, 2)", 1.0),
+        ("max(3, 1, 2)", 3.0),
+        ("min(4, 5)", 4.0),
+        ("abs(-2.5)", 2.5),
+        ("clip(5, 0, 3)", 3.0),
+        ("clip(-1, 0, 3)", 0.0),
+        ("clip(2, 0, 3)", 2.0),
+        ("floor(-1.5)", -2.0),
+        ("ceil(1.2)", 2.0),
+        ("log1p(0)", 0.0),
+        ("sqrt(9)", 3.0),
+        ("exp(0)", 1.0),
+        ("max(true, 0.5)", 1.0),
+        ("min(income, 50000) / 12", 1000.0),
+    ],
+)
 def test_functions(text, expected):
     assert ev(text, income=12000.0)[()] == expected
 
@@ -115,17 +175,20 @@ def test_functions_are_vectorised():
     assert ev("abs(x) > 1", x=x).tolist() == [True, False, True]
 
 
-@pytest.mark.parametrize("text, message, position", [
-    ("abs(1, 2)", "abs() takes exactly 1 argument (2 given)", 0),
-    ("x + min(1)", "min() takes at least 2 arguments (1 given)", 4),
-    ("max()", "max() takes at least 2 arguments (0 given)", 0),
-    ("clip(1, 2)", "clip() takes exactly 3 arguments (2 given)", 0),
-    ("sqrt()", "sqrt() takes exactly 1 argument (0 given)", 0),
-    ("pow(2, 3)", "unknown function 'pow'", 0),
-    ("1 + min", "function 'min' must be called", 4),
-    ("abs(1,)", "unexpected ')'", 6),
-    ("min(1 2)", "expected ')' but found number", 6),
-])
+@pytest.mark.parametrize(
+    "text, message, position",
+    [
+        ("abs(1, 2)", "abs() takes exactly 1 argument (2 given)", 0),
+        ("x + min(1)", "min() takes at least 2 arguments (1 given)", 4),
+        ("max()", "max() takes at least 2 arguments (0 given)", 0),
+        ("clip(1, 2)", "clip() takes exactly 3 arguments (2 given)", 0),
+        ("sqrt()", "sqrt() takes exactly 1 argument (0 given)", 0),
+        ("pow(2, 3)", "unknown function 'pow'", 0),
+        ("1 + min", "function 'min' must be called", 4),
+        ("abs(1,)", "unexpected ')'", 6),
+        ("min(1 2)", "expected ')' but found number", 6),
+    ],
+)
 def test_function_errors(text, message, position):
     e = err(text)
     assert e.message.startswith(message)
@@ -137,6 +200,7 @@ def test_function_whitelist_is_fixed():
 
 
 # ----------------------------------------------------------------------------- division, NaN
+
 
 def test_division_by_zero_gives_inf_nan_without_warnings():
     x = np.array([1.0, -1.0, 0.0])
@@ -160,6 +224,7 @@ def test_condition_casts_nonzero_to_true():
 
 
 # ----------------------------------------------------------------------------- names and env
+
 
 def test_names_exclude_functions_and_literals():
     e = compile_expr("min(a, b) > 3 and true or not c and a")
@@ -233,17 +298,111 @@ def test_repr_canonical_and_pickle():
 # ----------------------------------------------------------------------------- hostile input
 
 HOSTILE = [
-    "__import__('os').system('x')", "().__class__.__bases__[0]", "x.__class__", "open('f')", "eval('1')",
-    "lambda: 1", "a[0]", '"str"', "'s'", "a; b", "a = 1", "__builtins__", "x if y else z", "[1,2]", "{}",
-    "1 +", "((((", "(" * 10000, "(" * 1000 + "1" + ")" * 1000, "1 + " * 600 + "1", "ｅval", "a\x00", "\x00",
-    "a \\\n + b", "-x ** 2", "a ** b", "a // b", "a && b", "a || b", "!a", "a & b", "~a", "a @ b", "a ^ b",
-    "import os", "for", "a in b", "a is b", "None", "exec(1)", "getattr(a, 'b')", "a.b", "1.2.3",
-    "0x10", "1e", "1__0", "1_", "1abc", "1e999", "", "   ", "\t\n", "a b", "a, b", "min(a, b),", "()", ")",
-    "a)", "(a", "a <", "< a", "and", "a and", "not", "a not b", "1 + not a", "a < not b", "min", "_x__",
-    "__", "x__", "yield", "await x", "async", "del x", "global x", "a\u00a0+ b", "a\u2028", "α > 1",
-    "café", "f'{a}'", "b'x'", "#comment", "a # c", "$a", "?", "`a`", "a:=1", "*a", "**a", "a, *b",
-    "print(1)", "sum(a)", "round(a)", "type(a)", "a if b", "\\", "a\\", "min(" * 70 + ")" * 70,
-    "-" * 100 + "1", "not " * 100 + "a", "1" + "e" * 5, "1.e", "..5", "a..b",
+    "__import__('os').system('x')",
+    "().__class__.__bases__[0]",
+    "x.__class__",
+    "open('f')",
+    "eval('1')",
+    "lambda: 1",
+    "a[0]",
+    '"str"',
+    "'s'",
+    "a; b",
+    "a = 1",
+    "__builtins__",
+    "x if y else z",
+    "[1,2]",
+    "{}",
+    "1 +",
+    "((((",
+    "(" * 10000,
+    "(" * 1000 + "1" + ")" * 1000,
+    "1 + " * 600 + "1",
+    "ｅval",
+    "a\x00",
+    "\x00",
+    "a \\\n + b",
+    "-x ** 2",
+    "a ** b",
+    "a // b",
+    "a && b",
+    "a || b",
+    "!a",
+    "a & b",
+    "~a",
+    "a @ b",
+    "a ^ b",
+    "import os",
+    "for",
+    "a in b",
+    "a is b",
+    "None",
+    "exec(1)",
+    "getattr(a, 'b')",
+    "a.b",
+    "1.2.3",
+    "0x10",
+    "1e",
+    "1__0",
+    "1_",
+    "1abc",
+    "1e999",
+    "",
+    "   ",
+    "\t\n",
+    "a b",
+    "a, b",
+    "min(a, b),",
+    "()",
+    ")",
+    "a)",
+    "(a",
+    "a <",
+    "< a",
+    "and",
+    "a and",
+    "not",
+    "a not b",
+    "1 + not a",
+    "a < not b",
+    "min",
+    "_x__",
+    "__",
+    "x__",
+    "yield",
+    "await x",
+    "async",
+    "del x",
+    "global x",
+    "a\u00a0+ b",
+    "a\u2028",
+    "α > 1",
+    "café",
+    "f'{a}'",
+    "b'x'",
+    "#comment",
+    "a # c",
+    "$a",
+    "?",
+    "`a`",
+    "a:=1",
+    "*a",
+    "**a",
+    "a, *b",
+    "print(1)",
+    "sum(a)",
+    "round(a)",
+    "type(a)",
+    "a if b",
+    "\\",
+    "a\\",
+    "min(" * 70 + ")" * 70,
+    "-" * 100 + "1",
+    "not " * 100 + "a",
+    "1" + "e" * 5,
+    "1.e",
+    "..5",
+    "a..b",
 ]
 
 
@@ -255,12 +414,25 @@ def test_hostile_strings_raise_expr_error(text):
     assert -1 <= info.value.position <= len(text)
 
 
-@pytest.mark.parametrize("text, position, fragment", [
-    ("a ** 2", 2, "power"), ("a = 1", 2, "assignment"), ("a; b", 1, "statements"), ("x.y", 1, "attribute"),
-    ("a[0]", 1, "subscripts"), ("'s'", 0, "string"), ("import os", 0, "keyword"), ("a + __class__", 4, "dunder"),
-    ("1 + ｅval", 4, "ASCII"), ("a\x00", 1, "unexpected character"), ("x if y else z", 2, "keyword"),
-    ("1 +", 3, "end of expression"), ("(a", 2, "missing ')'"), ("a, b", 1, "unexpected ','"),
-])
+@pytest.mark.parametrize(
+    "text, position, fragment",
+    [
+        ("a ** 2", 2, "power"),
+        ("a = 1", 2, "assignment"),
+        ("a; b", 1, "statements"),
+        ("x.y", 1, "attribute"),
+        ("a[0]", 1, "subscripts"),
+        ("'s'", 0, "string"),
+        ("import os", 0, "keyword"),
+        ("a + __class__", 4, "dunder"),
+        ("1 + ｅval", 4, "ASCII"),
+        ("a\x00", 1, "unexpected character"),
+        ("x if y else z", 2, "keyword"),
+        ("1 +", 3, "end of expression"),
+        ("(a", 2, "missing ')'"),
+        ("a, b", 1, "unexpected ','"),
+    ],
+)
 def test_hostile_error_positions(text, position, fragment):
     e = err(text)
     assert e.position == position and fragment in e.message
@@ -297,6 +469,7 @@ def test_nesting_limit_is_exact_and_long_flat_chains_work():
 
 # ----------------------------------------------------------------------------- properties
 
+
 class Undefined(Exception):
     """The reference hit a division by zero: NumPy gives inf/nan there, compared elsewhere."""
 
@@ -306,21 +479,31 @@ ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.
 PREC = {"or": 1, "and": 2, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 CALLS = {"min": (2, 3), "max": (2, 3), "abs": (1, 1), "clip": (3, 3), "floor": (1, 1), "ceil": (1, 1)}
 
-leaves = st.one_of(st.integers(0, 9).map(lambda v: ("num", v)), st.sampled_from(["a", "b", "p"]).map(lambda n: ("name", n)),
-                   st.booleans().map(lambda v: ("bool", v)))
+leaves = st.one_of(
+    st.integers(0, 9).map(lambda v: ("num", v)),
+    st.sampled_from(["a", "b", "p"]).map(lambda n: ("name", n)),
+    st.booleans().map(lambda v: ("bool", v)),
+)
 
 
 def _extend(children):
     calls = st.sampled_from(sorted(CALLS)).flatmap(
-        lambda f: st.tuples(st.just("call"), st.just(f), st.lists(children, min_size=CALLS[f][0], max_size=CALLS[f][1])))
-    cmps = st.integers(1, 2).flatmap(lambda k: st.tuples(
-        st.just("cmp"), st.lists(st.sampled_from(sorted(CMP)), min_size=k, max_size=k),
-        st.lists(children, min_size=k + 1, max_size=k + 1)))
+        lambda f: st.tuples(st.just("call"), st.just(f), st.lists(children, min_size=CALLS[f][0], max_size=CALLS[f][1]))
+    )
+    cmps = st.integers(1, 2).flatmap(
+        lambda k: st.tuples(
+            st.just("cmp"),
+            st.lists(st.sampled_from(sorted(CMP)), min_size=k, max_size=k),
+            st.lists(children, min_size=k + 1, max_size=k + 1),
+        )
+    )
     return st.one_of(
         st.tuples(st.sampled_from(["neg", "not", "paren"]), children),
         st.tuples(st.just("bin"), st.sampled_from(sorted(ARITH)), children, children),
         st.tuples(st.just("bin"), st.sampled_from(["and", "or"]), children, children),
-        cmps, calls)
+        cmps,
+        calls,
+    )
 
 
 def _nodes(t) -> int:
@@ -427,9 +610,51 @@ def test_matches_reference_interpreter(tree, a, b, p):
     assert again.canonical() == e.canonical()
 
 
-TOKENS = ["a", "b", "p", "x1", "0", "2.5", "1e3", "1_0", "(", ")", "+", "-", "*", "/", "%", "<", "<=", "==", "!=",
-          ">", "and", "or", "not", "true", "False", "min", "max", "abs", "clip", "sqrt", ",", " ", ".", "[", "'",
-          "=", "**", "__x__", "if", "\\", "\x00", "é", "{"]
+TOKENS = [
+    "a",
+    "b",
+    "p",
+    "x1",
+    "0",
+    "2.5",
+    "1e3",
+    "1_0",
+    "(",
+    ")",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "<",
+    "<=",
+    "==",
+    "!=",
+    ">",
+    "and",
+    "or",
+    "not",
+    "true",
+    "False",
+    "min",
+    "max",
+    "abs",
+    "clip",
+    "sqrt",
+    ",",
+    " ",
+    ".",
+    "[",
+    "'",
+    "=",
+    "**",
+    "__x__",
+    "if",
+    "\\",
+    "\x00",
+    "é",
+    "{",
+]
 soup = st.lists(st.sampled_from(TOKENS), max_size=25).map("".join)
 
 

@@ -3,8 +3,15 @@
 import numpy as np
 import pytest
 
-from scslab.population.ids import (GB32100_ALPHABET, citizen_id_valid, citizen_ids, citizen_ids_valid,
-                                   credit_code_valid, credit_codes, credit_codes_valid)
+from scslab.population.ids import (
+    GB32100_ALPHABET,
+    citizen_id_valid,
+    citizen_ids,
+    citizen_ids_valid,
+    credit_code_valid,
+    credit_codes,
+    credit_codes_valid,
+)
 
 
 def _day(s: str) -> int:
@@ -77,19 +84,18 @@ def test_credit_codes_layout_unique():
 
 def test_any_single_character_change_breaks_validity():
     rng = np.random.default_rng(5)
-    ids = citizen_ids("990101", rng.integers(-10000, 18000, 5).astype(np.int32),
-                      rng.integers(0, 2, 5), rng).astype(str)
+    ids = citizen_ids("990101", rng.integers(-10000, 18000, 5).astype(np.int32), rng.integers(0, 2, 5), rng).astype(str)
     for s in ids:
         for pos in range(18):
             for c in "0123456789X":
                 if c != s[pos]:
-                    assert not citizen_id_valid(s[:pos] + c + s[pos + 1:]), (s, pos, c)
+                    assert not citizen_id_valid(s[:pos] + c + s[pos + 1 :]), (s, pos, c)
     codes = credit_codes(5, "990101", np.array([1, 1, 2, 3, 2]), rng).astype(str)
     for s in codes:
         for pos in range(18):
             for c in GB32100_ALPHABET:
                 if c != s[pos]:
-                    assert not credit_code_valid(s[:pos] + c + s[pos + 1:]), (s, pos, c)
+                    assert not credit_code_valid(s[:pos] + c + s[pos + 1 :]), (s, pos, c)
 
 
 def test_determinism_and_bad_inputs():
@@ -99,8 +105,9 @@ def test_determinism_and_bad_inputs():
     a2 = citizen_ids("990101", b, s, np.random.default_rng(9))
     assert np.array_equal(a1, a2)
     k = np.ones(50, dtype=np.int8)
-    assert np.array_equal(credit_codes(50, "990101", k, np.random.default_rng(9)),
-                          credit_codes(50, "990101", k, np.random.default_rng(9)))
+    assert np.array_equal(
+        credit_codes(50, "990101", k, np.random.default_rng(9)), credit_codes(50, "990101", k, np.random.default_rng(9))
+    )
     with pytest.raises(ValueError):
         citizen_ids("99010", b, s, np.random.default_rng(0))
     with pytest.raises(ValueError):

@@ -9,10 +9,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scslab.scenario import (Problem, Scenario, ScenarioError, apply_overrides, load_raw,
-                             load_scenario, parse_value, preset_description, preset_names,
-                             preset_path, validate_file)
-from scslab.scenario import loader
+from scslab.scenario import (
+    Problem,
+    Scenario,
+    ScenarioError,
+    apply_overrides,
+    load_raw,
+    load_scenario,
+    loader,
+    parse_value,
+    preset_description,
+    preset_names,
+    preset_path,
+    validate_file,
+)
 from scslab.scenario.errors import key_lines
 
 FIX = Path(__file__).parent / "fixtures" / "scenarios"
@@ -38,6 +48,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 # ---------------------------------------------------------------- loading and extends
 
+
 def test_good_fixture_loads() -> None:
     s = load_scenario(GOOD)
     assert isinstance(s, Scenario)
@@ -52,15 +63,19 @@ def test_child_merges_tables_and_named_entries() -> None:
     s = load_scenario(CHILD)
     assert s.name == "child" and s.description == "toy scenario for loader tests"
     assert s.extends is None
-    assert s.population.n == 2000 and s.population.urban_share == 0.5   # table merged key by key
-    assert [b.name for b in s.behaviours] == ["debt", "speeding", "litter"]   # new name appended
+    assert s.population.n == 2000 and s.population.urban_share == 0.5  # table merged key by key
+    assert [b.name for b in s.behaviours] == ["debt", "speeding", "litter"]  # new name appended
     camera = {x.name: x for x in s.sources}["camera"]
-    assert camera.kind == "camera" and camera.delay_days == 2              # inherited fields kept
-    assert camera.detects == {"speeding": 0.3, "litter": 0.1}             # nested table merged
+    assert camera.kind == "camera" and camera.delay_days == 2  # inherited fields kept
+    assert camera.detects == {"speeding": 0.3, "litter": 0.1}  # nested table merged
     black = s.lists[0]
-    assert (black.name, black.term_days, black.entry, black.exit) == \
-        ("blacklist", 1095, "unpaid_days > 30", "unpaid_days == 0")
-    assert [m.name for m in s.measures] == ["no_flights", "no_loans"]     # discount removed
+    assert (black.name, black.term_days, black.entry, black.exit) == (
+        "blacklist",
+        1095,
+        "unpaid_days > 30",
+        "unpaid_days == 0",
+    )
+    assert [m.name for m in s.measures] == ["no_flights", "no_loans"]  # discount removed
 
 
 def test_load_raw_returns_merged_dict_without_extends() -> None:
@@ -72,8 +87,11 @@ def test_load_raw_returns_merged_dict_without_extends() -> None:
 
 def test_empty_child_array_replaces_and_unnamed_arrays_replace(tmp_path: Path) -> None:
     write(tmp_path, "base.toml", (GOOD.read_text()))
-    child = write(tmp_path, "c.toml", 'extends = "base.toml"\nmeasures = []\n'
-                  '[[schedule]]\nday = 3\nset = { "policy.detection_scale" = 0.5 }\n')
+    child = write(
+        tmp_path,
+        "c.toml",
+        'extends = "base.toml"\nmeasures = []\n[[schedule]]\nday = 3\nset = { "policy.detection_scale" = 0.5 }\n',
+    )
     s = load_scenario(child)
     assert s.measures == [] and [i.day for i in s.schedule] == [3]
 
@@ -93,9 +111,12 @@ def test_circular_extends_names_the_cycle() -> None:
 
 
 def test_missing_parent_file_and_preset(tmp_path: Path) -> None:
-    child = write(tmp_path, "c.toml", '# comment\nname = "c"\nextends = "nope.toml"\n\n'
-                  '[[measures]]\nname = "m"\nlist = "from_parent"\n')
-    [p] = problems_of(child)   # no spurious problems about what the parent would have supplied
+    child = write(
+        tmp_path,
+        "c.toml",
+        '# comment\nname = "c"\nextends = "nope.toml"\n\n[[measures]]\nname = "m"\nlist = "from_parent"\n',
+    )
+    [p] = problems_of(child)  # no spurious problems about what the parent would have supplied
     assert (p.file, p.path, p.line) == (str(child), "extends", 3)
     assert "not found" in p.reason and "nope.toml" in p.reason
     child2 = write(tmp_path, "d.toml", 'extends = "no_such_preset"\n')
@@ -134,6 +155,7 @@ def test_shipped_presets_are_valid() -> None:
 
 # ---------------------------------------------------------------- problems
 
+
 def test_bad_many_reports_every_problem_with_lines() -> None:
     got = by_path(problems_of(BAD))
     assert {k: (p.line, p.file) for k, p in got.items()} == {
@@ -155,23 +177,34 @@ def test_bad_many_reports_every_problem_with_lines() -> None:
 
 
 def test_missing_field_and_cross_reference(tmp_path: Path) -> None:
-    path = write(tmp_path, "x.toml", '[[lists]]\nname = "bl"\n\n[[measures]]\nname = "m"\nlist = "nope"\n'
-                 '\n[[measures]]\nname = "ok"\nlist = "bl"\neligible = "age >="\n')
+    path = write(
+        tmp_path,
+        "x.toml",
+        '[[lists]]\nname = "bl"\n\n[[measures]]\nname = "m"\nlist = "nope"\n'
+        '\n[[measures]]\nname = "ok"\nlist = "bl"\neligible = "age >="\n',
+    )
     got = by_path(problems_of(path))
     assert got["lists[bl].entry"].reason == "required field is missing"
-    assert got["lists[bl].entry"].line == 1          # the [[lists]] header holding it
+    assert got["lists[bl].entry"].line == 1  # the [[lists]] header holding it
     assert "bad expression" in got["measures[ok].eligible"].reason and got["measures[ok].eligible"].line == 11
-    fixed = write(tmp_path, "y.toml", path.read_text().replace('name = "bl"', 'name = "bl"\nentry = "true"')
-                  .replace('"age >="', '"age >= 18"'))
+    fixed = write(
+        tmp_path,
+        "y.toml",
+        path.read_text().replace('name = "bl"', 'name = "bl"\nentry = "true"').replace('"age >="', '"age >= 18"'),
+    )
     [p] = problems_of(fixed)
     assert (p.path, p.line, p.reason) == ("measures[m].list", 7, "unknown list 'nope'")
 
 
 def test_table_level_union_and_nested_list_problems(tmp_path: Path) -> None:
-    path = write(tmp_path, "t.toml", '[[measures]]\nname = "m"\nlist = "bl"\n'
-                 'applies_to = ["self", "cousin"]\n\n[[lists]]\nname = "bl"\nentry = "true"\n\n'
-                 '[[schedule]]\nday = 1\nset = { "sim.days" = [1, 2] }\n\n'
-                 '[[population.groups]]\nname = "a"\nshare = 0.5\n')
+    path = write(
+        tmp_path,
+        "t.toml",
+        '[[measures]]\nname = "m"\nlist = "bl"\n'
+        'applies_to = ["self", "cousin"]\n\n[[lists]]\nname = "bl"\nentry = "true"\n\n'
+        '[[schedule]]\nday = 1\nset = { "sim.days" = [1, 2] }\n\n'
+        '[[population.groups]]\nname = "a"\nshare = 0.5\n',
+    )
     got = by_path(problems_of(path))
     assert set(got) == {"population", "measures[m].applies_to[1]", "schedule[0].set.sim.days"}
     assert (got["population"].line, got["population"].reason) == (14, "group shares must sum to 1 (got 0.5)")
@@ -190,11 +223,19 @@ def test_toml_syntax_error_has_line(tmp_path: Path) -> None:
 
 
 def test_schedule_set_keys_are_checked(tmp_path: Path) -> None:
-    path = write(tmp_path, "s.toml", '[[schedule]]\nday = 5\nset = { "policy.bogus" = 1, '
-                 '"policy.detection_scale" = 500, "lists.none.term_days" = 3, "sim.days" = 9 }\n')
+    path = write(
+        tmp_path,
+        "s.toml",
+        '[[schedule]]\nday = 5\nset = { "policy.bogus" = 1, '
+        '"policy.detection_scale" = 500, "lists.none.term_days" = 3, "sim.days" = 9 }\n',
+    )
     got = by_path(problems_of(path))
-    assert set(got) == {"schedule[0].set.policy.bogus", "schedule[0].set.policy.detection_scale",
-                        "schedule[0].set.lists.none.term_days", "schedule[0].set.sim.days"}
+    assert set(got) == {
+        "schedule[0].set.policy.bogus",
+        "schedule[0].set.policy.detection_scale",
+        "schedule[0].set.lists.none.term_days",
+        "schedule[0].set.sim.days",
+    }
     assert got["schedule[0].set.policy.bogus"].reason.startswith("unknown key")
     assert "cannot change during a run" in got["schedule[0].set.sim.days"].reason
     assert "less than or equal to 100" in got["schedule[0].set.policy.detection_scale"].reason
@@ -211,8 +252,10 @@ def test_problem_and_error_formatting() -> None:
 
 
 def test_key_lines_scanner() -> None:
-    text = ('a = [\n  "b = 1",\n]\ns = """\nc = 2\n"""\n[t.u]\n"q.k" = 1\nx.y = 2\n'
-            '[[l]]\nname = "n0"\n[[l]]\nname = "n1"\n[[l.sub]]\nv = 1\n[ t . w ]  # c\nz = 0\n')
+    text = (
+        'a = [\n  "b = 1",\n]\ns = """\nc = 2\n"""\n[t.u]\n"q.k" = 1\nx.y = 2\n'
+        '[[l]]\nname = "n0"\n[[l]]\nname = "n1"\n[[l.sub]]\nv = 1\n[ t . w ]  # c\nz = 0\n'
+    )
     lines = key_lines(text)
     assert lines[("a",)] == 1 and lines[("s",)] == 4 and ("b",) not in lines and ("c",) not in lines
     assert lines[("t", "u", "q.k")] == 8 and lines[("t", "u", "x", "y")] == 9
@@ -222,18 +265,38 @@ def test_key_lines_scanner() -> None:
 
 # ---------------------------------------------------------------- overrides
 
-@pytest.mark.parametrize("text, value", [
-    ("1", 1), ("1.5", 1.5), ("true", True), ('"str"', "str"), ("[1, 2]", [1, 2]),
-    ("hello world", "hello world"), ("", ""), ("1\nw = 2", "1\nw = 2"), ("{a = 1}", {"a": 1}),
-])
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("1", 1),
+        ("1.5", 1.5),
+        ("true", True),
+        ('"str"', "str"),
+        ("[1, 2]", [1, 2]),
+        ("hello world", "hello world"),
+        ("", ""),
+        ("1\nw = 2", "1\nw = 2"),
+        ("{a = 1}", {"a": 1}),
+    ],
+)
 def test_parse_value(text: str, value) -> None:
     assert parse_value(text) == value and type(parse_value(text)) is type(value)
 
 
 def test_set_overrides_by_name_index_and_type() -> None:
-    s = load_scenario(GOOD, ["lists.blacklist.term_days=365", "lists.1.term_days = 100",
-                             "policy.detection_scale=0.25", "policy.publicity=false",
-                             "population.n=500", "name=hello world", "behaviours.debt.points=-10"])
+    s = load_scenario(
+        GOOD,
+        [
+            "lists.blacklist.term_days=365",
+            "lists.1.term_days = 100",
+            "policy.detection_scale=0.25",
+            "policy.publicity=false",
+            "population.n=500",
+            "name=hello world",
+            "behaviours.debt.points=-10",
+        ],
+    )
     assert (s.lists[0].term_days, s.lists[1].term_days) == (365, 100)
     assert s.policy.detection_scale == 0.25 and s.policy.publicity is False
     assert (s.population.n, s.name, s.behaviours[0].points) == (500, "hello world", -10)
@@ -242,10 +305,20 @@ def test_set_overrides_by_name_index_and_type() -> None:
 
 
 def test_bad_overrides_are_reported_as_set() -> None:
-    got = by_path(problems_of(GOOD, ["policy.bogus=1", "lists.nope.term_days=3", "sim.days.x=1",
-                                     "policy.detection_scale=abc", "novalue", "population.n=20"]))
-    assert set(got) == {"policy.bogus", "lists.nope.term_days", "policy.detection_scale", "sim.days.x",
-                        "novalue"}
+    got = by_path(
+        problems_of(
+            GOOD,
+            [
+                "policy.bogus=1",
+                "lists.nope.term_days=3",
+                "sim.days.x=1",
+                "policy.detection_scale=abc",
+                "novalue",
+                "population.n=20",
+            ],
+        )
+    )
+    assert set(got) == {"policy.bogus", "lists.nope.term_days", "policy.detection_scale", "sim.days.x", "novalue"}
     assert all(p.file == "--set" and p.line is None for p in got.values())
     assert "blacklist, redlist" in got["lists.nope.term_days"].reason
     assert "'abc'" in got["policy.detection_scale"].reason
@@ -271,8 +344,10 @@ _FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCh
 
 
 @_FAST
-@given(scales=st.dictionaries(st.sampled_from(_SCALES), st.floats(0.0, 100.0)),
-       flags=st.dictionaries(st.sampled_from(_FLAGS), st.booleans()))
+@given(
+    scales=st.dictionaries(st.sampled_from(_SCALES), st.floats(0.0, 100.0)),
+    flags=st.dictionaries(st.sampled_from(_FLAGS), st.booleans()),
+)
 def test_valid_policy_overrides_round_trip(scales: dict, flags: dict) -> None:
     sets = [f"policy.{k}={v!r}" for k, v in scales.items()]
     sets += [f"policy.{k}={str(v).lower()}" for k, v in flags.items()]
@@ -283,9 +358,13 @@ def test_valid_policy_overrides_round_trip(scales: dict, flags: dict) -> None:
 
 
 @_FAST
-@given(key=st.sampled_from(_SCALES),
-       value=st.one_of(st.floats(max_value=-1e-9, allow_nan=False, allow_infinity=False),
-                       st.floats(min_value=100.000001, allow_nan=False, allow_infinity=False)))
+@given(
+    key=st.sampled_from(_SCALES),
+    value=st.one_of(
+        st.floats(max_value=-1e-9, allow_nan=False, allow_infinity=False),
+        st.floats(min_value=100.000001, allow_nan=False, allow_infinity=False),
+    ),
+)
 def test_out_of_range_overrides_always_raise_scenario_error(key: str, value: float) -> None:
     [p] = problems_of(GOOD, [f"policy.{key}={value!r}"])
     assert (p.file, p.path) == ("--set", f"policy.{key}")

@@ -7,8 +7,7 @@ from scslab.population import citizen_ids_valid, credit_codes_valid, synthesize
 from scslab.population.network import Csr
 from scslab.scenario.schema import Group, Population
 
-CFG = Population(n=3000, groups=[Group(name="a", share=0.7), Group(name="b", share=0.2),
-                                 Group(name="c", share=0.1)])
+CFG = Population(n=3000, groups=[Group(name="a", share=0.7), Group(name="b", share=0.2), Group(name="c", share=0.1)])
 
 
 @pytest.fixture(scope="module")
@@ -19,17 +18,34 @@ def pop():
 def test_shapes_and_dtypes(pop):
     n, m = pop.n, pop.m
     assert n == 3000
-    expected = {"age": np.uint8, "sex": np.int8, "urban": np.int8, "migrant": np.int8,
-                "education": np.int8, "income": np.float32, "savings": np.float32,
-                "honesty": np.float32, "group": np.int8, "household": np.int32, "spouse": np.int32,
-                "parent1": np.int32, "parent2": np.int32, "workplace": np.int32}
+    expected = {
+        "age": np.uint8,
+        "sex": np.int8,
+        "urban": np.int8,
+        "migrant": np.int8,
+        "education": np.int8,
+        "income": np.float32,
+        "savings": np.float32,
+        "honesty": np.float32,
+        "group": np.int8,
+        "household": np.int32,
+        "spouse": np.int32,
+        "parent1": np.int32,
+        "parent2": np.int32,
+        "workplace": np.int32,
+    }
     for name, dt in expected.items():
         a = getattr(pop, name)
         assert a.shape == (n,) and a.dtype == dt, name
     assert pop.citizen_id.dtype == np.dtype("S18") and pop.citizen_id.shape == (n,)
     assert m == 60 + 3 + 8  # 20 + 1 per 1000, 8 government bodies
-    for name, dt in {"org_type": np.int8, "legal_rep": np.int32, "org_size": np.int32,
-                     "org_revenue": np.float32, "org_urban": np.int8}.items():
+    for name, dt in {
+        "org_type": np.int8,
+        "legal_rep": np.int32,
+        "org_size": np.int32,
+        "org_revenue": np.float32,
+        "org_urban": np.int8,
+    }.items():
         assert getattr(pop, name).shape == (m,) and getattr(pop, name).dtype == dt, name
     assert pop.org_code.dtype == np.dtype("S18")
     assert pop.org_type.tolist() == [1] * 60 + [2] * 3 + [3] * 8  # enterprises, social, government
@@ -49,7 +65,7 @@ def test_shares_within_tolerance(pop):
     assert (np.diff(pop.household) >= 0).all()  # persons stored household by household
     assert pop.age.max() <= 85 and pop.age[adult].min() >= 18
     assert set(np.unique(pop.education)) <= {0, 1, 2, 3}
-    assert (pop.migrant[pop.urban == 1].mean() > pop.migrant[pop.urban == 0].mean())
+    assert pop.migrant[pop.urban == 1].mean() > pop.migrant[pop.urban == 0].mean()
 
 
 def test_income_savings_honesty(pop):
@@ -60,8 +76,7 @@ def test_income_savings_honesty(pop):
     urban_med = np.median(pop.income[working & (pop.urban == 1)])
     rural_med = np.median(pop.income[working & (pop.urban == 0)])
     assert urban_med > 1.5 * rural_med
-    assert np.median(pop.income[working & (pop.education >= 2)]) > np.median(
-        pop.income[working & (pop.education == 0)])
+    assert np.median(pop.income[working & (pop.education >= 2)]) > np.median(pop.income[working & (pop.education == 0)])
     assert (pop.savings >= 0).all() and (pop.savings[~earner] == 0).all()
     ratio = pop.savings[earner].sum() / (pop.income[earner].sum() / 12)
     assert abs(ratio - CFG.savings_months_mean) < 0.6
@@ -141,8 +156,21 @@ def test_networks(pop):
 
 def test_determinism(pop):
     again = synthesize(CFG, np.random.default_rng(42))
-    for name in ("age", "sex", "income", "savings", "honesty", "household", "spouse", "parent1",
-                 "workplace", "citizen_id", "org_code", "legal_rep", "org_revenue"):
+    for name in (
+        "age",
+        "sex",
+        "income",
+        "savings",
+        "honesty",
+        "household",
+        "spouse",
+        "parent1",
+        "workplace",
+        "citizen_id",
+        "org_code",
+        "legal_rep",
+        "org_revenue",
+    ):
         assert np.array_equal(getattr(pop, name), getattr(again, name)), name
     for net in ("household_net", "work_net", "friend_net"):
         a, b = getattr(pop, net), getattr(again, net)
@@ -152,9 +180,17 @@ def test_determinism(pop):
 
 
 def test_edge_configs():
-    tiny = synthesize(Population(n=10, adult_share=0.0, enterprises_per_1000=0.0,
-                                 social_orgs_per_1000=0.0, government_bodies=3,
-                                 friends_mean_degree=0.0), np.random.default_rng(1))
+    tiny = synthesize(
+        Population(
+            n=10,
+            adult_share=0.0,
+            enterprises_per_1000=0.0,
+            social_orgs_per_1000=0.0,
+            government_bodies=3,
+            friends_mean_degree=0.0,
+        ),
+        np.random.default_rng(1),
+    )
     assert tiny.n == 10 and tiny.m == 3
     assert (tiny.age[tiny.legal_rep] >= 18).all()
     assert (np.bincount(tiny.household) >= 1).all()

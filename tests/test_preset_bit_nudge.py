@@ -24,7 +24,7 @@ def test_no_punishment_and_calibration_within_tolerance():
         assert rates["national"][-1] >= rates["control"][-1]
     control, national = np.mean(rates["control"]), np.mean(rates["national"])
     assert national > control
-    assert control == pytest.approx(0.675, abs=0.06)   # facts 7.15
+    assert control == pytest.approx(0.675, abs=0.06)  # facts 7.15
     assert national == pytest.approx(0.725, abs=0.06)  # facts 7.15
 
 
@@ -35,8 +35,7 @@ def test_local_arms_follow_the_simulated_local_share():
     # the stated share is the simulated share of adults paying on time in the recipient's region
     assert res.indicators["letter_stated_share"] == pytest.approx(res.indicators["letter_actual_share"], abs=0.03)
     # response probability is the documented logit of the perceived-norm shift
-    expect = 1.0 / (1.0 + np.exp(-(cfg.base_response_logit
-                                   + cfg.w_norm_message * (mod.stated - cfg.prior_norm_share))))
+    expect = 1.0 / (1.0 + np.exp(-(cfg.base_response_logit + cfg.w_norm_message * (mod.stated - cfg.prior_norm_share))))
     assert np.allclose(mod.p_respond, expect)
     # if nobody in town paid on time, the town letter would state 0 and lower the response
     n = sim.state.n
@@ -62,10 +61,14 @@ def test_postcode_share_is_the_neighbourhood_mean():
     up = np.zeros(n, bool)
     up[::2] = True
     from scslab.engine.letters import local_shares
+
     town, post = local_shares(sim, up, adult, 1)
     hh, fr = sim.pop.household_net, sim.pop.friend_net
-    i = next(i for i in range(n) if hh.degree()[i] + fr.degree()[i] > 0
-             and adult[np.concatenate([hh.neighbors(i), fr.neighbors(i)])].any())
+    i = next(
+        i
+        for i in range(n)
+        if hh.degree()[i] + fr.degree()[i] > 0 and adult[np.concatenate([hh.neighbors(i), fr.neighbors(i)])].any()
+    )
     nb = np.concatenate([hh.neighbors(i), fr.neighbors(i)])
     assert post[i] == pytest.approx((up[nb] & adult[nb]).sum() / adult[nb].sum())
     urban = sim.state.urban[:n] == 1

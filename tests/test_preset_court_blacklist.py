@@ -8,9 +8,11 @@ import pytest
 from scslab.engine.results import END_REASONS
 from scslab.engine.sim import Sim
 
-FAST = ["behaviours.judgment_debt.opportunities_per_year=0.05",
-        "behaviours.resist_enforcement.opportunities_per_year=0.02",
-        "behaviours.evade_enforcement.opportunities_per_year=0.02"]
+FAST = [
+    "behaviours.judgment_debt.opportunities_per_year=0.05",
+    "behaviours.resist_enforcement.opportunities_per_year=0.02",
+    "behaviours.evade_enforcement.opportunities_per_year=0.02",
+]
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +23,11 @@ def run():
 
 def test_six_triggers_two_terms():
     sc = Sim("court-blacklist").scenario
-    assert len(sc.behaviours) == 6 and all(b.domain == "judicial" for b in sc.behaviours)   # facts 2.2
+    assert len(sc.behaviours) == 6 and all(b.domain == "judicial" for b in sc.behaviours)  # facts 2.2
     lists = {x.name: x for x in sc.lists}
-    assert lists["dishonest_refusal"].term_days == 0                                          # until performance
+    assert lists["dishonest_refusal"].term_days == 0  # until performance
     assert lists["dishonest_conduct"].term_days == 730 and lists["dishonest_conduct"].extension_days == 365
-    assert all(x.exit_within_days == 3 for x in sc.lists)                                    # facts 2.3
+    assert all(x.exit_within_days == 3 for x in sc.lists)  # facts 2.3
     assert sc.scoring.kind == "none"
 
 
@@ -42,7 +44,7 @@ def test_removal_on_performance_within_three_days(run):
     sp = res.list_spells
     refusal = res.names["list"].index("dishonest_refusal")
     done = (sp["list"] == refusal) & (sp["end_reason"] == END_REASONS.index("performance"))
-    assert done.any()                                                   # people pay and come off the list
+    assert done.any()  # people pay and come off the list
     j = sim.behaviour.obl_index["judgment_debt"]
     still = np.flatnonzero(sim.state.listed[refusal])
     # whoever is still listed either still owes, or performed less than 3 days ago and is pending removal
@@ -58,9 +60,9 @@ def test_bans_reach_the_listed_and_agencies_join_on_time(run):
     measure = np.asarray(names["measure"])[sa["measure"]]
     via = np.asarray(names["via"])[sa["via"]]
     first = {m: sa["start"][measure == m].min() for m in set(measure)}
-    assert first["flight_ban"] >= 92 and first["rail_ban"] >= 92            # 8 departments, 2014
-    assert first.get("civil_service_ban", 10**9) >= 822                    # 44-department MOU
-    assert first.get("management_ban", 10**9) >= 1090                      # 60-department Opinions
+    assert first["flight_ban"] >= 92 and first["rail_ban"] >= 92  # 8 departments, 2014
+    assert first.get("civil_service_ban", 10**9) >= 822  # 44-department MOU
+    assert first.get("management_ban", 10**9) >= 1090  # 60-department Opinions
     selfs = via == "self"
     assert (sa["target"][selfs] == sp["subject"][sa["spell"][selfs]]).all()
     reps = via == "legal_rep"

@@ -18,10 +18,10 @@ def run():
 def test_structure_from_facts(run):
     sim, _ = run
     sc = sim.scenario
-    assert (sc.scoring.min, sc.scoring.max) == (300.0, 850.0)                          # facts 7.1
+    assert (sc.scoring.min, sc.scoring.max) == (300.0, 850.0)  # facts 7.1
     assert [d.weight for d in sc.scoring.dimensions] == [0.35, 0.30, 0.15, 0.10, 0.10]  # facts 7.2
-    assert [b.min for b in sc.scoring.bands][:4] == [800.0, 740.0, 670.0, 580.0]       # facts 7.3
-    assert list(sim.repair.expiry) == [2555, 2555, 2555]                               # facts 7.4
+    assert [b.min for b in sc.scoring.bands][:4] == [800.0, 740.0, 670.0, 580.0]  # facts 7.3
+    assert list(sim.repair.expiry) == [2555, 2555, 2555]  # facts 7.4
     assert sc.sources[0].delay_days == 30
 
 

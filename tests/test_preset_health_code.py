@@ -9,9 +9,15 @@ import pytest
 from scslab.engine.epidemic import GREEN, INFECTIOUS, RED, YELLOW
 from scslab.engine.sim import Sim
 
-QUIET = ["epidemic.initial_infected=0", "epidemic.travel_per_year=0", "epidemic.checkin_share=1",
-         "epidemic.violation_opportunities_per_day=0", "epidemic.beta_household=0", "epidemic.beta_work=0",
-         "epidemic.beta_friend=0"]
+QUIET = [
+    "epidemic.initial_infected=0",
+    "epidemic.travel_per_year=0",
+    "epidemic.checkin_share=1",
+    "epidemic.violation_opportunities_per_day=0",
+    "epidemic.beta_household=0",
+    "epidemic.beta_work=0",
+    "epidemic.beta_friend=0",
+]
 
 
 def _epi(sim):
@@ -47,9 +53,9 @@ def test_yellow_7_plus_7_and_red_14_plus_14_exact():
     col, _ = _colours(d=d, setup=setup)
     assert (col[:d] == GREEN).all()
     # yellow: 7 isolation days + 7 consecutive check-ins -> green on day d + 14 (facts 8.11)
-    assert (col[d:d + 14, 0] == YELLOW).all() and (col[d + 14:, 0] == GREEN).all()
+    assert (col[d : d + 14, 0] == YELLOW).all() and (col[d + 14 :, 0] == GREEN).all()
     # red: 14 + 14 -> green on day d + 28
-    assert (col[d:d + 28, 1] == RED).all() and (col[d + 28:, 1] == GREEN).all()
+    assert (col[d : d + 28, 1] == RED).all() and (col[d + 28 :, 1] == GREEN).all()
     # check-ins while infectious are not 'normal': the 14 clean days start at recovery (d + 20)
     assert _first_green(col[:, 2], d) == d + 20 + 14
     assert (col[:, 3:] == GREEN).all()
@@ -60,7 +66,7 @@ def test_missed_checkins_restart_and_red_is_not_downgraded():
 
     def setup(ep, day):
         ep.assign_code(np.array([0, 1]), RED, day)
-        ep.assign_code(np.array([1, 2]), YELLOW, day)   # 1 stays red, 2 turns yellow
+        ep.assign_code(np.array([1, 2]), YELLOW, day)  # 1 stays red, 2 turns yellow
 
     col, ep = _colours(["epidemic.checkin_share=0"], days=50, d=d, setup=setup)
     assert (col[d:, 0] == RED).all() and (col[d:, 1] == RED).all()  # never a clean streak
@@ -72,9 +78,18 @@ def test_missed_checkins_restart_and_red_is_not_downgraded():
 
 
 def _run(overrides, n=2000, days=100, seed=2):
-    sim = Sim("health-code", n=n, days=days, seed=seed,
-              overrides=["epidemic.travel_per_year=0", "epidemic.violation_opportunities_per_day=0",
-                         "epidemic.initial_infected=10", *overrides])
+    sim = Sim(
+        "health-code",
+        n=n,
+        days=days,
+        seed=seed,
+        overrides=[
+            "epidemic.travel_per_year=0",
+            "epidemic.violation_opportunities_per_day=0",
+            "epidemic.initial_infected=10",
+            *overrides,
+        ],
+    )
     res = sim.run()
     return sim, res
 
@@ -96,8 +111,9 @@ def test_epidemic_spreads_over_network_and_isolation_reduces_final_size():
 
 
 def test_quarantine_violators_are_coded_people_and_end_up_listed():
-    sim, res = _run(["epidemic.violation_opportunities_per_day=0.3", "epidemic.travel_per_year=1"],
-                    n=3000, days=80, seed=4)
+    sim, res = _run(
+        ["epidemic.violation_opportunities_per_day=0.3", "epidemic.travel_per_year=1"], n=3000, days=80, seed=4
+    )
     ep = _epi(sim)
     b = res.names["behaviour"].index("quarantine_violation")
     rec = res.records

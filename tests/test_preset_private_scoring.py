@@ -19,8 +19,13 @@ def test_context_of_reads_the_name_prefix():
 def runs():
     out = {}
     for joint in (True, False):
-        sim = Sim("private-scoring", n=2000, seed=1, days=300,
-                  overrides=[f"policy.joint_sanctions={'true' if joint else 'false'}"])
+        sim = Sim(
+            "private-scoring",
+            n=2000,
+            seed=1,
+            days=300,
+            overrides=[f"policy.joint_sanctions={'true' if joint else 'false'}"],
+        )
         out[joint] = (sim, sim.run())
     return out
 
@@ -33,7 +38,7 @@ def _cause_behaviour(res):
 
 def test_late_rent_leads_to_insurance_or_dating_measures(runs):
     _, res = runs[True]
-    assert list_contexts(res) == ["rental", "dating", None]       # own-data lists vs the pooled score
+    assert list_contexts(res) == ["rental", "dating", None]  # own-data lists vs the pooled score
     sa = res.sanctions
     beh = _cause_behaviour(res)
     cats = np.asarray(res.names["measure_category"], dtype=object)[sa["measure"]]
@@ -46,7 +51,7 @@ def test_late_rent_leads_to_insurance_or_dating_measures(runs):
 def test_joint_off_removes_cross_context_measures(runs):
     sim, res = runs[False]
     sa = res.sanctions
-    assert len(sa["target"]) > 0                                   # same-context measures still apply
+    assert len(sa["target"]) > 0  # same-context measures still apply
     joint = np.array([m.joint for m in sim.scenario.measures])
     assert not joint[sa["measure"]].any()
     assert cross_context_mask(res).sum() == 0

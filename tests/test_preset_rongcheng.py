@@ -13,8 +13,13 @@ BANDS = [("AAA", 1050), ("AA", 1030), ("A", 960), ("B", 850), ("C", 600), ("D", 
 
 @pytest.fixture(scope="module")
 def run():
-    sim = Sim("rongcheng", n=3000, days=500, seed=4, overrides=["lists.grade_c_d.entry=points < 990",
-                                                               "lists.grade_c_d.exit=points >= 990"])
+    sim = Sim(
+        "rongcheng",
+        n=3000,
+        days=500,
+        seed=4,
+        overrides=["lists.grade_c_d.entry=points < 990", "lists.grade_c_d.exit=points >= 990"],
+    )
     res = sim.run()
     return sim, res
 
@@ -23,7 +28,7 @@ def test_structure_matches_the_fact_sheet():
     sc = Sim("rongcheng").scenario
     assert sc.scoring.kind == "points" and sc.scoring.start == 1000
     assert [(b.name, b.min) for b in sc.scoring.bands] == BANDS
-    assert sc.population.n * sc.population.scale == pytest.approx(590_000)          # facts 3.1
+    assert sc.population.n * sc.population.scale == pytest.approx(590_000)  # facts 3.1
 
 
 def test_score_is_start_plus_live_points_and_grades_follow_bands(run):

@@ -23,7 +23,7 @@ def test_insolvency_expires_exactly_at_register_limit(run):
     ins = rec["behaviour"] == names["behaviour"].index("insolvency")
     expired = ins & (rec["status"] == names["record_status"].index("expired"))
     assert expired.sum() > 5
-    assert np.all(rec["end_day"][expired] - rec["day"][expired] == 180)        # facts 7.8
+    assert np.all(rec["end_day"][expired] - rec["day"][expired] == 180)  # facts 7.8
     # nothing older than 180 days is still in effect
     live = np.isin(rec["status"], [names["record_status"].index(s) for s in ("active", "disputed")])
     assert not np.any(ins & live & (rec["day"] < res.days - 1 - 180))
@@ -33,8 +33,10 @@ def test_insolvency_expires_exactly_at_register_limit(run):
 
 
 def _wrongful(share: float):
-    ov = DENSE + [f"measures.loan_refusal.human_review_share={share}",
-                  f"measures.contract_prepay_only.human_review_share={share}"]
+    ov = DENSE + [
+        f"measures.loan_refusal.human_review_share={share}",
+        f"measures.contract_prepay_only.human_review_share={share}",
+    ]
     sim = Sim("schufa-de", n=2000, seed=1, days=400, overrides=ov)
     res = sim.run()
     return int(res.sanctions["wrongful"].sum()), sim.measures.reviewed_cancelled, len(res.sanctions["target"])

@@ -7,8 +7,12 @@ import pytest
 
 from scslab.engine.sim import Sim
 
-THRESHOLDS = {"bike_deposit_waiver": 500.0, "hotel_deposit_waiver": 550.0,
-              "car_rental_deposit_waiver": 600.0, "flat_deposit_waiver": 650.0}  # facts 4.5
+THRESHOLDS = {
+    "bike_deposit_waiver": 500.0,
+    "hotel_deposit_waiver": 550.0,
+    "car_rental_deposit_waiver": 600.0,
+    "flat_deposit_waiver": 650.0,
+}  # facts 4.5
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,7 @@ def test_nobody_outside_opt_in_gets_a_score(run):
     persons = res.subjects["type"] == 0
     opted = sim.scoring.mask[: persons.size]
     out = persons & ~opted
-    assert 0.4 < opted[persons].mean() < 0.6          # opt_in_share = 0.5
+    assert 0.4 < opted[persons].mean() < 0.6  # opt_in_share = 0.5
     assert out.any()
     assert np.all(res.subjects["grade"][out] == -1)
     assert np.all(res.subjects["score"][out] == 0.0)
@@ -42,7 +46,7 @@ def test_perks_only_for_opted_in_above_threshold(run):
     sim, res = run
     sa, names = res.sanctions, res.names["measure"]
     assert len(sa["target"]) > 0
-    assert np.all(sim.scoring.mask[sa["target"]])                      # only opted-in subjects
+    assert np.all(sim.scoring.mask[sa["target"]])  # only opted-in subjects
     assert np.all(sim.state.adult[sa["target"]])
     score = res.subjects["score"]
     below_any = False
@@ -50,11 +54,11 @@ def test_perks_only_for_opted_in_above_threshold(run):
         j = names.index(name)
         holders = np.unique(sa["target"][(sa["measure"] == j) & (sa["end"] < 0)])
         assert holders.size > 0
-        assert np.all(score[holders] >= thr)                         # nobody below holds the perk
+        assert np.all(score[holders] >= thr)  # nobody below holds the perk
         eligible = np.flatnonzero(sim.scoring.mask & sim.state.adult & (score >= thr))
-        assert set(eligible.tolist()) == set(holders.tolist())       # everyone above holds it
+        assert set(eligible.tolist()) == set(holders.tolist())  # everyone above holds it
         below_any |= bool((sim.scoring.mask & sim.state.adult & (score < thr)).any())
-    assert below_any                                                  # the thresholds bite
+    assert below_any  # the thresholds bite
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # recorder averages an empty score set

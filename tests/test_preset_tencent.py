@@ -21,10 +21,15 @@ def runs():
 
 def test_five_indices_in_range(runs):
     sim, res, scored = runs[1.0]
-    assert [d.name for d in sim.scenario.scoring.dimensions] == \
-        ["performance", "security", "wealth", "consumption", "social"]      # facts 4.7
+    assert [d.name for d in sim.scenario.scoring.dimensions] == [
+        "performance",
+        "security",
+        "wealth",
+        "consumption",
+        "social",
+    ]  # facts 4.7
     s = res.subjects["score"][scored]
-    assert scored.sum() == sim.state.adult.sum()                            # every adult is scored
+    assert scored.sum() == sim.state.adult.sum()  # every adult is scored
     assert s.min() >= 300.0 and s.max() <= 850.0
 
 
@@ -39,6 +44,6 @@ def test_harsher_sanctions_lower_scores_and_grades(runs):
     mean = {}
     for scale, (_, res, scored) in runs.items():
         mean[scale] = float(res.subjects["score"][scored].mean())
-        poor[scale] = float((res.subjects["grade"][scored] == 3).mean())   # 'poor' band
+        poor[scale] = float((res.subjects["grade"][scored] == 3).mean())  # 'poor' band
     assert mean[0.0] > mean[1.0] > mean[4.0]
     assert poor[4.0] > poor[1.0] >= poor[0.0]

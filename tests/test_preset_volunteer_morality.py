@@ -56,8 +56,9 @@ def test_rewards_only_to_redlisted(run):
 
 def test_higher_reward_value_raises_volunteering(run):
     _, base = run
-    more = Sim("volunteer-morality", n=N, seed=1, days=DAYS,
-               overrides=["behaviours.volunteering.reward_value=2.0"]).run()
+    more = Sim(
+        "volunteer-morality", n=N, seed=1, days=DAYS, overrides=["behaviours.volunteering.reward_value=2.0"]
+    ).run()
     a = base.series["good_deeds_volunteering"].sum()
     b = more.series["good_deeds_volunteering"].sum()
     assert b > 1.5 * a

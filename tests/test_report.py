@@ -7,10 +7,10 @@ import re
 
 import numpy as np
 import pytest
-from toy_results import toy_results
 
 from scslab.report import figures as F
 from scslab.report import render_report, write_report
+from toy_results import toy_results
 
 ALL_FIGURES = list(F.FIGURES)
 
@@ -23,11 +23,13 @@ def toy():
 def _bare(r):
     """No scoring, no lists, no measures: what the report must survive."""
     sc = {**r.scenario, "scoring": {"kind": "none"}, "lists": [], "measures": []}
-    series = {k: v for k, v in r.series.items()
-              if not k.startswith(("listed_", "grade_share_")) and k not in ("score_mean", "wrongful_listed")}
+    series = {
+        k: v
+        for k, v in r.series.items()
+        if not k.startswith(("listed_", "grade_share_")) and k not in ("score_mean", "wrongful_listed")
+    }
     subjects = {**r.subjects, "score": np.full(8, np.nan, np.float32), "grade": np.full(8, -1, np.int8)}
-    return dataclasses.replace(r, scenario=sc, series=series, subjects=subjects, list_spells={},
-                               sanctions={})
+    return dataclasses.replace(r, scenario=sc, series=series, subjects=subjects, list_spells={}, sanctions={})
 
 
 def test_report_is_self_contained_and_complete(toy, tmp_path):
@@ -37,13 +39,21 @@ def test_report_is_self_contained_and_complete(toy, tmp_path):
     assert "Plotly" in html and "plotly.js v" in html  # the library itself is inlined
     assert not re.search(r"<script[^>]*\bsrc\s*=", html, flags=re.I)
     assert not re.search(r"<link[^>]*https?://", html, flags=re.I)
-    assert html.count("<script type=\"text/javascript\">") == 1  # plotly.js once for the page
+    assert html.count('<script type="text/javascript">') == 1  # plotly.js once for the page
     assert "toy_town" in html and "Hand-made toy results" in html and "2.50 s" in html
     for key in ALL_FIGURES:
         assert f'id="fig-{key}"' in html, key
     # parameters, summary and the wrongful counts table are there
-    for text in ("Policy levers", "Population", "Lists", "Measures", "judicial_serious &gt;= 1",
-                 "wrongful_listing_share", "records_false", "AAA ≥ 1050"):
+    for text in (
+        "Policy levers",
+        "Population",
+        "Lists",
+        "Measures",
+        "judicial_serious &gt;= 1",
+        "wrongful_listing_share",
+        "records_false",
+        "AAA ≥ 1050",
+    ):
         assert text in html, text
     assert re.search(r"<th>list spells</th><td class=\"num\">4</td><td class=\"num\">1</td>", html)
 
@@ -52,15 +62,29 @@ def test_report_without_scores_or_lists(toy):
     html = render_report(_bare(toy))
     for key in ("list_sizes", "score_distribution", "grade_shares", "score_mean", "sanctions_by_measure"):
         assert f'id="fig-{key}"' not in html, key
-    for key in ("records_by_domain", "records_by_source", "wrongful_over_time", "violations_compliance",
-                "extra_series"):
+    for key in (
+        "records_by_domain",
+        "records_by_source",
+        "wrongful_over_time",
+        "violations_compliance",
+        "extra_series",
+    ):
         assert f'id="fig-{key}"' in html, key
     assert 'id="lists"' not in html and "toy_town" in html
 
 
 def test_report_with_nothing_at_all(toy):
-    empty = dataclasses.replace(toy, series={}, records={}, list_spells={}, sanctions={}, subjects={},
-                                summary={}, indicators={}, scenario={"name": "void"})
+    empty = dataclasses.replace(
+        toy,
+        series={},
+        records={},
+        list_spells={},
+        sanctions={},
+        subjects={},
+        summary={},
+        indicators={},
+        scenario={"name": "void"},
+    )
     html = render_report(empty)
     assert "void" in html and "plotly-graph-div" not in html and "No summary figures." in html
 
@@ -105,10 +129,16 @@ def test_list_sizes_lines(toy):
 
 from scslab.report.html import headline, nested_table, nested_tables  # noqa: E402
 
-_DI = {"listing": {"sex": {"male": 1.0, "female": 1.5}, "group": {"majority": 1.0, "minority": 2.0},
-                   "migrant": {"local": 1.0, "migrant": 1.1}, "urban": {"rural": 1.0, "urban": 0.7}},
-       "wrongful_listing": {"sex": {"male": None, "female": None}},
-       "sanctions": {"sex": {"male": 1.0, "female": 1.2}}}
+_DI = {
+    "listing": {
+        "sex": {"male": 1.0, "female": 1.5},
+        "group": {"majority": 1.0, "minority": 2.0},
+        "migrant": {"local": 1.0, "migrant": 1.1},
+        "urban": {"rural": 1.0, "urban": 0.7},
+    },
+    "wrongful_listing": {"sex": {"male": None, "female": None}},
+    "sanctions": {"sex": {"male": 1.0, "female": 1.2}},
+}
 
 
 def _texts(t):
@@ -130,15 +160,23 @@ def test_nested_table_matrix_and_ragged_levels():
     assert same["columns"] == ["", "p", "q"]
     assert _texts(same) == [("x", ["1", "2"]), ("y", ["3", "4"])]
     # levels differ per row (male/female vs the three groups): positional cells carry their labels
-    t = nested_table({"sex": {"male": 1.0, "female": 1.3}, "group": {"a": 1.0, "b": 0.5, "c": None}},
-                     fmt=lambda x: "—" if x is None else f"{x:.2f}×",
-                     highlight=lambda x: "hi" if x > 1.25 else ("lo" if x < 0.8 else ""))
+    t = nested_table(
+        {"sex": {"male": 1.0, "female": 1.3}, "group": {"a": 1.0, "b": 0.5, "c": None}},
+        fmt=lambda x: "—" if x is None else f"{x:.2f}×",
+        highlight=lambda x: "hi" if x > 1.25 else ("lo" if x < 0.8 else ""),
+    )
     assert t["columns"] == ["", "", "", ""]
     sex, group = t["rows"]
     assert [(c["label"], c["text"], c["cls"]) for c in sex[1]] == [
-        ("male", "1.00×", "num"), ("female", "1.30×", "num hi"), ("", "", "")]
+        ("male", "1.00×", "num"),
+        ("female", "1.30×", "num hi"),
+        ("", "", ""),
+    ]
     assert [(c["label"], c["text"], c["cls"]) for c in group[1]] == [
-        ("a", "1.00×", "num"), ("b", "0.50×", "num lo"), ("c", "—", "num")]
+        ("a", "1.00×", "num"),
+        ("b", "0.50×", "num lo"),
+        ("c", "—", "num"),
+    ]
     # a list of lists is a matrix with 1-based columns; deeper values are written inside the cell
     assert _texts(nested_table([[1, 2], [3, 4]])) == [("1", ["1", "2"]), ("2", ["3", "4"])]
     deep = nested_table({"k": {"a": {"z": 1}}, "m": {"a": 2}})
@@ -147,31 +185,42 @@ def test_nested_table_matrix_and_ragged_levels():
 
 def test_nested_tables_split_three_levels():
     tables = nested_tables("disparate impact", _DI)
-    assert [title for title, _ in tables] == ["disparate impact: listing", "disparate impact: wrongful_listing",
-                                              "disparate impact: sanctions"]
+    assert [title for title, _ in tables] == [
+        "disparate impact: listing",
+        "disparate impact: wrongful_listing",
+        "disparate impact: sanctions",
+    ]
     assert _texts(tables[2][1]) == [("sex", ["1", "1.2"])]
-    assert nested_tables("x", {"a": 1}) == [("x", {"columns": ["", "value"],
-                                                   "rows": [("a", [{"label": "", "text": "1", "cls": "num"}])]})]
+    assert nested_tables("x", {"a": 1}) == [
+        ("x", {"columns": ["", "value"], "rows": [("a", [{"label": "", "text": "1", "cls": "num"}])]})
+    ]
     assert nested_tables("x", 5) == []
 
 
 def _crowd(n_listed: int, summary: dict, n: int = 40, wrongful: int = 0):
     """``n`` persons with scale 100, the first ``n_listed`` blacklisted once over two years."""
     r = toy_results()
-    spells = {"subject": np.arange(n_listed, dtype=np.int32), "list": np.zeros(n_listed, np.int16),
-              "start": np.zeros(n_listed, np.int32), "end": np.full(n_listed, -1, np.int32),
-              "wrongful": np.arange(n_listed) < wrongful}
+    spells = {
+        "subject": np.arange(n_listed, dtype=np.int32),
+        "list": np.zeros(n_listed, np.int16),
+        "start": np.zeros(n_listed, np.int32),
+        "end": np.full(n_listed, -1, np.int32),
+        "wrongful": np.arange(n_listed) < wrongful,
+    }
     subjects = {"type": np.zeros(n, np.int8)}
-    return dataclasses.replace(r, n_persons=n, n_orgs=0, scale=100.0, days=730, list_spells=spells,
-                               subjects=subjects, summary=summary)
+    return dataclasses.replace(
+        r, n_persons=n, n_orgs=0, scale=100.0, days=730, list_spells=spells, subjects=subjects, summary=summary
+    )
 
 
 def test_headline_on_the_toy():
     toy = toy_results()
     lines = headline(toy)
     # persons 1 and 2 were blacklisted (firm 6 too, but it is not a person): 2 of 6, times the scale
-    assert lines[0] == ("Over 30 days, 33.3 % of the 6,000 people represented (6 simulated persons × 1,000 "
-                        "people each) were ever put on a blacklist (blacklist) — about 2,000 people.")
+    assert lines[0] == (
+        "Over 30 days, 33.3 % of the 6,000 people represented (6 simulated persons × 1,000 "
+        "people each) were ever put on a blacklist (blacklist) — about 2,000 people."
+    )
     assert lines[1].startswith("1 of the 3 blacklistings (33.3 %) rested on a record of something that never")
     # records_false / records = 2 / 6 fills the box up to four sentences
     assert lines[2].startswith("33.3 % of the 6 records written described something that never happened")
@@ -186,27 +235,42 @@ def test_headline_on_the_toy():
 
 def test_headline_ratios_and_caveats():
     q = [0.59, 0.2, 0.1, 0.1, 0.1]
-    lines = headline(_crowd(40, {"disparate_impact": _DI, "involuntary_defaults_by_income_quintile": q,
-                                 "chilling_index": 0.25, "self_governance_index": 0.9}, n=400, wrongful=1))
+    lines = headline(
+        _crowd(
+            40,
+            {
+                "disparate_impact": _DI,
+                "involuntary_defaults_by_income_quintile": q,
+                "chilling_index": 0.25,
+                "self_governance_index": 0.9,
+            },
+            n=400,
+            wrongful=1,
+        )
+    )
     assert lines[0].startswith("Over 2 years, 10.0 % of the 40,000 people represented (400 simulated persons × 100")
     assert lines[0].endswith("— about 4,000 people.")
     assert lines[1].startswith("1 of the 40 blacklistings (2.5 %) rested on a record of something")
     assert lines[2] == "Women were blacklisted 1.50× as often as men."
     # the largest gap among group / hukou / region is the minority group's 2.0 (|log 2| > |log 0.7|)
-    assert lines[3] == ("Members of the minority group were blacklisted 2.00× as often as members of the "
-                        "majority group.")
+    assert lines[3] == (
+        "Members of the minority group were blacklisted 2.00× as often as members of the majority group."
+    )
     assert "5.9× as often as the richest fifth" in lines[4]
     assert lines[5].startswith("People held back 25.0 % of the speech")
     assert len(lines) == 6  # the self-governance sentence did not fit
     # 10 listed: ratios flagged as noisy, and no "largest gap" hunting among noisy ratios
     few = headline(_crowd(10, {"disparate_impact": _DI}))
-    assert few[2] == "Women were blacklisted 1.50× as often as men (only 10 simulated persons were listed, " \
-                     "so ratios are noisy)."
+    assert (
+        few[2] == "Women were blacklisted 1.50× as often as men (only 10 simulated persons were listed, "
+        "so ratios are noisy)."
+    )
     assert not any("minority" in x for x in few)
     # no gap beyond 1.25x / 0.8x: said as such; richest fifth without defaults
     even = {"listing": {"sex": {"male": 1.0, "female": 0.9}, "urban": {"rural": 1.0, "urban": 1.1}}}
-    lines = headline(_crowd(35, {"disparate_impact": even,
-                                 "involuntary_defaults_by_income_quintile": [0.5, 0, 0, 0, 0.0]}))
+    lines = headline(
+        _crowd(35, {"disparate_impact": even, "involuntary_defaults_by_income_quintile": [0.5, 0, 0, 0, 0.0]})
+    )
     assert lines[3].startswith("No minority group, hukou or region was blacklisted more than 1.25×")
     assert lines[4].endswith("0.50 times per person on average; the richest fifth never did.")
     # one listing, nobody listed
@@ -218,10 +282,16 @@ def test_report_who_bears_the_cost(toy):
     html = render_report(toy)
     assert 'id="cost"' not in html  # the toy's summary has no distributional figures
     assert '"majority"' not in html and "majority" in html  # nested indicator as a table, not JSON
-    summary = {**toy.summary, "disparate_impact": _DI, "grade_shares": {"A": 0.75, "B": 0.25},
-               "involuntary_defaults_by_income_quintile": [0.5, 0.25, 0.1, 0.1, 0.05],
-               "chilling_by_group": {"sex": {"male": 0.2, "female": 0.3}}, "blocks": {"flight_ban": 7},
-               "self_governance_index": 0.9, "exclusion_degree_loss": 0.01}
+    summary = {
+        **toy.summary,
+        "disparate_impact": _DI,
+        "grade_shares": {"A": 0.75, "B": 0.25},
+        "involuntary_defaults_by_income_quintile": [0.5, 0.25, 0.1, 0.1, 0.05],
+        "chilling_by_group": {"sex": {"male": 0.2, "female": 0.3}},
+        "blocks": {"flight_ban": 7},
+        "self_governance_index": 0.9,
+        "exclusion_degree_loss": 0.01,
+    }
     html = render_report(dataclasses.replace(toy, summary=summary))
     assert 'id="cost"' in html and "Who bears the cost" in html and 'href="#cost"' in html
     assert 'id="headline"' in html and "people represented" in html
@@ -240,9 +310,15 @@ def test_figure_helpers():
     for key in F.SCENARIO_FIGURES:
         assert F.SCENARIO_FIGURES[key](toy) is None, key
     days = toy.days
-    series = {**toy.series, "code_yellow": np.full(days, 3.0), "code_red": np.ones(days),
-              "infectious": np.arange(days, dtype=float), "violations_theft": np.ones(days),
-              "violations_fraud": np.zeros(days), "always_zero": np.zeros(days)}
+    series = {
+        **toy.series,
+        "code_yellow": np.full(days, 3.0),
+        "code_red": np.ones(days),
+        "infectious": np.arange(days, dtype=float),
+        "violations_theft": np.ones(days),
+        "violations_fraud": np.zeros(days),
+        "always_zero": np.zeros(days),
+    }
     r = dataclasses.replace(toy, series=series)
     assert [t.name for t in F.health_codes(r).data] == ["yellow", "red"]
     assert [t.name for t in F.epidemic(r).data] == ["infectious"]

@@ -30,10 +30,10 @@ def run():
 def test_the_population_is_what_the_spec_asks_for(run):
     sim, _ = run
     st = sim.state
-    assert st.n == st.S == 3000 and st.adult.all()                 # N persons, no organisations
+    assert st.n == st.S == 3000 and st.adult.all()  # N persons, no organisations
     assert sim.pop.household_net.indices.size == 0 and sim.pop.work_net.indices.size == 0
     deg = np.diff(sim.exclusion.friend_net.indptr)
-    assert 9.0 < deg.mean() <= 10.0                                 # random friends, mean degree 10
+    assert 9.0 < deg.mean() <= 10.0  # random friends, mean degree 10
     assert [b.name for b in sim.scenario.behaviours] == BEHAVIOURS
     assert sim.scenario.lists[0].term_days == 730
 
@@ -46,9 +46,9 @@ def test_expected_sanction_weights_and_priors_are_the_hand_computed_ones(run):
     sim, _ = run
     assert sim.behaviour.sanction_weight == pytest.approx([1.0 + 0.5 + 0.3 + 0.3, 20 / 50, 5 / 50, 0.0])
     detects = [0.7, 0.8, 0.3, 0.8]
-    prior = [0.5 * 0.3 + 0.5 * d for d in detects]                  # (1 - visibility) x announced + visibility x actual
+    prior = [0.5 * 0.3 + 0.5 * d for d in detects]  # (1 - visibility) x announced + visibility x actual
     assert sim.behaviour.visible == pytest.approx(detects)
-    assert sim.behaviour.perceived[:, :1].ravel() == pytest.approx(prior, abs=0.15)   # after 150 days of learning
+    assert sim.behaviour.perceived[:, :1].ravel() == pytest.approx(prior, abs=0.15)  # after 150 days of learning
 
 
 def test_every_daily_output_is_recorded(run):
@@ -68,11 +68,11 @@ def test_sanity_of_the_dynamics(run):
     sim, res = run
     s = res.series
     traffic = s["violations_traffic_rule"].sum() / (3000 * 6 * 150 / 365)
-    assert 0.02 < traffic < 0.3                                     # a minority break the rule
+    assert 0.02 < traffic < 0.3  # a minority break the rule
     assert s["violations_debt_repayment"].sum() > 0 and s["violations_tax_filing"].sum() > 0
-    assert 950.0 < s["score_mean"][-1] < 1010.0                     # deductions outweigh few bonuses
+    assert 950.0 < s["score_mean"][-1] < 1010.0  # deductions outweigh few bonuses
     assert (s["wrongful_listed"] <= s["listed_total"]).all()
-    assert (s["listed_total"] == s["listed_defaulters"]).all()       # the one blacklist
+    assert (s["listed_total"] == s["listed_defaulters"]).all()  # the one blacklist
 
 
 def test_listing_follows_the_rule_and_cuts_income(run):
@@ -82,13 +82,13 @@ def test_listing_follows_the_rule_and_cuts_income(run):
     assert len(sp["subject"]) >= 5
     for subj, start in zip(sp["subject"], sp["start"]):
         mine = (rec["subject"] == subj) & (rec["behaviour"] == debt) & (rec["day"] <= start)
-        assert mine.any()                                           # a recorded debt ...
-        assert start > 30                                           # ... unpaid for more than 30 days
+        assert mine.any()  # a recorded debt ...
+        assert start > 30  # ... unpaid for more than 30 days
     open_ = sp["subject"][sp["end"] < 0]
     inc, inc0 = res.subjects["income"], res.subjects["income0"]
-    assert np.allclose(inc[open_], 0.9 * inc0[open_], rtol=1e-5)    # listed: a tenth of income lost
+    assert np.allclose(inc[open_], 0.9 * inc0[open_], rtol=1e-5)  # listed: a tenth of income lost
     assert (sim.state.blocks[0, open_] == 1).all() and (sim.state.blocks[1, open_] == 1).all()  # flight, rail
     reasons = {res.names["end_reason"][r] for r in sp["end_reason"][sp["end"] >= 0]}
-    assert reasons <= {"performance"}                               # 2-year term: only repayment ends a spell yet
+    assert reasons <= {"performance"}  # 2-year term: only repayment ends a spell yet
     others = np.setdiff1d(np.arange(res.n_persons), open_)
     assert np.allclose(inc[others], inc0[others])

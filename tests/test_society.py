@@ -30,7 +30,7 @@ def test_certainty_deters_more_than_severity_at_equal_expected_penalty():
 def _yearly_compliance(res) -> np.ndarray:
     v, o = res.series["violations"], res.series["opportunities"]
     years = v.size // 365
-    return np.array([1 - v[i * 365:(i + 1) * 365].sum() / o[i * 365:(i + 1) * 365].sum() for i in range(years)])
+    return np.array([1 - v[i * 365 : (i + 1) * 365].sum() / o[i * 365 : (i + 1) * 365].sum() for i in range(years)])
 
 
 def test_internalisation_makes_compliance_outlast_surveillance():
@@ -38,11 +38,11 @@ def test_internalisation_makes_compliance_outlast_surveillance():
     for on in ("true", "false"):
         res = Sim(FIX / "hysteresis.toml", overrides=[f"model.internalisation={on}"]).run()
         c = _yearly_compliance(res)
-        drops[on] = c[2] - c[5]          # year 3 (last with full surveillance) minus year 6
+        drops[on] = c[2] - c[5]  # year 3 (last with full surveillance) minus year 6
         sgi[on] = res.summary["self_governance_index"]
-    assert drops["false"] > 0            # without internalised norms compliance falls once watching stops
+    assert drops["false"] > 0  # without internalised norms compliance falls once watching stops
     assert drops["true"] < drops["false"]
-    assert sgi["true"] > sgi["false"]    # more of the compliance survives believing nobody watches
+    assert sgi["true"] > sgi["false"]  # more of the compliance survives believing nobody watches
 
 
 def test_no_false_matches_means_no_wrongful_camera_listings():
@@ -56,7 +56,9 @@ def test_biased_face_recognition_lists_the_disfavoured_group_wrongly_more_often(
     ratio = res.summary["disparate_impact"]["wrongful_listing"]["group"]
     assert res.summary["wrongful_listings"] > 0
     assert ratio["majority"] == 1.0 and ratio["minority"] > 1.3
-    even = Sim(FIX / "cameras.toml", overrides=["sources.traffic_police.false_match_multipliers.group_minority=1"]).run()
+    even = Sim(
+        FIX / "cameras.toml", overrides=["sources.traffic_police.false_match_multipliers.group_minority=1"]
+    ).run()
     assert even.summary["disparate_impact"]["wrongful_listing"]["group"]["minority"] < ratio["minority"]
 
 
@@ -72,24 +74,35 @@ def test_recording_lawful_speech_chills_it():
 def test_joint_sanctions_push_the_poor_into_involuntary_default():
     kw = dict(n=4000, days=730, seed=5)
     on = Sim("rongcheng", overrides=["policy.sanction_scale=3", "lists.grade_c_d.entry=points < 990"], **kw).run()
-    off = Sim("rongcheng", overrides=["policy.sanction_scale=3", "lists.grade_c_d.entry=points < 990",
-                                      "policy.joint_sanctions=false"], **kw).run()
+    off = Sim(
+        "rongcheng",
+        overrides=["policy.sanction_scale=3", "lists.grade_c_d.entry=points < 990", "policy.joint_sanctions=false"],
+        **kw,
+    ).run()
     q_on = on.summary["involuntary_defaults_by_income_quintile"]
     q_off = off.summary["involuntary_defaults_by_income_quintile"]
     assert q_on[0] > q_off[0]
-    assert q_on[0] > q_on[4]             # the lowest income quintile defaults most
+    assert q_on[0] > q_on[4]  # the lowest income quintile defaults most
 
 
 @pytest.mark.parametrize("publicity", ["true", "false"])
 def test_publicity_costs_listed_people_their_ties(publicity):
-    res = Sim("rongcheng", n=3000, days=400, seed=2,
-              overrides=["model.exclusion.cut_share=0.5", "lists.grade_c_d.entry=points < 990",
-                         f"policy.publicity={publicity}"]).run()
+    res = Sim(
+        "rongcheng",
+        n=3000,
+        days=400,
+        seed=2,
+        overrides=[
+            "model.exclusion.cut_share=0.5",
+            "lists.grade_c_d.entry=points < 990",
+            f"policy.publicity={publicity}",
+        ],
+    ).run()
     loss = res.summary["exclusion_degree_loss"]
     if publicity == "true":
-        assert loss is not None and 0.3 < loss < 0.7   # each tie is cut with probability 0.5
+        assert loss is not None and 0.3 < loss < 0.7  # each tie is cut with probability 0.5
     else:
-        assert loss is None                         # nobody was exposed
+        assert loss is None  # nobody was exposed
 
 
 def test_economic_feedback_switch():

@@ -8,9 +8,9 @@ import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from toy_results import TOY_IDS, toy_results
 
 from scslab.store import TABLES, credit_file, export_parquet, format_credit_file, list_runs, write_run
+from toy_results import TOY_IDS, toy_results
 
 VOLATILE = {"run_id", "created_at", "wall_s"}
 
@@ -39,10 +39,17 @@ def _q(out, sql, params=()):
 def test_tables_and_row_counts(db, toy):
     out, (rid, _) = db
     counts = {t: _q(out, f"SELECT count(*) FROM {t} WHERE run_id = ?", [rid])[0][0] for t in TABLES}
-    assert counts == {"runs": 1, "timeseries": 30 * len(toy.series), "records": 6, "list_spells": 4,
-                      "sanctions": 6, "subjects": 8}
+    assert counts == {
+        "runs": 1,
+        "timeseries": 30 * len(toy.series),
+        "records": 6,
+        "list_spells": 4,
+        "sanctions": 6,
+        "subjects": 8,
+    }
     name, seed, days, persons, orgs, scale, wall = _q(
-        out, "SELECT name, seed, days, persons, orgs, scale, wall_s FROM runs WHERE run_id = ?", [rid])[0]
+        out, "SELECT name, seed, days, persons, orgs, scale, wall_s FROM runs WHERE run_id = ?", [rid]
+    )[0]
     assert (name, seed, days, persons, orgs, scale, wall) == ("toy_town", 0, 30, 6, 2, 1000.0, 1.5)
 
 
@@ -55,30 +62,52 @@ def test_run_ids_deterministic_and_suffixed(db, tmp_path):
 
 def test_labels_decoded(db):
     out, (rid, _) = db
-    rec = _q(out, "SELECT subject_id, domain, behaviour, source, day, points, happened, severity, status, "
-                  "end_day FROM records WHERE run_id = ? ORDER BY record_id", [rid])
-    assert rec[2] == (TOY_IDS[2], "commercial", "tax_filing", "tax_bureau", 7, -10.0, False, "moderate",
-                      "corrected", 25)
+    rec = _q(
+        out,
+        "SELECT subject_id, domain, behaviour, source, day, points, happened, severity, status, "
+        "end_day FROM records WHERE run_id = ? ORDER BY record_id",
+        [rid],
+    )
+    assert rec[2] == (
+        TOY_IDS[2],
+        "commercial",
+        "tax_filing",
+        "tax_bureau",
+        7,
+        -10.0,
+        False,
+        "moderate",
+        "corrected",
+        25,
+    )
     assert rec[0][0] == TOY_IDS[6] and rec[0][-1] is None  # open record end -> NULL
-    spells = _q(out, "SELECT subject_id, list, list_type, start, end_day, cause_record, end_reason, wrongful "
-                     "FROM list_spells WHERE run_id = ? ORDER BY spell_id", [rid])
+    spells = _q(
+        out,
+        "SELECT subject_id, list, list_type, start, end_day, cause_record, end_reason, wrongful "
+        "FROM list_spells WHERE run_id = ? ORDER BY spell_id",
+        [rid],
+    )
     assert spells[0] == (TOY_IDS[6], "blacklist", "black", 4, None, 0, "open", False)
     assert spells[3][1:3] == ("redlist", "red")
     assert spells[2][-2:] == ("corrected", True)
-    sanc = _q(out, "SELECT target_id, measure, kind, agency, category, spell_id, end_day, via, wrongful "
-                   "FROM sanctions WHERE run_id = ? ORDER BY sanction_id", [rid])
+    sanc = _q(
+        out,
+        "SELECT target_id, measure, kind, agency, category, spell_id, end_day, via, wrongful "
+        "FROM sanctions WHERE run_id = ? ORDER BY sanction_id",
+        [rid],
+    )
     assert sanc[1] == (TOY_IDS[0], "flight_ban", "sanction", "CAAC", "travel", 0, None, "legal_rep", False)
     assert sanc[5][1:5] == ("transport_discount", "reward", "city", "transport")
-    subj = _q(out, 'SELECT id, type, sex, "group", score, grade FROM subjects WHERE run_id = ? '
-                   "ORDER BY subject", [rid])
+    subj = _q(out, 'SELECT id, type, sex, "group", score, grade FROM subjects WHERE run_id = ? ORDER BY subject', [rid])
     assert subj[2][:4] == (TOY_IDS[2], "person", 0, "minority") and subj[2][5] == "A"
     assert subj[6] == (TOY_IDS[6], "enterprise", None, None, None, None)  # -1 / NaN -> NULL
 
 
 def test_timeseries_long_form(db):
     out, (rid, _) = db
-    rows = _q(out, "SELECT day, value FROM timeseries WHERE run_id = ? AND metric = 'listed_blacklist' "
-                   "ORDER BY day", [rid])
+    rows = _q(
+        out, "SELECT day, value FROM timeseries WHERE run_id = ? AND metric = 'listed_blacklist' ORDER BY day", [rid]
+    )
     assert [v for _, v in rows[:10]] == [0, 0, 0, 0, 1, 1, 2, 2, 3, 3] and rows[-1] == (29, 1.0)
 
 
@@ -113,8 +142,14 @@ def test_missing_tables_and_names_are_tolerated(tmp_path):
     rid = write_run(empty, tmp_path)
     assert _q(tmp_path, "SELECT count(*) FROM list_spells")[0][0] == 0
     # no label list for sources: the code itself is shown instead of failing
-    assert [s for (s,) in _q(tmp_path, "SELECT source FROM records WHERE run_id = ? ORDER BY record_id",
-                            [rid])] == ["0", "0", "1", "3", "2", "1"]
+    assert [s for (s,) in _q(tmp_path, "SELECT source FROM records WHERE run_id = ? ORDER BY record_id", [rid])] == [
+        "0",
+        "0",
+        "1",
+        "3",
+        "2",
+        "1",
+    ]
 
 
 def test_export_parquet(db):
@@ -161,9 +196,11 @@ def test_credit_file_self_wrongful_and_firm(db):
     d = credit_file(out, TOY_IDS[2], run_id=a)
     (sp,) = d["list_spells"]
     assert sp["cause"]["happened"] is False and sp["rule"]["entry"] == "judicial_serious >= 1"
-    assert d["chains"] == ["record #2 (tax_filing, tax_bureau, day 7, false) → list blacklist "
-                           "(spell #2, day 8–25, wrongful) → measure flight_ban "
-                           "(CAAC, self, day 8–25, wrongful)"]
+    assert d["chains"] == [
+        "record #2 (tax_filing, tax_bureau, day 7, false) → list blacklist "
+        "(spell #2, day 8–25, wrongful) → measure flight_ban "
+        "(CAAC, self, day 8–25, wrongful)"
+    ]
     firm = credit_file(out, TOY_IDS[6])
     assert [m["target_id"] for m in firm["reaches_others"]] == [TOY_IDS[0]]
     assert firm["chains"][1].endswith(f"measure flight_ban (CAAC, legal_rep → {TOY_IDS[0]}, from day 4)")

@@ -27,11 +27,17 @@ import numpy as np
 from scslab.engine.results import END_REASONS, RECORD_STATUS, VIA, Results
 from scslab.scenario.schema import DOMAINS, SEVERITIES, SUBJECT_TYPES, Scenario
 
-__all__ = ["toy_results", "TOY_IDS"]
+__all__ = ["TOY_IDS", "toy_results"]
 
 TOY_IDS = [
-    "990101198501010013", "990101199002020027", "990101197703030035", "990101200004040041",
-    "990101196505050052", "990101198806060064", "91990101MA0000010X", "91990101MA00000207",
+    "990101198501010013",
+    "990101199002020027",
+    "990101197703030035",
+    "990101200004040041",
+    "990101196505050052",
+    "990101198806060064",
+    "91990101MA0000010X",
+    "91990101MA00000207",
 ]
 
 _SCENARIO = {
@@ -40,37 +46,69 @@ _SCENARIO = {
     "population": {"n": 10, "scale": 1000.0},
     "sim": {"days": 30, "seed": 0},
     "behaviours": [
-        {"name": "debt_repayment", "domain": "judicial", "kind": "obligation", "points": -50,
-         "severity": "serious"},
-        {"name": "tax_filing", "domain": "commercial", "kind": "obligation", "points": -10,
-         "severity": "moderate"},
+        {"name": "debt_repayment", "domain": "judicial", "kind": "obligation", "points": -50, "severity": "serious"},
+        {"name": "tax_filing", "domain": "commercial", "kind": "obligation", "points": -10, "severity": "moderate"},
         {"name": "traffic", "domain": "social", "points": -5},
         {"name": "volunteering", "domain": "social", "kind": "good_deed", "points": 5},
     ],
     "sources": [
         {"name": "court", "kind": "court", "detects": {"debt_repayment": 0.9}},
-        {"name": "tax_bureau", "kind": "tax", "detects": {"tax_filing": 0.7},
-         "false_match_per_year": 0.01, "false_match_behaviour": "tax_filing"},
+        {
+            "name": "tax_bureau",
+            "kind": "tax",
+            "detects": {"tax_filing": 0.7},
+            "false_match_per_year": 0.01,
+            "false_match_behaviour": "tax_filing",
+        },
         {"name": "camera", "kind": "camera", "detects": {"traffic": 0.3}},
         {"name": "volunteer_org", "kind": "volunteer", "detects": {"volunteering": 1.0}},
     ],
-    "scoring": {"kind": "points", "start": 1000, "bands": [
-        {"name": "AAA", "min": 1050}, {"name": "A", "min": 960}, {"name": "B", "min": 850},
-        {"name": "D", "min": 0}]},
+    "scoring": {
+        "kind": "points",
+        "start": 1000,
+        "bands": [
+            {"name": "AAA", "min": 1050},
+            {"name": "A", "min": 960},
+            {"name": "B", "min": 850},
+            {"name": "D", "min": 0},
+        ],
+    },
     "lists": [
-        {"name": "blacklist", "type": "black", "domain": "judicial",
-         "entry": "judicial_serious >= 1", "term_days": 730, "exit": "debt_open == 0"},
+        {
+            "name": "blacklist",
+            "type": "black",
+            "domain": "judicial",
+            "entry": "judicial_serious >= 1",
+            "term_days": 730,
+            "exit": "debt_open == 0",
+        },
         {"name": "redlist", "type": "red", "entry": "good_deeds >= 1", "term_days": 365},
     ],
     "measures": [
-        {"name": "flight_ban", "list": "blacklist", "agency": "CAAC", "category": "travel",
-         "applies_to": ["self", "legal_rep"], "blocks": "flight"},
-        {"name": "rail_ban", "list": "blacklist", "agency": "China Railway", "category": "travel",
-         "blocks": "rail"},
-        {"name": "procurement_ban", "list": "blacklist", "agency": "MOF", "category": "procurement",
-         "blocks": "procurement"},
-        {"name": "transport_discount", "list": "redlist", "kind": "reward", "agency": "city",
-         "category": "transport", "benefit": 120.0},
+        {
+            "name": "flight_ban",
+            "list": "blacklist",
+            "agency": "CAAC",
+            "category": "travel",
+            "applies_to": ["self", "legal_rep"],
+            "blocks": "flight",
+        },
+        {"name": "rail_ban", "list": "blacklist", "agency": "China Railway", "category": "travel", "blocks": "rail"},
+        {
+            "name": "procurement_ban",
+            "list": "blacklist",
+            "agency": "MOF",
+            "category": "procurement",
+            "blocks": "procurement",
+        },
+        {
+            "name": "transport_discount",
+            "list": "redlist",
+            "kind": "reward",
+            "agency": "city",
+            "category": "transport",
+            "benefit": 120.0,
+        },
     ],
 }
 
@@ -126,8 +164,9 @@ def toy_results(seed: int = 0, days: int = 30) -> Results:
         "wrongful": np.array([False, False, False, False, True, False]),
     }
     points = np.array([1000, 950, 990, 1005, 1000, 995], np.float32)
-    score = np.concatenate([points + rng.normal(0, 1, 6).astype(np.float32),
-                            np.full(2, np.nan, np.float32)]).astype(np.float32)
+    score = np.concatenate([points + rng.normal(0, 1, 6).astype(np.float32), np.full(2, np.nan, np.float32)]).astype(
+        np.float32
+    )
     grade = np.array([1, 2, 1, 1, 1, 1, -1, -1], np.int8)
     subjects = {
         "id": np.array(TOY_IDS),
@@ -147,8 +186,9 @@ def toy_results(seed: int = 0, days: int = 30) -> Results:
     series = {
         "violations": violations,
         "records": np.bincount(records["day"][records["day"] < days], minlength=days)[:days].astype(float),
-        "records_false": np.bincount(records["day"][~records["true"] & (records["day"] < days)],
-                                     minlength=days)[:days].astype(float),
+        "records_false": np.bincount(records["day"][~records["true"] & (records["day"] < days)], minlength=days)[
+            :days
+        ].astype(float),
         "listed_blacklist": _listed(spells, days, 0),
         "listed_redlist": _listed(spells, days, 1),
         "listed_total": _listed(spells, days, None),
@@ -179,10 +219,28 @@ def toy_results(seed: int = 0, days: int = 30) -> Results:
         "end_reason": list(END_REASONS),
         "severity": list(SEVERITIES),
     }
-    summary = {"records": 6, "records_false": 2, "wrongful_listings": 1, "listed_end": 2,
-               "violations_total": float(violations.sum()), "label": "toy"}
-    indicators = {"wrongful_listing_share": 1 / 3, "score_gini": 0.01,
-                  "by_group": {"majority": 0.0, "minority": 0.5}}
-    return Results(scenario=scenario, seed=seed, days=days, n_persons=6, n_orgs=2, scale=1000.0,
-                   series=series, records=records, list_spells=spells, sanctions=sanctions,
-                   subjects=subjects, names=names, summary=summary, indicators=indicators)
+    summary = {
+        "records": 6,
+        "records_false": 2,
+        "wrongful_listings": 1,
+        "listed_end": 2,
+        "violations_total": float(violations.sum()),
+        "label": "toy",
+    }
+    indicators = {"wrongful_listing_share": 1 / 3, "score_gini": 0.01, "by_group": {"majority": 0.0, "minority": 0.5}}
+    return Results(
+        scenario=scenario,
+        seed=seed,
+        days=days,
+        n_persons=6,
+        n_orgs=2,
+        scale=1000.0,
+        series=series,
+        records=records,
+        list_spells=spells,
+        sanctions=sanctions,
+        subjects=subjects,
+        names=names,
+        summary=summary,
+        indicators=indicators,
+    )

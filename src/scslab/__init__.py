@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Sim", "Results", "load_scenario", "Scenario", "__version__"]
+__all__ = ["Results", "Scenario", "Sim", "__version__", "load_scenario"]
 __version__ = "0.1.0"
 
 _LAZY = {

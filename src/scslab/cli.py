@@ -16,10 +16,11 @@ import json
 import math
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-__all__ = ["main", "build_parser", "UserError", "to_jsonable", "dumps"]
+__all__ = ["UserError", "build_parser", "dumps", "main", "to_jsonable"]
 
 _LONG_RUN = 20_000_000  # agent-days above which a progress bar is shown even without a TTY
 _EXPR_FIELDS = {"lists": ("entry", "exit", "extend_if"), "measures": ("eligible",)}
@@ -30,6 +31,7 @@ class UserError(Exception):
 
 
 # ---------------------------------------------------------------------------- JSON
+
 
 def to_jsonable(obj: Any) -> Any:
     """Plain Python values for ``json``: NumPy scalars/arrays unwrapped, NaN and inf -> None."""
@@ -54,6 +56,7 @@ def dumps(obj: Any, indent: int | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------- argument types
+
 
 def _positive_int(text: str) -> int:
     try:
@@ -86,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="scslab",
         description="A laboratory for social credit systems over synthetic populations.",
-        epilog="Set SCSLAB_DEBUG=1 to see tracebacks of internal errors.")
+        epilog="Set SCSLAB_DEBUG=1 to see tracebacks of internal errors.",
+    )
     p.add_argument("--version", action="version", version="scslab 0.1.0")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -98,8 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     span.add_argument("--days", type=_positive_int, help="simulated days")
     r.add_argument("--seed", type=_int, help="random seed")
     r.add_argument("--out", type=Path, help="output folder (default: out/<scenario name>)")
-    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a scenario field, e.g. policy.detection_scale=0.5 (repeatable)")
+    r.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. policy.detection_scale=0.5 (repeatable)",
+    )
     r.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     r.add_argument("--no-report", action="store_true", help="do not write report.html")
     r.add_argument("--parquet", action="store_true", help="also export the run's tables as Parquet")
@@ -123,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------------- rule names
+
 
 def _rule_problems(sim: Any, source: str, overrides: Sequence[str], err: Exception) -> list[Any]:
     """Rule expressions that do not compile against the engine's attribute names, as Problems.
@@ -149,8 +160,9 @@ def _rule_problems(sim: Any, source: str, overrides: Sequence[str], err: Excepti
                 try:
                     compile_expr(text, names)
                 except ExprError as e:
-                    found.append(((section, ("name", entry.name), field),
-                                  f"bad expression {abbreviate(text, 60)}: {e.message}"))
+                    found.append(
+                        ((section, ("name", entry.name), field), f"bad expression {abbreviate(text, 60)}: {e.message}")
+                    )
     if not found:
         return [Problem(source, "", f"bad expression: {err}")]
     from scslab.scenario.loader import place_problems
@@ -174,14 +186,14 @@ def _init_checked(sim: Any, source: str, overrides: Sequence[str]) -> None:
 
 # ---------------------------------------------------------------------------- commands
 
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from scslab.engine.sim import Sim
 
     out = args.out
     if out is not None and out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: exists and is not a folder")
-    sim = Sim(args.scenario, n=args.n, seed=args.seed, days=args.days, years=args.years,
-              overrides=args.overrides)
+    sim = Sim(args.scenario, n=args.n, seed=args.seed, days=args.days, years=args.years, overrides=args.overrides)
     sc = sim.scenario
     long_run = sc.population.n * sc.sim.days >= _LONG_RUN
     sim.progress = not (args.quiet or args.json) and (sys.stderr.isatty() or long_run)
@@ -303,17 +315,37 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     if df.empty:
         print(f"no runs in {args.out}")
         return 0
-    cols = [c for c in ("run_id", "name", "seed", "persons", "days", "created_at", "wall_s", "records",
-                        "ever_listed", "compliance_rate") if c in df.columns]
+    cols = [
+        c
+        for c in (
+            "run_id",
+            "name",
+            "seed",
+            "persons",
+            "days",
+            "created_at",
+            "wall_s",
+            "records",
+            "ever_listed",
+            "compliance_rate",
+        )
+        if c in df.columns
+    ]
     print(df[cols].to_string(index=False))
     return 0
 
 
-_COMMANDS = {"run": _cmd_run, "presets": _cmd_presets, "validate": _cmd_validate,
-             "inspect": _cmd_inspect, "runs": _cmd_runs}
+_COMMANDS = {
+    "run": _cmd_run,
+    "presets": _cmd_presets,
+    "validate": _cmd_validate,
+    "inspect": _cmd_inspect,
+    "runs": _cmd_runs,
+}
 
 
 # ---------------------------------------------------------------------------- entry point
+
 
 def _err(msg: str) -> None:
     print(msg, file=sys.stderr)

@@ -8,8 +8,8 @@ so a rule over a few thousand candidates never touches the other million subject
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -52,8 +52,11 @@ def _base() -> dict[str, Getter]:
         "good_records": lambda s, i: s.state.good_records[i],
         "serious_records": lambda s, i: s.state.serious_records[i],
         "debt": lambda s, i: s.state.debt[i],
-        "open_obligations": lambda s, i: (s.behaviour.open_since[:, i] >= 0).sum(axis=0)
-        if s.behaviour.open_since.shape[0] else np.zeros(i.size, np.int64),
+        "open_obligations": lambda s, i: (
+            (s.behaviour.open_since[:, i] >= 0).sum(axis=0)
+            if s.behaviour.open_since.shape[0]
+            else np.zeros(i.size, np.int64)
+        ),
         "unpaid_days": lambda s, i: s.behaviour.unpaid_days(i, s.day),
         "able_to_pay": lambda s, i: s.state.savings[i] + s.state.income[i] / 12.0 >= s.state.debt[i],
         "sanctions": lambda s, i: s.state.n_sanctions[i],
@@ -70,7 +73,7 @@ def _base() -> dict[str, Getter]:
 _BASE = _base()
 
 
-def _scenario_getters(sim: "Sim") -> dict[str, Getter]:
+def _scenario_getters(sim: Sim) -> dict[str, Getter]:
     g = dict(_BASE)
     for k, lst in enumerate(sim.scenario.lists):
         g[f"listed_{lst.name}"] = (lambda k: lambda s, i: s.state.listed[k, i])(k)
@@ -88,7 +91,7 @@ def _scenario_getters(sim: "Sim") -> dict[str, Getter]:
     return g
 
 
-def attribute_names(sim: "Sim") -> list[str]:
+def attribute_names(sim: Sim) -> list[str]:
     """Every name a rule in this scenario may use."""
     return sorted(_scenario_getters(sim))
 
@@ -96,7 +99,7 @@ def attribute_names(sim: "Sim") -> list[str]:
 class SubjectView(Mapping):
     """A lazy, read-only mapping name -> array for the subjects ``idx``."""
 
-    def __init__(self, sim: "Sim", idx: np.ndarray, getters: dict[str, Getter] | None = None) -> None:
+    def __init__(self, sim: Sim, idx: np.ndarray, getters: dict[str, Getter] | None = None) -> None:
         self.sim = sim
         self.idx = idx
         self._g = getters if getters is not None else _scenario_getters(sim)
@@ -120,5 +123,5 @@ class SubjectView(Mapping):
         return len(self._g)
 
     @staticmethod
-    def getters(sim: "Sim") -> dict[str, Getter]:
+    def getters(sim: Sim) -> dict[str, Getter]:
         return _scenario_getters(sim)

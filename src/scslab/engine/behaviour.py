@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from numba import njit
 
 from ..scenario.schema import DOMAINS, SUBJECT_TYPES
@@ -45,10 +44,8 @@ def _triggers(lst, spec) -> bool:
         return True
     if any(n.startswith("grade_") for n in names):
         return True
-    if spec.kind == "obligation" and (names & {"debt", "unpaid_days", "able_to_pay", "open_obligations"}
-                                      or f"unpaid_days_{spec.name}" in names):
-        return True
-    return False
+    debt_names = {"debt", "unpaid_days", "able_to_pay", "open_obligations", f"unpaid_days_{spec.name}"}
+    return spec.kind == "obligation" and bool(names & debt_names)
 
 
 @njit(cache=True)
@@ -73,7 +70,7 @@ class BehaviourModule:
 
     name = "behaviour"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         sc, st = sim.scenario, sim.state
         self.specs = sc.behaviours
         B = len(self.specs)
@@ -98,8 +95,9 @@ class BehaviourModule:
         self.sanction_weight = np.zeros(B)
         # decision events a subject meets per year across the rule-bound behaviours of its type
         rule_bound = [x for x in self.specs if x.kind in ("obligation", "prohibition")]
-        self.events_per_year = np.array([sum(x.opportunities_per_year for x in rule_bound if x.subject == sp.subject)
-                                         for sp in self.specs])
+        self.events_per_year = np.array(
+            [sum(x.opportunities_per_year for x in rule_bound if x.subject == sp.subject) for sp in self.specs]
+        )
         self.visible = self.actual_detection(sim)
         per = sc.model.perception
         for b in range(B):  # prior: the announced rate mixed with what people can see
@@ -110,14 +108,15 @@ class BehaviourModule:
         self.involuntary_n = np.zeros(st.S, np.int16) if self.obligations else None
         if sc.model.norm_initial > 0:
             st.norm[:] = sim.streams.generator("behaviour.norm_initial").beta(
-                4.0 * sc.model.norm_initial / (1 - sc.model.norm_initial + 1e-9) + 1e-9, 4.0, st.S)
+                4.0 * sc.model.norm_initial / (1 - sc.model.norm_initial + 1e-9) + 1e-9, 4.0, st.S
+            )
         self.total_opportunities = np.zeros(B, np.int64)
         self.total_unobserved = 0.0
         self.total_observed = 0.0
         self.refresh(sim)
         self.reset_counters()
 
-    def actual_detection(self, sim: "Sim") -> np.ndarray:
+    def actual_detection(self, sim: Sim) -> np.ndarray:
         """Probability that at least one source detects each behaviour (urban coverage, current scale)."""
         sc = sim.scenario
         miss = np.ones(len(self.specs))
@@ -127,7 +126,7 @@ class BehaviourModule:
                 miss[b] *= 1.0 - min(1.0, p * s.coverage_urban * sc.policy.detection_scale)
         return 1.0 - miss
 
-    def refresh(self, sim: "Sim") -> None:
+    def refresh(self, sim: Sim) -> None:
         """Recompute what people expect from a recorded act (after a schedule change).
 
         For a violation: the points it costs plus every enabled measure of a list whose entry
@@ -152,7 +151,7 @@ class BehaviourModule:
                         self.reward_weight[b] += mw
                 elif m.kind == "sanction" or spec.points < 0:
                     w += mw
-            self.sanction_weight[b] = w * pol.sanction_scale ** sc.model.severity_elasticity
+            self.sanction_weight[b] = w * pol.sanction_scale**sc.model.severity_elasticity
         if hasattr(self, "visible"):  # a visible change of surveillance shifts beliefs at once
             now = self.actual_detection(sim)
             vis = sc.model.perception.visibility
@@ -169,8 +168,8 @@ class BehaviourModule:
         self.desired = np.zeros(B, np.int64)
         self.expressed = np.zeros(B, np.int64)
         self.settled = 0
-        self.comply_unobserved = 0.0   # expected compliance if people believed nobody watched
-        self.comply_observed = 0.0     # ... and if they believed they were certainly watched
+        self.comply_unobserved = 0.0  # expected compliance if people believed nobody watched
+        self.comply_observed = 0.0  # ... and if they believed they were certainly watched
 
     # -- attributes used by rules ---------------------------------------------------------
     def unpaid_days(self, idx: np.ndarray, day: int) -> np.ndarray:
@@ -185,7 +184,7 @@ class BehaviourModule:
         return np.where(since >= 0, day - since, 0)
 
     # -- the step ---------------------------------------------------------------------------
-    def step(self, sim: "Sim", day: int) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, sim: Sim, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Return today's observable acts as (subjects, behaviour codes)."""
         self.reset_counters()
         st, mdl = sim.state, sim.scenario.model
@@ -201,8 +200,13 @@ class BehaviourModule:
             u = sim.streams.uniform(f"behaviour.{spec.name}.choice", day, idx)
             kind = spec.kind
             if kind == "good_deed":
-                logit = (spec.base_logit + spec.reward_value + self.reward_weight[b] + mdl.w_norm * st.norm[idx]
-                         + mdl.w_honesty * (st.honesty[idx] - 0.5))
+                logit = (
+                    spec.base_logit
+                    + spec.reward_value
+                    + self.reward_weight[b]
+                    + mdl.w_norm * st.norm[idx]
+                    + mdl.w_honesty * (st.honesty[idx] - 0.5)
+                )
                 acts = idx[u < sigmoid(logit)]
                 self.good_deeds[b] += acts.size
             elif kind == "expression":
@@ -219,10 +223,9 @@ class BehaviourModule:
                 watched = self._watched(sim, b, idx)
                 logit, deterrence = self._violation_logit(sim, b, spec, idx, watched)
                 viol = u < sigmoid(logit)
-                base = logit + deterrence   # the same decision with no perceived surveillance
+                base = logit + deterrence  # the same decision with no perceived surveillance
                 self.comply_unobserved += float((1.0 - sigmoid(base)).sum())
-                self.comply_observed += float(
-                    (1.0 - sigmoid(base - mdl.w_deterrence * self.sanction_weight[b])).sum())
+                self.comply_observed += float((1.0 - sigmoid(base - mdl.w_deterrence * self.sanction_weight[b])).sum())
                 if kind == "obligation":
                     amount = spec.amount_months * st.base_income[idx] / 12.0
                     unable = st.savings[idx] + st.income[idx] / 12.0 < amount
@@ -243,7 +246,7 @@ class BehaviourModule:
             return np.concatenate(subj_out), np.concatenate(beh_out)
         return np.empty(0, np.int64), np.empty(0, np.int16)
 
-    def learn_detection(self, sim: "Sim", subj: np.ndarray, beh: np.ndarray, detected: np.ndarray) -> None:
+    def learn_detection(self, sim: Sim, subj: np.ndarray, beh: np.ndarray, detected: np.ndarray) -> None:
         """Experience: each violation nudges the violator's perceived detection toward what
         happened, and -- more weakly -- that of everyone in their three circles who saw it."""
         per = sim.scenario.model.perception
@@ -254,30 +257,42 @@ class BehaviourModule:
         if per.vicarious_rate > 0 and s.size:
             people = s < sim.state.n
             for net in (sim.pop.household_net, sim.pop.work_net, sim.exclusion.friend_net):
-                _vicarious(net.indptr, net.indices, s[people], b[people].astype(np.int64), d[people],
-                           self.perceived, np.float32(per.vicarious_rate))
+                _vicarious(
+                    net.indptr,
+                    net.indices,
+                    s[people],
+                    b[people].astype(np.int64),
+                    d[people],
+                    self.perceived,
+                    np.float32(per.vicarious_rate),
+                )
 
-    def _watched(self, sim: "Sim", b: int, idx: np.ndarray) -> np.ndarray:
+    def _watched(self, sim: Sim, b: int, idx: np.ndarray) -> np.ndarray:
         """How watched people feel: perceived detection plus contacts seen punished (capped at 1)."""
         w_seen = sim.scenario.model.perception.w_seen
         return np.minimum(1.0, self.perceived[b, idx] + w_seen * sim.society.seen_share[idx])
 
-    def _violation_logit(self, sim: "Sim", b: int, spec, idx: np.ndarray,
-                         watched: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _violation_logit(
+        self, sim: Sim, b: int, spec, idx: np.ndarray, watched: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Log-odds of violating, and the deterrence term inside it (for the self-governance index)."""
         st, mdl = sim.state, sim.scenario.model
         if watched is None:
             watched = self._watched(sim, b, idx)
         stress = np.clip(-st.savings[idx] / np.maximum(st.base_income[idx] / 12.0, 1.0), 0.0, 3.0)
         deterrence = mdl.w_deterrence * watched * self.sanction_weight[b]
-        logit = (spec.base_logit + spec.gain - deterrence
-                 - mdl.w_honesty * (st.honesty[idx] - 0.5)
-                 - mdl.w_norm * st.norm[idx]
-                 + mdl.w_peer * st.peer_share[idx]
-                 + mdl.w_stress * stress)
+        logit = (
+            spec.base_logit
+            + spec.gain
+            - deterrence
+            - mdl.w_honesty * (st.honesty[idx] - 0.5)
+            - mdl.w_norm * st.norm[idx]
+            + mdl.w_peer * st.peer_share[idx]
+            + mdl.w_stress * stress
+        )
         return logit, deterrence
 
-    def _learn_norms(self, sim: "Sim", b: int, idx: np.ndarray, viol: np.ndarray, watched: np.ndarray) -> None:
+    def _learn_norms(self, sim: Sim, b: int, idx: np.ndarray, viol: np.ndarray, watched: np.ndarray) -> None:
         """Internalisation: compliance under perceived observation strengthens the norm."""
         mdl = sim.scenario.model
         if not mdl.internalisation:
@@ -289,7 +304,7 @@ class BehaviourModule:
         n = st.norm[idx]
         st.norm[idx] = np.clip(n + up * (1.0 - n) - down * n - viol * mdl.norm_loss_per_violation * n, 0.0, 1.0)
 
-    def _open(self, sim: "Sim", j: int, who: np.ndarray, amount: np.ndarray, day: int) -> None:
+    def _open(self, sim: Sim, j: int, who: np.ndarray, amount: np.ndarray, day: int) -> None:
         new = self.open_since[j, who] < 0
         self.open_since[j, who[new]] = day
         self.open_idx[j] = np.concatenate([self.open_idx[j], who[new]])
@@ -297,7 +312,7 @@ class BehaviourModule:
         sim.state.debt[who] += amount
         sim.state.dirty[who] = True
 
-    def _settle(self, sim: "Sim", day: int) -> None:
+    def _settle(self, sim: Sim, day: int) -> None:
         """Open obligations are settled at a rate raised by sanctions (pressure) when able."""
         st, mdl = sim.state, sim.scenario.model
         for j, name in enumerate(self.obligations):
@@ -311,7 +326,7 @@ class BehaviourModule:
             u = sim.streams.uniform(f"behaviour.{name}.settle", day, who)
             self.settle(sim, j, who[u < h])
 
-    def settle(self, sim: "Sim", j: int, pay: np.ndarray) -> None:
+    def settle(self, sim: Sim, j: int, pay: np.ndarray) -> None:
         """Close obligation j for the subjects in ``pay`` (unique): they pay what they owe."""
         if pay.size == 0:
             return

@@ -45,7 +45,7 @@ class Columns:
         self._reserve(size)
         start = self.n
         for k, v in cols.items():
-            self._data[k][start:start + size] = v
+            self._data[k][start : start + size] = v
         self.n += size
         return np.arange(start, start + size, dtype=np.int64)
 

@@ -24,7 +24,7 @@ scenarios differing in one rule face the same luck (common random numbers).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numba import njit
@@ -36,15 +36,26 @@ from .rng import draw
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["EpidemicModule", "GREEN", "YELLOW", "RED", "SUSCEPTIBLE", "EXPOSED", "INFECTIOUS", "RECOVERED",
-           "SERIES"]
+__all__ = ["EXPOSED", "GREEN", "INFECTIOUS", "RECOVERED", "RED", "SERIES", "SUSCEPTIBLE", "YELLOW", "EpidemicModule"]
 
 GREEN, YELLOW, RED = 0, 1, 2
 SUSCEPTIBLE, EXPOSED, INFECTIOUS, RECOVERED = 0, 1, 2, 3
 NEVER = np.iinfo(np.int32).max
-SERIES = ("susceptible", "infected", "infectious", "recovered", "new_infections", "new_confirmed",
-          "code_green", "code_yellow", "code_red", "isolated", "quarantine_violations",
-          "quarantine_violations_detected", "code_blocked_trips")
+SERIES = (
+    "susceptible",
+    "infected",
+    "infectious",
+    "recovered",
+    "new_infections",
+    "new_confirmed",
+    "code_green",
+    "code_yellow",
+    "code_red",
+    "isolated",
+    "quarantine_violations",
+    "quarantine_violations_detected",
+    "code_blocked_trips",
+)
 
 
 @njit(cache=True)
@@ -121,7 +132,7 @@ def _account(day, code, iso_end, epi, days_yellow, days_red, days_isolated, post
                 post_recovery[i] += 1
 
 
-def _person_view(sim: "Sim", idx: np.ndarray, field: str, value) -> np.ndarray:
+def _person_view(sim: Sim, idx: np.ndarray, field: str, value) -> np.ndarray:
     """``field == value`` for the persons in idx (False for organisations)."""
     ext = sim.extension("epidemic")
     arr = getattr(ext, field)
@@ -149,7 +160,7 @@ class EpidemicModule:
     phase = "before_behaviour"
 
     # names rule expressions may use while the epidemic runs (persons only; firms read False/0)
-    attributes = {
+    attributes: ClassVar[dict] = {
         "code_green": lambda s, i: _person_view(s, i, "code", GREEN),
         "code_yellow": lambda s, i: _person_view(s, i, "code", YELLOW),
         "code_red": lambda s, i: _person_view(s, i, "code", RED),
@@ -157,7 +168,7 @@ class EpidemicModule:
         "ever_infected": lambda s, i: _person_view(s, i, "ever_infected", True),
     }
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         ep, n, days = sim.scenario.epidemic, sim.state.n, sim.scenario.sim.days
         self.n, self.days, self._ep = n, days, ep
         self.epi = np.zeros(n, np.int8)
@@ -183,8 +194,7 @@ class EpidemicModule:
         self.daily = {k: np.zeros(days, np.float64) for k in SERIES}
         beh = {b.name: i for i, b in enumerate(sim.scenario.behaviours)}
         src = {s.name: i for i, s in enumerate(sim.scenario.sources)}
-        for field, names in (("violation_behaviour", beh), ("case_record_behaviour", beh),
-                             ("case_record_source", src)):
+        for field, names in (("violation_behaviour", beh), ("case_record_behaviour", beh), ("case_record_source", src)):
             v = getattr(ep, field)
             if v is not None and v not in names:
                 raise ValueError(f"epidemic.{field}: unknown name '{v}'")
@@ -197,7 +207,7 @@ class EpidemicModule:
         self._next_trip(sim, -1, np.arange(n, dtype=np.int64), ep.travel_per_year)
 
     # -- public helpers -----------------------------------------------------------------
-    def assign_code(self, idx: np.ndarray, colour: int, day: int, sim: "Sim | None" = None) -> np.ndarray:
+    def assign_code(self, idx: np.ndarray, colour: int, day: int, sim: Sim | None = None) -> np.ndarray:
         """Code ``idx`` yellow or red from ``day``: isolation, then a fresh check-in streak.
 
         Red is never downgraded to yellow; a second yellow restarts the yellow clock.
@@ -219,7 +229,7 @@ class EpidemicModule:
         self.need[idx] = need
         return idx
 
-    def expose(self, sim: "Sim", idx: np.ndarray, day: int) -> np.ndarray:
+    def expose(self, sim: Sim, idx: np.ndarray, day: int) -> np.ndarray:
         """Infect susceptibles in ``idx`` today (they become infectious after the latent period)."""
         idx = np.asarray(idx, np.int64)
         idx = np.unique(idx[self.epi[idx] == SUSCEPTIBLE])
@@ -235,10 +245,18 @@ class EpidemicModule:
         return np.flatnonzero((self.code > 0) & (self.iso_end > day))
 
     # -- the day ------------------------------------------------------------------------
-    def step(self, sim: "Sim", day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         ep = self._ep = sim.scenario.epidemic
-        _checkins(day, self.code, self.iso_end, self.streak, self.need, self.epi,
-                  sim.streams.key("epidemic.checkin"), ep.checkin_share)
+        _checkins(
+            day,
+            self.code,
+            self.iso_end,
+            self.streak,
+            self.need,
+            self.epi,
+            sim.streams.key("epidemic.checkin"),
+            ep.checkin_share,
+        )
         if day == ep.start_day and ep.initial_infected > 0:
             u = sim.streams.uniform("epidemic.seed", -1, np.arange(self.n))
             self.expose(sim, np.argsort(u, kind="stable")[: ep.initial_infected], day)
@@ -253,7 +271,7 @@ class EpidemicModule:
         self._transmit(sim, day, iso, viol)
         self._record(sim, day)
 
-    def _confirm(self, sim: "Sim", day: int) -> None:
+    def _confirm(self, sim: Sim, day: int) -> None:
         cases = self.confirm_q.pop(day)
         if cases.size == 0:
             return
@@ -261,12 +279,19 @@ class EpidemicModule:
         cases = self.assign_code(cases, RED, day)
         self.daily["new_confirmed"][day] += cases.size
         if self.case_b >= 0:  # the case leaves a record on file (the 'after recovery' question)
-            sim.sources._queue(day + int(sim.sources.delay[self.case_src]), cases,
-                               np.full(cases.size, self.case_b, np.int16), self.case_src,
-                               np.ones(cases.size, np.bool_))
+            sim.sources._queue(
+                day + int(sim.sources.delay[self.case_src]),
+                cases,
+                np.full(cases.size, self.case_b, np.int16),
+                self.case_src,
+                np.ones(cases.size, np.bool_),
+            )
         traced = []
-        for net, share in (("household", ep.trace_household_share), ("work", ep.trace_other_share),
-                           ("friend", ep.trace_other_share)):
+        for net, share in (
+            ("household", ep.trace_household_share),
+            ("work", ep.trace_other_share),
+            ("friend", ep.trace_other_share),
+        ):
             if share <= 0:
                 continue
             tgt, src = _neighbours(getattr(pop, f"{net}_net"), cases)
@@ -276,14 +301,14 @@ class EpidemicModule:
         if traced:
             self.assign_code(np.concatenate(traced), YELLOW, day)
 
-    def _next_trip(self, sim: "Sim", day: int, who: np.ndarray, per_year: float) -> None:
+    def _next_trip(self, sim: Sim, day: int, who: np.ndarray, per_year: float) -> None:
         if per_year <= 0 or who.size == 0:
             return
         u = sim.streams.uniform("epidemic.travel.next", day, who)
         gap = np.maximum(1, np.ceil(-np.log1p(-u) * 365.0 / per_year))
         self.trips.push(np.minimum(day + gap, FAR).astype(np.int64), who)
 
-    def _travel(self, sim: "Sim", day: int) -> None:
+    def _travel(self, sim: Sim, day: int) -> None:
         ep = self._ep
         who = self.trips.pop(day)
         if who.size == 0:
@@ -300,15 +325,16 @@ class EpidemicModule:
         u = sim.streams.uniform("epidemic.travel.code", day, go)
         self.assign_code(go[u < ep.travel_yellow_share], YELLOW, day)
 
-    def _violations(self, sim: "Sim", day: int, iso: np.ndarray) -> np.ndarray:
+    def _violations(self, sim: Sim, day: int, iso: np.ndarray) -> np.ndarray:
         """Isolated adults tempted to go out decide with the behaviour's own logit."""
         ep, b = self._ep, self.viol_b
         if b < 0 or iso.size == 0 or ep.violation_opportunities_per_day <= 0:
             return np.empty(0, np.int64)
         st = sim.state
         cand = iso[st.adult[iso]]
-        cand = cand[sim.streams.uniform("epidemic.violation.opportunity", day, cand)
-                    < ep.violation_opportunities_per_day]
+        cand = cand[
+            sim.streams.uniform("epidemic.violation.opportunity", day, cand) < ep.violation_opportunities_per_day
+        ]
         if cand.size == 0:
             return cand
         spec = sim.scenario.behaviours[b]
@@ -335,7 +361,7 @@ class EpidemicModule:
         sim.behaviour.learn_detection(sim, viol, beh, ~remaining)
         return viol
 
-    def _transmit(self, sim: "Sim", day: int, iso: np.ndarray, viol: np.ndarray) -> None:
+    def _transmit(self, sim: Sim, day: int, iso: np.ndarray, viol: np.ndarray) -> None:
         ep, pop = self._ep, sim.pop
         infectious = np.flatnonzero(self.epi == INFECTIOUS)
         if infectious.size == 0:
@@ -345,8 +371,15 @@ class EpidemicModule:
         self.fac_h[viol] = 1.0  # a person out of isolation meets people as usual
         self.fac_c[viol] = 1.0
         logesc = np.zeros(self.n, np.float64)
-        _exposure(pop.household_net.indptr, pop.household_net.indices, ep.beta_household, infectious,
-                  self.fac_h, self.epi, logesc)
+        _exposure(
+            pop.household_net.indptr,
+            pop.household_net.indices,
+            ep.beta_household,
+            infectious,
+            self.fac_h,
+            self.epi,
+            logesc,
+        )
         for net, beta in ((pop.work_net, ep.beta_work), (pop.friend_net, ep.beta_friend)):
             _exposure(net.indptr, net.indices, beta, infectious, self.fac_c, self.epi, logesc)
         self.fac_h[iso] = 1.0
@@ -356,10 +389,19 @@ class EpidemicModule:
             u = sim.streams.uniform("epidemic.infect", day, cand)
             self.expose(sim, cand[u < -np.expm1(logesc[cand])], day)
 
-    def _record(self, sim: "Sim", day: int) -> None:
+    def _record(self, sim: Sim, day: int) -> None:
         counts = np.zeros(8, np.int64)
-        _account(day, self.code, self.iso_end, self.epi, self.days_yellow, self.days_red, self.days_isolated,
-                 self.post_recovery_nongreen, counts)
+        _account(
+            day,
+            self.code,
+            self.iso_end,
+            self.epi,
+            self.days_yellow,
+            self.days_red,
+            self.days_isolated,
+            self.post_recovery_nongreen,
+            counts,
+        )
         d = self.daily
         d["code_green"][day], d["code_yellow"][day], d["code_red"][day] = counts[:3]
         d["susceptible"][day], d["infectious"][day], d["recovered"][day] = counts[3], counts[5], counts[6]

@@ -23,7 +23,7 @@ __all__ = ["ExclusionModule"]
 class ExclusionModule:
     name = "exclusion"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         self.friend_net = sim.pop.friend_net
         self.degree0 = self.friend_net.degree().astype(np.int32)
         self.exposed = np.zeros(sim.state.n, np.bool_)
@@ -31,7 +31,7 @@ class ExclusionModule:
         self.pending_dst: list[np.ndarray] = []
         self.cuts = 0
 
-    def expose(self, sim: "Sim", who: np.ndarray, day: int) -> None:
+    def expose(self, sim: Sim, who: np.ndarray, day: int) -> None:
         """Publicity reached these subjects today: their contacts may cut ties."""
         share = sim.scenario.model.exclusion.cut_share
         who = who[who < sim.state.n]
@@ -54,7 +54,7 @@ class ExclusionModule:
         self.pending_src.append(src[cut])
         self.pending_dst.append(dst[cut])
 
-    def step(self, sim: "Sim", day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         if day % 7 or not self.pending_src:
             return
         src = np.concatenate(self.pending_src)

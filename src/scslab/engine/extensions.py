@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["active_extensions", "REGISTRY"]
+__all__ = ["REGISTRY", "active_extensions"]
 
 
 def _epidemic() -> Any:
@@ -32,7 +32,7 @@ def _letters() -> Any:
 REGISTRY = {"epidemic": _epidemic, "letters": _letters}
 
 
-def active_extensions(sim: "Sim") -> list[Any]:
+def active_extensions(sim: Sim) -> list[Any]:
     """Instances of every extension whose scenario table says ``enabled = true``."""
     out = []
     for name, factory in REGISTRY.items():

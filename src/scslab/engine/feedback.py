@@ -18,7 +18,7 @@ from .queue import Calendar
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["FeedbackModule", "CONSUMPTION_SHARE"]
+__all__ = ["CONSUMPTION_SHARE", "FeedbackModule"]
 
 CONSUMPTION_SHARE = 0.9  # share of normal income spent: sanctions that cut income eat savings
 
@@ -45,7 +45,7 @@ def _economy(base, effect, benefit, income, savings, consumption_share, subsiste
 class FeedbackModule:
     name = "feedback"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         st = sim.state
         self.adults = np.flatnonzero(st.adult)
         mdl = sim.scenario.model
@@ -55,14 +55,15 @@ class FeedbackModule:
         self.shocks_today = 0
         self.zeros = np.zeros(st.S, np.float64)
 
-    def step(self, sim: "Sim", day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         st, mdl = sim.state, sim.scenario.model
         if mdl.economic_feedback:
             effect, benefit = st.income_effect, st.benefit
         else:  # switched off: measures leave income alone
             effect, benefit = self.zeros, self.zeros
-        _economy(st.base_income, effect, benefit, st.income, st.savings, CONSUMPTION_SHARE,
-                 mdl.subsistence_per_year, st.n)
+        _economy(
+            st.base_income, effect, benefit, st.income, st.savings, CONSUMPTION_SHARE, mdl.subsistence_per_year, st.n
+        )
         hit = self.shock_q.pop(day)
         self.shocks_today = hit.size
         if hit.size:

@@ -18,12 +18,22 @@ from .results import RECORD_STATUS
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["LedgerModule", "ACTIVE", "EXPIRED", "REPAIRED", "CORRECTED", "DISPUTED"]
+__all__ = ["ACTIVE", "CORRECTED", "DISPUTED", "EXPIRED", "REPAIRED", "LedgerModule"]
 
 ACTIVE, EXPIRED, REPAIRED, CORRECTED, DISPUTED = (RECORD_STATUS.index(s) for s in RECORD_STATUS)
 
-RECORD_DTYPES = {"subject": "i4", "domain": "i1", "behaviour": "i2", "source": "i2", "day": "i4",
-                 "points": "f4", "true": "?", "severity": "i1", "status": "i1", "end_day": "i4"}
+RECORD_DTYPES = {
+    "subject": "i4",
+    "domain": "i1",
+    "behaviour": "i2",
+    "source": "i2",
+    "day": "i4",
+    "points": "f4",
+    "true": "?",
+    "severity": "i1",
+    "status": "i1",
+    "end_day": "i4",
+}
 
 
 class LedgerModule:
@@ -31,7 +41,7 @@ class LedgerModule:
 
     name = "ledger"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         self.rec = Columns(RECORD_DTYPES, capacity=max(1024, sim.state.S // 8))
         self.configure(sim)
         self.last_bad = np.full((4, sim.state.S), -1, np.int32)
@@ -39,7 +49,7 @@ class LedgerModule:
         self.last_by_behaviour: dict[int, np.ndarray] = {}
         self.new_today = np.empty(0, np.int64)
 
-    def configure(self, sim: "Sim") -> None:
+    def configure(self, sim: Sim) -> None:
         """Points, domain and severity a new record of each behaviour gets (scheduled changes apply
         to records written from then on)."""
         specs = sim.scenario.behaviours
@@ -47,7 +57,7 @@ class LedgerModule:
         self.b_domain = sim.behaviour.domain
         self.b_sev = np.array([SEVERITIES.index(b.severity) for b in specs], np.int8)
 
-    def step(self, sim: "Sim", day: int) -> np.ndarray:
+    def step(self, sim: Sim, day: int) -> np.ndarray:
         """Append today's due observations; returns the new record ids."""
         obs = sim.sources.due(day)
         if obs is None:
@@ -60,9 +70,18 @@ class LedgerModule:
             if subj.size == 0:
                 self.new_today = np.empty(0, np.int64)
                 return self.new_today
-        ids = self.rec.append(subject=subj, domain=self.b_domain[beh], behaviour=beh, source=src, day=day,
-                              points=self.b_points[beh], true=happened, severity=self.b_sev[beh],
-                              status=ACTIVE, end_day=-1)
+        ids = self.rec.append(
+            subject=subj,
+            domain=self.b_domain[beh],
+            behaviour=beh,
+            source=src,
+            day=day,
+            points=self.b_points[beh],
+            true=happened,
+            severity=self.b_sev[beh],
+            status=ACTIVE,
+            end_day=-1,
+        )
         self._count(sim, ids, +1)
         pts = self.b_points[beh]
         bad = pts < 0
@@ -75,7 +94,7 @@ class LedgerModule:
         self.new_today = ids
         return ids
 
-    def _still_open(self, sim: "Sim", subj: np.ndarray, beh: np.ndarray, src: np.ndarray) -> np.ndarray:
+    def _still_open(self, sim: Sim, subj: np.ndarray, beh: np.ndarray, src: np.ndarray) -> np.ndarray:
         """Drop true obligation reports from sources that report only still-unpaid obligations."""
         keep = np.ones(subj.size, bool)
         bm = sim.behaviour
@@ -128,7 +147,7 @@ class LedgerModule:
                 cause[k] = newest.get(int(who[k]), -1)
         return cause
 
-    def _count(self, sim: "Sim", ids: np.ndarray, sign: int) -> None:
+    def _count(self, sim: Sim, ids: np.ndarray, sign: int) -> None:
         """Maintain active-record counters (add on entry, subtract on retirement)."""
         st = sim.state
         subj = self.rec["subject"][ids]
@@ -143,7 +162,7 @@ class LedgerModule:
         np.add.at(st.behaviour_records, (self.rec["behaviour"][ids], subj), sign)
         st.dirty[subj] = True
 
-    def retire(self, sim: "Sim", ids: np.ndarray, status: int, day: int) -> np.ndarray:
+    def retire(self, sim: Sim, ids: np.ndarray, status: int, day: int) -> np.ndarray:
         """End the effect of active (or disputed) records; returns the ids actually retired."""
         ids = np.asarray(ids, np.int64)
         live = ids[np.isin(self.rec["status"][ids], (ACTIVE, DISPUTED))]

@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 __all__ = ["LettersModule", "local_shares"]
 
 
-def local_shares(sim: "Sim", up_to_date: np.ndarray, adult: np.ndarray,
-                 min_neighbours: int) -> tuple[np.ndarray, np.ndarray]:
+def local_shares(
+    sim: Sim, up_to_date: np.ndarray, adult: np.ndarray, min_neighbours: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(town, postcode) share of adults up to date, per person.
 
     ``up_to_date`` and ``adult`` are boolean over persons. Town: the urban/rural region
@@ -73,12 +74,14 @@ class LettersModule:
     name = "letters"
     phase = "before_behaviour"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         cfg = sim.scenario.letters
         beh = sim.behaviour
         if cfg.behaviour not in beh.obl_index:
-            raise ValueError(f"letters.behaviour: '{cfg.behaviour}' is not an obligation of this scenario "
-                             f"(choose from {beh.obligations})")
+            raise ValueError(
+                f"letters.behaviour: '{cfg.behaviour}' is not an obligation of this scenario "
+                f"(choose from {beh.obligations})"
+            )
         self.cfg = cfg
         self.j = beh.obl_index[cfg.behaviour]
         self.send_days = set(int(d) for d in cfg.send_days)
@@ -101,7 +104,7 @@ class LettersModule:
         self.last_miss = np.full(n, -(10**9), np.int64)
 
     # -- the message ----------------------------------------------------------------------
-    def stated_share(self, sim: "Sim", who: np.ndarray) -> np.ndarray:
+    def stated_share(self, sim: Sim, who: np.ndarray) -> np.ndarray:
         """The share each recipient's letter states (NaN for the control reminder)."""
         cfg, st = self.cfg, sim.state
         if cfg.norm == "control":
@@ -120,7 +123,7 @@ class LettersModule:
         return sigmoid(cfg.base_response_logit + cfg.w_norm_message * shift)
 
     # -- the day ----------------------------------------------------------------------------
-    def step(self, sim: "Sim", day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         self._watch_misses(sim, day)
         if day in self.send_days:
             self._send(sim, day)
@@ -128,13 +131,13 @@ class LettersModule:
         self._pay(sim, day)
         self.owed_prev[:] = sim.behaviour.owed[self.j, : sim.state.n]
 
-    def _watch_misses(self, sim: "Sim", day: int) -> None:
+    def _watch_misses(self, sim: Sim, day: int) -> None:
         """Record yesterday's missed payments (the ground truth of the local statistics)."""
         beh, n = sim.behaviour, sim.state.n
         missed = (beh.owed[self.j, :n] > self.owed_prev) | (beh.open_since[self.j, :n] == day - 1)
         self.last_miss[missed] = day - 1
 
-    def _send(self, sim: "Sim", day: int) -> None:
+    def _send(self, sim: Sim, day: int) -> None:
         beh, st = sim.behaviour, sim.state
         since = beh.open_since[self.j, : st.n]
         who = np.flatnonzero((since >= 0) & (since <= day - self.cfg.min_overdue_days) & st.adult[: st.n])
@@ -165,7 +168,7 @@ class LettersModule:
         """
         return np.flatnonzero((self.paid_day < 0) & (day < self.sent + self.cfg.response_window_days + slack))
 
-    def _track(self, sim: "Sim", day: int) -> None:
+    def _track(self, sim: Sim, day: int) -> None:
         """Mark letters whose obligation closed (by any route) before today."""
         rows = self._open_letters(day, slack=1)
         if rows.size == 0:
@@ -174,7 +177,7 @@ class LettersModule:
         closed = cur != self.opened[rows]
         self.paid_day[rows[closed]] = day - 1  # it closed at the latest yesterday
 
-    def _pay(self, sim: "Sim", day: int) -> None:
+    def _pay(self, sim: Sim, day: int) -> None:
         """Responders due today (or earlier but unable then) pay if they can."""
         rows = self._open_letters(day)
         rows = rows[self.responded[rows] & (self.pay_day[rows] <= day)]
@@ -190,11 +193,11 @@ class LettersModule:
         self.settled_by_letter += int(pay.size)
 
     # -- outcome ----------------------------------------------------------------------------
-    def finish(self, sim: "Sim") -> None:
+    def finish(self, sim: Sim) -> None:
         """Close the books at the end of the run: windows still running are checked once more."""
         self._track(sim, sim.scenario.sim.days)
 
-    def payment_rate(self, sim: "Sim") -> float | None:
+    def payment_rate(self, sim: Sim) -> float | None:
         """Share of letters whose obligation closed within the response window."""
         if self.recipient.size == 0:
             return None

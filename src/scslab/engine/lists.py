@@ -24,8 +24,15 @@ if TYPE_CHECKING:
 
 __all__ = ["ListsModule"]
 
-SPELL_DTYPES = {"subject": "i4", "list": "i2", "start": "i4", "end": "i4", "cause_record": "i8",
-                "end_reason": "i1", "wrongful": "?"}
+SPELL_DTYPES = {
+    "subject": "i4",
+    "list": "i2",
+    "start": "i4",
+    "end": "i4",
+    "cause_record": "i8",
+    "end_reason": "i1",
+    "wrongful": "?",
+}
 TERM, PERFORMANCE, CORRECTED = (END_REASONS.index(r) for r in ("term", "performance", "corrected"))
 SUBJECTS = {"person": (0,), "enterprise": (1,), "any": (0, 1, 2, 3)}
 DOMAIN_CODES = {"government": 0, "commercial": 1, "social": 2, "judicial": 3}
@@ -34,7 +41,7 @@ DOMAIN_CODES = {"government": 0, "commercial": 1, "social": 2, "judicial": 3}
 class ListsModule:
     name = "lists"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         self.sim_state = sim.state
         self.spells = Columns(SPELL_DTYPES, capacity=4096)
         self.term_q = DayQueue()
@@ -45,7 +52,7 @@ class ListsModule:
         self.exits_today = np.zeros(nl, np.int64)
         self.configure(sim)
 
-    def configure(self, sim: "Sim") -> None:
+    def configure(self, sim: Sim) -> None:
         """Compile the rules (at start and after a scheduled change of a list's rules or terms)."""
         sc = sim.scenario
         self.specs = sc.lists
@@ -60,8 +67,10 @@ class ListsModule:
             sim.ledger.track(set(bs))
         self.types = np.array([{"black": 0, "red": 1, "watch": 2}[x.type] for x in self.specs], np.int8)
         self.kind_ok = [np.isin(np.arange(4), SUBJECTS[x.subjects]) for x in self.specs]
-        self.exit_reads_time = [e is not None and any(nm == "day" or nm.startswith(("days_listed_", "unpaid_days"))
-                                                      for nm in e.names) for e in self.exit]
+        self.exit_reads_time = [
+            e is not None and any(nm == "day" or nm.startswith(("days_listed_", "unpaid_days")) for nm in e.names)
+            for e in self.exit
+        ]
 
     # -- rule attributes ----------------------------------------------------------------
     def on_type(self, idx: np.ndarray, type_name: str) -> np.ndarray:
@@ -81,11 +90,11 @@ class ListsModule:
         start = self.spells["start"][np.maximum(sp, 0)]
         return np.where(sp >= 0, day - start, 0)
 
-    def view(self, sim: "Sim", idx: np.ndarray) -> SubjectView:
+    def view(self, sim: Sim, idx: np.ndarray) -> SubjectView:
         return SubjectView(sim, idx, self.getters)
 
     # -- the step -----------------------------------------------------------------------
-    def step(self, sim: "Sim", day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         st = sim.state
         self.entries_today[:] = 0
         self.exits_today[:] = 0
@@ -107,14 +116,15 @@ class ListsModule:
                 self.start(sim, k, enter, day)
         st.dirty[:] = False
 
-    def start(self, sim: "Sim", k: int, who: np.ndarray, day: int) -> np.ndarray:
+    def start(self, sim: Sim, k: int, who: np.ndarray, day: int) -> np.ndarray:
         spec, st, led = self.specs[k], sim.state, sim.ledger
         cause = led.cause(who, None if spec.domain is None else DOMAIN_CODES[spec.domain], self.cause_behaviours[k])
         wrongful = np.zeros(who.size, bool)
         has = cause >= 0
         wrongful[has] = ~led.rec["true"][cause[has]]
-        ids = self.spells.append(subject=who, list=k, start=day, end=-1, cause_record=cause,
-                                 end_reason=0, wrongful=wrongful)
+        ids = self.spells.append(
+            subject=who, list=k, start=day, end=-1, cause_record=cause, end_reason=0, wrongful=wrongful
+        )
         st.listed[k, who] = True
         st.spell_of[k, who] = ids
         st.ever_listed[who] |= self.types[k] == 0
@@ -126,7 +136,7 @@ class ListsModule:
         sim.measures.on_spell_start(sim, k, ids, who, day)
         return ids
 
-    def end(self, sim: "Sim", ids: np.ndarray, reason: int, day: int) -> None:
+    def end(self, sim: Sim, ids: np.ndarray, reason: int, day: int) -> None:
         ids = ids[self.spells["end"][ids] < 0]
         if ids.size == 0:
             return
@@ -142,7 +152,7 @@ class ListsModule:
         np.add.at(self.count, lst, -1)
         sim.measures.on_spell_end(sim, ids, day)
 
-    def _terms(self, sim: "Sim", day: int) -> None:
+    def _terms(self, sim: Sim, day: int) -> None:
         ids = self.term_q.pop(day)
         ids = ids[self.spells["end"][ids] < 0] if ids.size else ids
         if ids.size == 0:
@@ -158,7 +168,7 @@ class ListsModule:
                 mine = mine[~more]
             self.end(sim, mine, TERM, day)
 
-    def _exits(self, sim: "Sim", k: int, day: int, cand: np.ndarray) -> None:
+    def _exits(self, sim: Sim, k: int, day: int, cand: np.ndarray) -> None:
         """Removal on performance: checked for listed candidates (or all listed if the rule reads time)."""
         st, spec = sim.state, self.specs[k]
         if self.exit[k] is None:
@@ -185,7 +195,7 @@ class ListsModule:
             if now.any():
                 self.end(sim, st.spell_of[k, ok[now]].astype(np.int64), PERFORMANCE, day)
 
-    def on_corrected(self, sim: "Sim", record_ids: np.ndarray, day: int) -> None:
+    def on_corrected(self, sim: Sim, record_ids: np.ndarray, day: int) -> None:
         """A corrected record ends the open spells it caused."""
         if record_ids.size == 0 or len(self.spells) == 0:
             return

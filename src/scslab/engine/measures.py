@@ -27,8 +27,18 @@ if TYPE_CHECKING:
 
 __all__ = ["MeasuresModule"]
 
-SANCTION_DTYPES = {"target": "i4", "measure": "i2", "spell": "i8", "start": "i4", "end": "i4", "via": "i1",
-                   "wrongful": "?", "next": "i8", "effect": "f8", "benefit": "f8"}
+SANCTION_DTYPES = {
+    "target": "i4",
+    "measure": "i2",
+    "spell": "i8",
+    "start": "i4",
+    "end": "i4",
+    "via": "i1",
+    "wrongful": "?",
+    "next": "i8",
+    "effect": "f8",
+    "benefit": "f8",
+}
 
 
 @njit(cache=True)
@@ -54,7 +64,7 @@ def _chain(first: np.ndarray, nxt: np.ndarray, spells: np.ndarray) -> np.ndarray
 class MeasuresModule:
     name = "measures"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         self.rows = Columns(SANCTION_DTYPES, capacity=4096)
         self.spell_first = np.full(1024, -1, np.int64)
         self.applied_today = 0
@@ -62,7 +72,7 @@ class MeasuresModule:
         self.configure(sim)
         self.reviewed_cancelled = 0
 
-    def configure(self, sim: "Sim") -> None:
+    def configure(self, sim: Sim) -> None:
         """The measure table as arrays (at start and after a scheduled change; measures already
         applied keep the effect they were applied with until their spell ends)."""
         sc = sim.scenario
@@ -83,7 +93,7 @@ class MeasuresModule:
         return day is None or day >= m.from_day
 
     # -- targets ------------------------------------------------------------------------
-    def _targets(self, sim: "Sim", via: str, subj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _targets(self, sim: Sim, via: str, subj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(targets, index into subj) reached from each listed subject along one link."""
         st, n = sim.state, sim.state.n
         if via == "self":
@@ -98,8 +108,7 @@ class MeasuresModule:
             sp = st.spouse[subj[ppl]]
             ok = sp >= 0
             return sp[ok].astype(np.int64), ppl[ok]
-        csr = {"children": st.children, "represented_firms": st.represented,
-               "household": sim.pop.household_net}[via]
+        csr = {"children": st.children, "represented_firms": st.represented, "household": sim.pop.household_net}[via]
         ppl = np.flatnonzero(subj < n)
         who = subj[ppl]
         deg = (csr.indptr[who + 1] - csr.indptr[who]).astype(np.int64)
@@ -115,7 +124,7 @@ class MeasuresModule:
             new[: self.spell_first.size] = self.spell_first
             self.spell_first = new
 
-    def _apply(self, sim: "Sim", j: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
+    def _apply(self, sim: Sim, j: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
         m = self.specs[j]
         wrong = sim.lists.spells["wrongful"][spells]
         for via in m.applies_to:
@@ -133,8 +142,18 @@ class MeasuresModule:
                 continue
             sp = spells[src]
             effect = m.income_effect * self._scale(sim, j)
-            ids = self.rows.append(target=tgt, measure=j, spell=sp, start=day, end=-1, via=VIA.index(via),
-                                   wrongful=wrong[src], next=-1, effect=effect, benefit=m.benefit)
+            ids = self.rows.append(
+                target=tgt,
+                measure=j,
+                spell=sp,
+                start=day,
+                end=-1,
+                via=VIA.index(via),
+                wrongful=wrong[src],
+                next=-1,
+                effect=effect,
+                benefit=m.benefit,
+            )
             # prepend to each spell's chain; rows for the same spell are chained in order
             nxt = self.rows["next"]
             for r, s in zip(ids, sp):  # one step per new sanction row (rare events)
@@ -145,12 +164,11 @@ class MeasuresModule:
                 sim.exclusion.expose(sim, tgt, day)
             self.applied_today += ids.size
 
-    def _scale(self, sim: "Sim", j: int) -> float:
+    def _scale(self, sim: Sim, j: int) -> float:
         """Severity multiplier in force for a new application of measure j."""
         return sim.scenario.policy.sanction_scale if self.specs[j].kind == "sanction" else 1.0
 
-    def _effect(self, sim: "Sim", j: int, tgt: np.ndarray, effect: np.ndarray, benefit: np.ndarray,
-                sign: int) -> None:
+    def _effect(self, sim: Sim, j: int, tgt: np.ndarray, effect: np.ndarray, benefit: np.ndarray, sign: int) -> None:
         """Add (sign +1) or remove (-1) measure j's effect on its targets. Removal passes the
         income effect and benefit stored when it was applied, so a mid-run change of
         sanction_scale or of the measure undoes exactly what was done."""
@@ -164,14 +182,14 @@ class MeasuresModule:
         np.add.at(st.n_sanctions if m.kind == "sanction" else st.n_rewards, tgt, sign)
 
     # -- hooks from lists ---------------------------------------------------------------
-    def on_spell_start(self, sim: "Sim", k: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
+    def on_spell_start(self, sim: Sim, k: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
         self._grow(len(sim.lists.spells))
         pol = sim.scenario.policy
         for j in np.flatnonzero(self.list_of == k):
             if self.enabled(self.specs[j], pol, day):
                 self._apply(sim, int(j), spells, subj.astype(np.int64), day)
 
-    def on_spell_end(self, sim: "Sim", spells: np.ndarray, day: int) -> None:
+    def on_spell_end(self, sim: Sim, spells: np.ndarray, day: int) -> None:
         rows = _chain(self.spell_first, self.rows["next"], spells.astype(np.int64))
         rows = rows[self.rows["end"][rows] < 0]
         if rows.size == 0:
@@ -184,13 +202,14 @@ class MeasuresModule:
             mine = meas == j
             self._effect(sim, int(j), tgt[mine], effect[mine], benefit[mine], -1)
 
-    def step(self, sim: "Sim", day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         """Agencies joining today apply to open spells; blocked targets try the service."""
         pol, spells = sim.scenario.policy, sim.lists.spells
         for j, m in enumerate(self.specs):
             if m.from_day == day and day > 0 and self.enabled(m, pol, day) and len(spells):
-                open_ = np.flatnonzero((spells["end"] < 0) & (spells["list"] == self.list_of[j])
-                                       & (spells["start"] < day))  # spells starting today already got it
+                open_ = np.flatnonzero(
+                    (spells["end"] < 0) & (spells["list"] == self.list_of[j]) & (spells["start"] < day)
+                )  # spells starting today already got it
                 if open_.size:
                     self._apply(sim, j, open_, spells["subject"][open_].astype(np.int64), day)
         for j, m in enumerate(self.specs):

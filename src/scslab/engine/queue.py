@@ -7,7 +7,7 @@ from collections import defaultdict
 import numpy as np
 from numba import njit
 
-__all__ = ["Calendar", "DayQueue", "FAR"]
+__all__ = ["FAR", "Calendar", "DayQueue"]
 
 FAR = 10**9
 

@@ -17,21 +17,48 @@ from .results import END_REASONS, RECORD_STATUS, VIA, Results
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["Recorder", "SAMPLE_EVERY"]
+__all__ = ["SAMPLE_EVERY", "Recorder"]
 
 SAMPLE_EVERY = 7
 
 
 class Recorder:
-    def __init__(self, sim: "Sim") -> None:
+    def __init__(self, sim: Sim) -> None:
         sc = sim.scenario
         self.days = sc.sim.days
-        names = ["opportunities", "violations", "involuntary_defaults", "good_deeds", "compliance_rate",
-                 "detected", "missed", "false_matches", "entry_errors", "records", "records_false",
-                 "listed_total", "wrongful_listed", "list_entries", "list_exits", "sanctions_applied",
-                 "sanctions_active", "rewards_active", "debtors", "settled", "shocks", "expired", "repaired",
-                 "objections", "corrected", "norm_mean", "perceived_mean", "income_mean", "self_governance_index",
-                 "peer_share_mean", "seen_sanctioned_share"]
+        names = [
+            "opportunities",
+            "violations",
+            "involuntary_defaults",
+            "good_deeds",
+            "compliance_rate",
+            "detected",
+            "missed",
+            "false_matches",
+            "entry_errors",
+            "records",
+            "records_false",
+            "listed_total",
+            "wrongful_listed",
+            "list_entries",
+            "list_exits",
+            "sanctions_applied",
+            "sanctions_active",
+            "rewards_active",
+            "debtors",
+            "settled",
+            "shocks",
+            "expired",
+            "repaired",
+            "objections",
+            "corrected",
+            "norm_mean",
+            "perceived_mean",
+            "income_mean",
+            "self_governance_index",
+            "peer_share_mean",
+            "seen_sanctioned_share",
+        ]
         names += [f"listed_{x.name}" for x in sc.lists]
         names += [f"violations_{b.name}" for b in sc.behaviours if b.kind in ("obligation", "prohibition")]
         names += [f"good_deeds_{b.name}" for b in sc.behaviours if b.kind == "good_deed"]
@@ -43,7 +70,7 @@ class Recorder:
         self.series = {k: np.zeros(self.days, np.float64) for k in names}
         self.black = [k for k, x in enumerate(sc.lists) if x.type == "black"]
 
-    def record(self, sim: "Sim", day: int) -> None:
+    def record(self, sim: Sim, day: int) -> None:
         s, st, beh = self.series, sim.state, sim.behaviour
         viol_kind = np.isin(beh.kind, (0, 1))
         opp = beh.opportunities[viol_kind].sum()
@@ -52,8 +79,9 @@ class Recorder:
         s["involuntary_defaults"][day] = beh.involuntary.sum()
         s["good_deeds"][day] = beh.good_deeds.sum()
         s["compliance_rate"][day] = 1.0 - beh.violations.sum() / opp if opp else np.nan
-        s["self_governance_index"][day] = (beh.comply_unobserved / beh.comply_observed
-                                           if beh.comply_observed > 0 else np.nan)
+        s["self_governance_index"][day] = (
+            beh.comply_unobserved / beh.comply_observed if beh.comply_observed > 0 else np.nan
+        )
         for b, spec in enumerate(beh.specs):
             if spec.kind in ("obligation", "prohibition"):
                 s[f"violations_{spec.name}"][day] = beh.violations[b]
@@ -104,37 +132,73 @@ class Recorder:
                     s[f"grade_share_{band.name}"][day] = shares[g] / max(sc.size, 1)
         elif day > 0:
             held = ["wrongful_listed"]
-            for k in (*held, "sanctions_active", "rewards_active", "norm_mean", "perceived_mean", "income_mean",
-                      "peer_share_mean", "seen_sanctioned_share",
-                      "score_mean", *[f"grade_share_{b.name}" for b in sim.scenario.scoring.bands]):
+            for k in (
+                *held,
+                "sanctions_active",
+                "rewards_active",
+                "norm_mean",
+                "perceived_mean",
+                "income_mean",
+                "peer_share_mean",
+                "seen_sanctioned_share",
+                "score_mean",
+                *[f"grade_share_{b.name}" for b in sim.scenario.scoring.bands],
+            ):
                 if k in s:
                     s[k][day] = s[k][day - 1]
 
-    def finish(self, sim: "Sim") -> Results:
+    def finish(self, sim: Sim) -> Results:
         from ..metrics.indicators import compute_indicators
         from ..metrics.summary import summarize
 
         sc, st = sim.scenario, sim.state
         names = {
-            "domain": list(DOMAINS), "behaviour": [b.name for b in sc.behaviours],
-            "source": [x.name for x in sc.sources], "list": [x.name for x in sc.lists],
-            "list_type": [x.type for x in sc.lists], "measure": [m.name for m in sc.measures],
-            "measure_kind": [m.kind for m in sc.measures], "measure_agency": [m.agency for m in sc.measures],
-            "measure_category": [m.category for m in sc.measures], "grade": [b.name for b in sc.scoring.bands],
-            "group": [g.name for g in sc.population.groups], "subject_type": list(SUBJECT_TYPES),
-            "via": list(VIA), "record_status": list(RECORD_STATUS), "end_reason": list(END_REASONS),
+            "domain": list(DOMAINS),
+            "behaviour": [b.name for b in sc.behaviours],
+            "source": [x.name for x in sc.sources],
+            "list": [x.name for x in sc.lists],
+            "list_type": [x.type for x in sc.lists],
+            "measure": [m.name for m in sc.measures],
+            "measure_kind": [m.kind for m in sc.measures],
+            "measure_agency": [m.agency for m in sc.measures],
+            "measure_category": [m.category for m in sc.measures],
+            "grade": [b.name for b in sc.scoring.bands],
+            "group": [g.name for g in sc.population.groups],
+            "subject_type": list(SUBJECT_TYPES),
+            "via": list(VIA),
+            "record_status": list(RECORD_STATUS),
+            "end_reason": list(END_REASONS),
             "severity": list(SEVERITIES),
         }
         sanc = sim.measures.rows.copy()
         for internal in ("next", "effect", "benefit"):
             sanc.pop(internal)
-        subjects = {"id": st.subject_ids(), "type": st.kind, "sex": st.sex, "urban": st.urban,
-                    "migrant": st.migrant, "group": st.group, "income0": st.base_income,
-                    "income": st.income.astype(np.float32), "score": st.score, "grade": st.grade}
-        res = Results(scenario=sc.model_dump(mode="json"), seed=sc.sim.seed, days=sc.sim.days, n_persons=st.n,
-                      n_orgs=st.m, scale=sc.population.scale, series=self.series,
-                      records=sim.ledger.rec.copy(), list_spells=sim.lists.spells.copy(), sanctions=sanc,
-                      subjects=subjects, names=names)
+        subjects = {
+            "id": st.subject_ids(),
+            "type": st.kind,
+            "sex": st.sex,
+            "urban": st.urban,
+            "migrant": st.migrant,
+            "group": st.group,
+            "income0": st.base_income,
+            "income": st.income.astype(np.float32),
+            "score": st.score,
+            "grade": st.grade,
+        }
+        res = Results(
+            scenario=sc.model_dump(mode="json"),
+            seed=sc.sim.seed,
+            days=sc.sim.days,
+            n_persons=st.n,
+            n_orgs=st.m,
+            scale=sc.population.scale,
+            series=self.series,
+            records=sim.ledger.rec.copy(),
+            list_spells=sim.lists.spells.copy(),
+            sanctions=sanc,
+            subjects=subjects,
+            names=names,
+        )
         res.summary = summarize(res, sim)
         res.indicators = compute_indicators(res, sim)
         return res

@@ -20,7 +20,7 @@ from .queue import DayQueue
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["RepairModule", "COURSE_DAYS"]
+__all__ = ["COURSE_DAYS", "RepairModule"]
 
 COURSE_DAYS = 30  # a certified repair course before serious cases can be repaired (facts 1.16)
 
@@ -28,11 +28,12 @@ COURSE_DAYS = 30  # a certified repair course before serious cases can be repair
 class RepairModule:
     name = "repair"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         cfg = sim.scenario.repair
         self.expiry = np.array([cfg.expiry_days[s] for s in SEVERITIES], np.int64)
-        self.wait = np.array([cfg.wait_days[s] + (COURSE_DAYS if s in cfg.course_required else 0)
-                              for s in SEVERITIES], np.int64)
+        self.wait = np.array(
+            [cfg.wait_days[s] + (COURSE_DAYS if s in cfg.course_required else 0) for s in SEVERITIES], np.int64
+        )
         self.q_expire, self.q_repair, self.q_object, self.q_verify = DayQueue(), DayQueue(), DayQueue(), DayQueue()
         self.reset_counters()
         self.totals = {"expired": 0, "repaired": 0, "objections": 0, "corrected": 0, "wrongly_corrected": 0}
@@ -40,7 +41,7 @@ class RepairModule:
     def reset_counters(self) -> None:
         self.today = {"expired": 0, "repaired": 0, "objections": 0, "corrected": 0}
 
-    def schedule(self, sim: "Sim", ids: np.ndarray, day: int) -> None:
+    def schedule(self, sim: Sim, ids: np.ndarray, day: int) -> None:
         """Plan each new record's life: expiry, repair application, objection."""
         if ids.size == 0:
             return
@@ -60,7 +61,7 @@ class RepairModule:
             u2 = sim.streams.uniform_sub("repair.object_day", day, subj, ids)
             self.q_object.push(day + 1 + np.floor(u2[obj] * 30).astype(np.int64), ids[obj])
 
-    def step(self, sim: "Sim", day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         self.reset_counters()
         led, rec, cfg = sim.ledger, sim.ledger.rec, sim.scenario.repair
         self.schedule(sim, led.new_today, day)
@@ -94,7 +95,7 @@ class RepairModule:
         for k, v in self.today.items():
             self.totals[k] += v
 
-    def bad_in_last_year(self, sim: "Sim", idx: np.ndarray, day: int) -> np.ndarray:
+    def bad_in_last_year(self, sim: Sim, idx: np.ndarray, day: int) -> np.ndarray:
         """Count of negative records per subject in the last 365 days (for annual bonuses)."""
         rec = sim.ledger.rec
         if len(rec) == 0:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Results", "RECORD_STATUS", "END_REASONS", "VIA"]
+__all__ = ["END_REASONS", "RECORD_STATUS", "VIA", "Results"]
 
 RECORD_STATUS = ("active", "expired", "repaired", "corrected", "disputed")
 END_REASONS = ("open", "term", "performance", "corrected", "repaired")

@@ -78,8 +78,12 @@ class Streams:
         return uniform(self.key(name), np.int64(counter), np.ascontiguousarray(idx, dtype=np.int64))
 
     def uniform_sub(self, name: str, counter: int, idx: np.ndarray, sub: np.ndarray) -> np.ndarray:
-        return uniform_sub(self.key(name), np.int64(counter), np.ascontiguousarray(idx, dtype=np.int64),
-                           np.ascontiguousarray(sub, dtype=np.int64))
+        return uniform_sub(
+            self.key(name),
+            np.int64(counter),
+            np.ascontiguousarray(idx, dtype=np.int64),
+            np.ascontiguousarray(sub, dtype=np.int64),
+        )
 
     def generator(self, name: str) -> np.random.Generator:
         """A classic NumPy generator for one-off set-up work (population synthesis)."""

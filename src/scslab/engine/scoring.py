@@ -15,7 +15,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["ScoringModule", "DIMENSION_ATTRIBUTES"]
+__all__ = ["DIMENSION_ATTRIBUTES", "ScoringModule"]
 
 
 def _rank(x: np.ndarray) -> np.ndarray:
@@ -45,12 +45,13 @@ DIMENSION_ATTRIBUTES = {
 class ScoringModule:
     name = "scoring"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         sc, st = sim.scenario, sim.state
         self.cfg = sc.scoring
         self.kind = self.cfg.kind
-        subj = {"person": st.is_person, "adult": st.adult, "enterprise": st.kind == 1,
-                "any": np.ones(st.S, bool)}[self.cfg.subjects]
+        subj = {"person": st.is_person, "adult": st.adult, "enterprise": st.kind == 1, "any": np.ones(st.S, bool)}[
+            self.cfg.subjects
+        ]
         if self.cfg.opt_in_share < 1.0:  # voluntary scores (Sesame): only consenting subjects are scored
             u = sim.streams.uniform("scoring.opt_in", 0, np.arange(st.S))
             subj = subj & (u < self.cfg.opt_in_share)
@@ -67,12 +68,14 @@ class ScoringModule:
             for b in dim.behaviours:
                 self.dim_of_behaviour[d, bidx[b]] = True
             if dim.attribute and dim.attribute not in DIMENSION_ATTRIBUTES:
-                raise ValueError(f"scoring.dimensions.{dim.name}.attribute: unknown '{dim.attribute}' "
-                                 f"(choose from {sorted(DIMENSION_ATTRIBUTES)})")
+                raise ValueError(
+                    f"scoring.dimensions.{dim.name}.attribute: unknown '{dim.attribute}' "
+                    f"(choose from {sorted(DIMENSION_ATTRIBUTES)})"
+                )
         self.ranks: dict[str, np.ndarray] = {}
         self.configure(sim)
 
-    def configure(self, sim: "Sim") -> None:
+    def configure(self, sim: Sim) -> None:
         """Bands, range, start and bonus (a scheduled change rescores everyone at once)."""
         self.cfg = sim.scenario.scoring
         self.thresholds = np.array([b.min for b in self.cfg.bands], np.float64)
@@ -81,17 +84,17 @@ class ScoringModule:
         self._refresh_ranks(sim)
         self._recompute(sim, self.scored)
 
-    def _refresh_ranks(self, sim: "Sim") -> None:
+    def _refresh_ranks(self, sim: Sim) -> None:
         used = {d.attribute for d in self.cfg.dimensions} & set(RANKED)
         for k in used:
             full = np.zeros(sim.state.S, np.float32)
             full[self.scored] = _rank(RANKED[k](sim)[self.scored])
             self.ranks[k] = full
 
-    def _scale(self, sim: "Sim", pts: np.ndarray) -> np.ndarray:
+    def _scale(self, sim: Sim, pts: np.ndarray) -> np.ndarray:
         return np.where(pts < 0, pts * sim.scenario.policy.sanction_scale, pts)
 
-    def _apply(self, sim: "Sim", ids: np.ndarray, sign: float) -> None:
+    def _apply(self, sim: Sim, ids: np.ndarray, sign: float) -> None:
         if self.kind == "none" or ids.size == 0:
             return
         rec = sim.ledger.rec
@@ -117,7 +120,7 @@ class ScoringModule:
             new[: self.applied.size] = self.applied
             self.applied = new
 
-    def step(self, sim: "Sim", day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         self._apply(sim, sim.ledger.new_today, +1.0)
         if self.kind == "none":
             return
@@ -129,10 +132,10 @@ class ScoringModule:
             self._refresh_ranks(sim)
             self._recompute(sim, self.scored)
 
-    def retire(self, sim: "Sim", ids: np.ndarray) -> None:
+    def retire(self, sim: Sim, ids: np.ndarray) -> None:
         self._apply(sim, ids, -1.0)
 
-    def _recompute(self, sim: "Sim", idx: np.ndarray) -> None:
+    def _recompute(self, sim: Sim, idx: np.ndarray) -> None:
         st, c = sim.state, self.cfg
         if self.kind == "points":
             raw = c.start + self.bonus[idx] + self.points[idx]

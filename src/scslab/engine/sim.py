@@ -21,14 +21,14 @@ Optional processes (an epidemic for health codes, reminder letters) join through
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..population.synth import synthesize
 from ..scenario.schema import Scenario
 from .behaviour import BehaviourModule
-from .extensions import active_extensions
 from .exclusion import ExclusionModule
+from .extensions import active_extensions
 from .feedback import FeedbackModule
 from .ledger import LedgerModule
 from .lists import ListsModule
@@ -52,9 +52,17 @@ class Sim:
     ``days``/``years`` and ``overrides`` (``"policy.detection_scale=0.5"``) adjust it.
     """
 
-    def __init__(self, scenario: Scenario | str | Path, *, n: int | None = None, seed: int | None = None,
-                 days: int | None = None, years: float | None = None, overrides: Iterable[str] = (),
-                 progress: bool = False) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | str | Path,
+        *,
+        n: int | None = None,
+        seed: int | None = None,
+        days: int | None = None,
+        years: float | None = None,
+        overrides: Iterable[str] = (),
+        progress: bool = False,
+    ) -> None:
         from ..scenario.loader import apply_overrides, load_scenario
 
         extra = []
@@ -77,7 +85,7 @@ class Sim:
         self.day = 0
         self.wall_s = 0.0
 
-    def init(self) -> "Sim":
+    def init(self) -> Sim:
         sc = self.scenario
         self.pop = synthesize(sc.population, self.streams.generator("population"))
         self.state = State(self.pop, sc, self.streams.generator("state"))
@@ -86,8 +94,18 @@ class Sim:
         self.repair, self.feedback = RepairModule(), FeedbackModule()
         self.society, self.exclusion = SocietyModule(), ExclusionModule()
         self.extensions = active_extensions(self)  # created first: rules may read their attributes
-        for mod in (self.exclusion, self.behaviour, self.sources, self.ledger, self.scoring, self.lists,
-                    self.measures, self.repair, self.feedback, self.society):
+        for mod in (
+            self.exclusion,
+            self.behaviour,
+            self.sources,
+            self.ledger,
+            self.scoring,
+            self.lists,
+            self.measures,
+            self.repair,
+            self.feedback,
+            self.society,
+        ):
             mod.init(self)
         for ext in self.extensions:
             ext.init(self)
@@ -106,8 +124,9 @@ class Sim:
             return
         data = self.scenario.model_dump(mode="json")
         for it in items:
-            data = apply_overrides(data, [f"{k}={_toml_value(v)}" for k, v in it.set.items()],
-                                   origin=f"schedule day {day}")
+            data = apply_overrides(
+                data, [f"{k}={_toml_value(v)}" for k, v in it.set.items()], origin=f"schedule day {day}"
+            )
         self.scenario = Scenario.model_validate(data)
         # derived parameters follow the new scenario; state (records, spells, beliefs) carries on
         for mod in (self.sources, self.ledger, self.scoring, self.lists, self.measures):

@@ -40,17 +40,20 @@ def scatter_share(indptr, indices, sources, out, weight):
 class SocietyModule:
     name = "society"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         st = sim.state
         self.n = st.n
         self.seen_share = np.zeros(st.S, np.float32)
 
-    def _networks(self, sim: "Sim"):
+    def _networks(self, sim: Sim):
         mdl, pop = sim.scenario.model, sim.pop
-        return ((pop.household_net, mdl.peer_household), (pop.work_net, mdl.peer_work),
-                (sim.exclusion.friend_net, mdl.peer_friends))
+        return (
+            (pop.household_net, mdl.peer_household),
+            (pop.work_net, mdl.peer_work),
+            (sim.exclusion.friend_net, mdl.peer_friends),
+        )
 
-    def _mean(self, sim: "Sim", values: np.ndarray) -> np.ndarray:
+    def _mean(self, sim: Sim, values: np.ndarray) -> np.ndarray:
         """Weighted mean of ``values`` over the three circles (0 for the isolated)."""
         values = np.ascontiguousarray(values, np.float32)
         out = np.zeros(self.n, np.float64)
@@ -58,12 +61,12 @@ class SocietyModule:
         for net, w in self._networks(sim):
             if w > 0:
                 has = np.diff(net.indptr) > 0
-                out += w * neighbor_mean(net, values)   # 0 where a person has no such contacts
+                out += w * neighbor_mean(net, values)  # 0 where a person has no such contacts
                 wsum += w * has
         out /= np.maximum(wsum, 1e-300)
         return out.astype(np.float32)
 
-    def _seen(self, sim: "Sim", per) -> np.ndarray:
+    def _seen(self, sim: Sim, per) -> np.ndarray:
         """Share of each person's circles under sanction, weighted by how visible sanctions are."""
         st, n = sim.state, self.n
         sanctioned = np.flatnonzero(st.n_sanctions[:n] > 0)
@@ -79,7 +82,7 @@ class SocietyModule:
         out /= np.maximum(wsum, 1e-300)
         return (visibility * out).astype(np.float32)
 
-    def step(self, sim: "Sim", day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         mdl = sim.scenario.model
         if day % mdl.social_update_days:
             return

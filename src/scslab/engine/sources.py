@@ -25,7 +25,7 @@ class SourcesModule:
 
     name = "sources"
 
-    def init(self, sim: "Sim") -> None:
+    def init(self, sim: Sim) -> None:
         self.pending: dict[int, list[tuple[np.ndarray, ...]]] = {}
         self.fm_q: dict[int, Calendar] = {}
         self.configure(sim)
@@ -37,7 +37,7 @@ class SourcesModule:
             self.fm_q[k].push(self._fm_gap(u, rate, sc.policy.detection_scale, 0), persons)
         self.reset_counters()
 
-    def configure(self, sim: "Sim") -> None:
+    def configure(self, sim: Sim) -> None:
         """Derive detection, coverage, delays and false-match rates from the scenario.
 
         Called at start and after a scheduled change; pending false matches keep their
@@ -77,7 +77,7 @@ class SourcesModule:
         self.entry_errors = 0
         self.false_matches = 0
 
-    def step(self, sim: "Sim", day: int, subj: np.ndarray, beh: np.ndarray) -> None:
+    def step(self, sim: Sim, day: int, subj: np.ndarray, beh: np.ndarray) -> None:
         self.reset_counters()
         st, scale = sim.state, sim.scenario.policy.detection_scale
         if subj.size:
@@ -103,10 +103,15 @@ class SourcesModule:
             u = sim.streams.uniform(f"source.{self.specs[k].name}.false_match", day, who)
             q.push(self._fm_gap(u, self.fm_rate[k][who], scale, day), who)
             self.false_matches += who.size
-            self._queue(day + self.delay[k], who, np.full(who.size, self.fm_behaviour[k], np.int16), k,
-                        np.zeros(who.size, np.bool_))
+            self._queue(
+                day + self.delay[k],
+                who,
+                np.full(who.size, self.fm_behaviour[k], np.int16),
+                k,
+                np.zeros(who.size, np.bool_),
+            )
 
-    def _observe(self, sim: "Sim", day: int, k: int, subj: np.ndarray, beh: np.ndarray) -> None:
+    def _observe(self, sim: Sim, day: int, k: int, subj: np.ndarray, beh: np.ndarray) -> None:
         s = self.specs[k]
         happened = np.ones(subj.size, np.bool_)
         if s.entry_error_share > 0:
@@ -116,8 +121,7 @@ class SourcesModule:
                 st = sim.state
                 u2 = sim.streams.uniform_sub(f"source.{s.name}.entry_target", day, subj[wrong], beh[wrong])
                 persons = st.is_person[subj[wrong]]
-                other = np.where(persons, (u2 * st.n).astype(np.int64),
-                                 st.n + (u2 * max(st.m, 1)).astype(np.int64))
+                other = np.where(persons, (u2 * st.n).astype(np.int64), st.n + (u2 * max(st.m, 1)).astype(np.int64))
                 subj = subj.copy()
                 subj[wrong] = np.minimum(other, st.S - 1)
                 happened = ~wrong
@@ -126,8 +130,13 @@ class SourcesModule:
 
     def _queue(self, due: int, subj, beh, k: int, happened) -> None:
         self.pending.setdefault(int(due), []).append(
-            (np.asarray(subj, np.int64), np.asarray(beh, np.int16), np.full(len(subj), k, np.int16),
-             np.asarray(happened, np.bool_)))
+            (
+                np.asarray(subj, np.int64),
+                np.asarray(beh, np.int16),
+                np.full(len(subj), k, np.int16),
+                np.asarray(happened, np.bool_),
+            )
+        )
 
     queue = _queue  # public: extensions (an epidemic's quarantine breaches) queue observations too
 
@@ -139,7 +148,7 @@ class SourcesModule:
         return tuple(np.concatenate(c) for c in zip(*batches))
 
 
-def _person_flag(sim: "Sim", attr: str) -> np.ndarray:
+def _person_flag(sim: Sim, attr: str) -> np.ndarray:
     """A boolean per person for a multiplier key: ``female``, ``migrant``, ``rural``, ``group_<name>``..."""
     from .attributes import SubjectView
 

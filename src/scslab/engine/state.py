@@ -13,7 +13,7 @@ from ..population.network import Csr
 from ..population.synth import SyntheticPopulation
 from ..scenario.schema import DOMAINS, Scenario
 
-__all__ = ["State", "BLOCKS", "NEVER", "rows_csr"]
+__all__ = ["BLOCKS", "NEVER", "State", "rows_csr"]
 
 BLOCKS = ("flight", "rail", "loan", "procurement", "private_school", "hiring", "office")
 NEVER = np.iinfo(np.int32).max
@@ -40,8 +40,9 @@ class State:
         self.group = self._person(pop.group, np.int8)
         self.base_income = np.concatenate([pop.income, pop.org_revenue]).astype(np.float32)
         self.income = self.base_income.copy()
-        self.savings = np.concatenate(
-            [pop.savings, (pop.org_revenue / 12.0 * 2.0).astype(np.float32)]).astype(np.float32)
+        self.savings = np.concatenate([pop.savings, (pop.org_revenue / 12.0 * 2.0).astype(np.float32)]).astype(
+            np.float32
+        )
         self.honesty = np.concatenate(
             [pop.honesty, rng.beta(sc.population.honesty_alpha, sc.population.honesty_beta, m)]
         ).astype(np.float32)
@@ -91,9 +92,7 @@ class State:
     def nbytes(self) -> int:
         total = 0
         for v in vars(self).values():
-            if isinstance(v, np.ndarray):
-                total += v.nbytes
-            elif isinstance(v, Csr):
+            if isinstance(v, (np.ndarray, Csr)):
                 total += v.nbytes
         return total + self.pop.nbytes()
 

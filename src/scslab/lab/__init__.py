@@ -7,8 +7,7 @@ module twice. The function ``calibrate`` shares its name with its module: import
 
 from __future__ import annotations
 
-__all__ = ["CalibrationResult", "Target", "TargetFit", "current_values", "evaluate", "overrides_for",
-           "run_traced"]
+__all__ = ["CalibrationResult", "Target", "TargetFit", "current_values", "evaluate", "overrides_for", "run_traced"]
 
 
 def __getattr__(name: str):

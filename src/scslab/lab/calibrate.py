@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -33,8 +33,16 @@ from ..engine.results import Results
 from ..engine.sim import Sim
 from ..scenario.schema import Scenario
 
-__all__ = ["Target", "TargetFit", "CalibrationResult", "calibrate", "evaluate", "run_traced",
-           "overrides_for", "current_values"]
+__all__ = [
+    "CalibrationResult",
+    "Target",
+    "TargetFit",
+    "calibrate",
+    "current_values",
+    "evaluate",
+    "overrides_for",
+    "run_traced",
+]
 
 ScenarioLike = Scenario | str | Path
 
@@ -95,18 +103,20 @@ class CalibrationResult:
 
     def table(self) -> str:
         """A markdown table of the fit (for docs/validation.md)."""
-        rows = ["| indicator | published | model (mean ± 95% CI) | rel. error | source |",
-                "|---|---:|---:|---:|---|"]
+        rows = ["| indicator | published | model (mean ± 95% CI) | rel. error | source |", "|---|---:|---:|---:|---|"]
         for f in self.fits:
-            rows.append(f"| {f.name} | {f.value:,.0f} | {f.mean:,.0f} ± {f.ci95:,.0f} | "
-                        f"{f.rel_error:+.1%} | {f.source} |")
+            rows.append(
+                f"| {f.name} | {f.value:,.0f} | {f.mean:,.0f} ± {f.ci95:,.0f} | {f.rel_error:+.1%} | {f.source} |"
+            )
         return "\n".join(rows)
 
 
 # ------------------------------------------------------------------------- running
 
-def run_traced(scenario: ScenarioLike, n: int | None, seed: int, overrides: Sequence[str] = (),
-               days: int | None = None) -> Results:
+
+def run_traced(
+    scenario: ScenarioLike, n: int | None, seed: int, overrides: Sequence[str] = (), days: int | None = None
+) -> Results:
     """One run with per-day cumulative block counts and ever-listed counts added to ``series``."""
     sim = Sim(scenario, n=n, seed=seed, days=days, overrides=list(overrides))
     sim.init()
@@ -134,7 +144,7 @@ def _ever_listed_by_day(res: Results, days: int) -> np.ndarray:
     subj, start = sp["subject"][black], sp["start"][black]
     if subj.size == 0:
         return np.zeros(days, np.int64)
-    order = np.lexsort((start, subj))        # by subject, then start: first spell comes first
+    order = np.lexsort((start, subj))  # by subject, then start: first spell comes first
     s, st = subj[order], start[order]
     first = st[np.r_[True, s[1:] != s[:-1]]]
     return np.cumsum(np.bincount(first, minlength=days)[:days]).astype(np.int64)
@@ -169,10 +179,19 @@ def _loss(fits: Sequence[TargetFit]) -> float:
     return float(sum(f.weight * ((f.mean - f.value) / f.value) ** 2 for f in fits))
 
 
-def evaluate(scenario: ScenarioLike, values: Mapping[str, float], targets: Sequence[Target], *,
-             n: int | None = None, seeds: Sequence[int] = (1, 2, 3), overrides: Sequence[str] = (),
-             links: Mapping[str, Sequence[str]] | None = None, days: int | None = None,
-             workers: int = 2, pool: ProcessPoolExecutor | None = None) -> list[TargetFit]:
+def evaluate(
+    scenario: ScenarioLike,
+    values: Mapping[str, float],
+    targets: Sequence[Target],
+    *,
+    n: int | None = None,
+    seeds: Sequence[int] = (1, 2, 3),
+    overrides: Sequence[str] = (),
+    links: Mapping[str, Sequence[str]] | None = None,
+    days: int | None = None,
+    workers: int = 2,
+    pool: ProcessPoolExecutor | None = None,
+) -> list[TargetFit]:
     """Model vs targets at one parameter point (no search): the final check of a fit."""
     ovr = [*overrides, *overrides_for(values, links)]
     jobs = [(scenario, n, int(s), ovr, days) for s in seeds]
@@ -188,12 +207,26 @@ def evaluate(scenario: ScenarioLike, values: Mapping[str, float], targets: Seque
 
 # ------------------------------------------------------------------------- search
 
-def calibrate(scenario: ScenarioLike, params: Mapping[str, tuple[float, float]], targets: Sequence[Target], *,
-              n: int | None = None, seeds: Sequence[int] = (1, 2, 3), method: str = "nelder-mead",
-              start: Mapping[str, float] | None = None, overrides: Sequence[str] = (),
-              links: Mapping[str, Sequence[str]] | None = None, days: int | None = None,
-              workers: int = 2, max_evals: int = 30, grid_points: int = 3, refine: int = 1,
-              xatol: float = 0.02, log: Callable[[str], None] | None = None) -> CalibrationResult:
+
+def calibrate(
+    scenario: ScenarioLike,
+    params: Mapping[str, tuple[float, float]],
+    targets: Sequence[Target],
+    *,
+    n: int | None = None,
+    seeds: Sequence[int] = (1, 2, 3),
+    method: str = "nelder-mead",
+    start: Mapping[str, float] | None = None,
+    overrides: Sequence[str] = (),
+    links: Mapping[str, Sequence[str]] | None = None,
+    days: int | None = None,
+    workers: int = 2,
+    max_evals: int = 30,
+    grid_points: int = 3,
+    refine: int = 1,
+    xatol: float = 0.02,
+    log: Callable[[str], None] | None = None,
+) -> CalibrationResult:
     """Minimise the weighted squared relative error of seed-averaged runs over ``params``.
 
     ``params`` maps a ``--set`` key to its (lo, hi) bounds; ``start`` is the first simplex
@@ -207,8 +240,11 @@ def calibrate(scenario: ScenarioLike, params: Mapping[str, tuple[float, float]],
     span = np.where(hi > lo, hi - lo, 1.0)
     cache: dict[tuple, tuple[float, list[TargetFit]]] = {}
     history: list[tuple[dict[str, float], float]] = []
-    pool = (ProcessPoolExecutor(max_workers=min(workers, len(seeds)), mp_context=_SPAWN)
-            if workers > 1 and len(seeds) > 1 else None)
+    pool = (
+        ProcessPoolExecutor(max_workers=min(workers, len(seeds)), mp_context=_SPAWN)
+        if workers > 1 and len(seeds) > 1
+        else None
+    )
 
     def point(u: np.ndarray) -> dict[str, float]:
         x = lo + np.clip(u, 0.0, 1.0) * span
@@ -218,8 +254,18 @@ def calibrate(scenario: ScenarioLike, params: Mapping[str, tuple[float, float]],
         vals = point(u)
         key = tuple(vals.values())
         if key not in cache:
-            fits = evaluate(scenario, vals, targets, n=n, seeds=seeds, overrides=overrides, links=links,
-                            days=days, workers=1, pool=pool)
+            fits = evaluate(
+                scenario,
+                vals,
+                targets,
+                n=n,
+                seeds=seeds,
+                overrides=overrides,
+                links=links,
+                days=days,
+                workers=1,
+                pool=pool,
+            )
             cache[key] = (_loss(fits), fits)
             history.append((vals, cache[key][0]))
             if log:
@@ -235,8 +281,11 @@ def calibrate(scenario: ScenarioLike, params: Mapping[str, tuple[float, float]],
                 scores = [f(u) for u in grid]
                 centre, half = grid[int(np.argmin(scores))], half / 2.0
         elif method == "nelder-mead":
-            u0 = np.full(len(names), 0.5) if start is None else (
-                (np.array([start[k] for k in names], float) - lo) / span)
+            u0 = (
+                np.full(len(names), 0.5)
+                if start is None
+                else ((np.array([start[k] for k in names], float) - lo) / span)
+            )
             _nelder_mead(f, _simplex(np.clip(u0, 0.0, 1.0)), lambda: len(cache) >= max_evals, xatol)
         else:
             raise ValueError(f"unknown method {method!r} (nelder-mead or grid)")
@@ -244,9 +293,16 @@ def calibrate(scenario: ScenarioLike, params: Mapping[str, tuple[float, float]],
         if pool is not None:
             pool.shutdown()
     best = min(cache, key=lambda k: (cache[k][0], k))
-    return CalibrationResult(params=dict(zip(names, best)), objective=cache[best][0], evaluations=len(cache),
-                             fits=cache[best][1], seeds=tuple(int(s) for s in seeds), n=n,
-                             overrides=list(overrides), history=history)
+    return CalibrationResult(
+        params=dict(zip(names, best)),
+        objective=cache[best][0],
+        evaluations=len(cache),
+        fits=cache[best][1],
+        seeds=tuple(int(s) for s in seeds),
+        n=n,
+        overrides=list(overrides),
+        history=history,
+    )
 
 
 def _simplex(u0: np.ndarray, step: float = 0.25) -> np.ndarray:
@@ -260,9 +316,9 @@ def _simplex(u0: np.ndarray, step: float = 0.25) -> np.ndarray:
     return np.array(pts)
 
 
-
-def _nelder_mead(f: Callable[[np.ndarray], float], simplex: np.ndarray, spent: Callable[[], bool],
-                 xatol: float) -> None:
+def _nelder_mead(
+    f: Callable[[np.ndarray], float], simplex: np.ndarray, spent: Callable[[], bool], xatol: float
+) -> None:
     """Plain Nelder-Mead (reflect 1, expand 2, contract 1/2, shrink 1/2) on the unit box.
 
     Written out rather than taken from SciPy so the package needs no SciPy and the path of
@@ -296,8 +352,28 @@ def _nelder_mead(f: Callable[[np.ndarray], float], simplex: np.ndarray, spent: C
                     vals[i] = f(pts[i])
 
 
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086)
+_T975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+)
 
 
 def _t975(df: int) -> float:
@@ -307,6 +383,7 @@ def _t975(df: int) -> float:
 
 # ------------------------------------------------------------------------- presets
 
+
 def _facts(tag: str) -> str:
     return f"facts 2c ({tag}) [V]"
 
@@ -315,15 +392,28 @@ def _facts(tag: str) -> str:
 #: and the May 2018 row counts person-times (人次), so it is left out. Dec 2014 is a lower
 #: bound (">700,000"), hence a lower weight.
 COURT_BLACKLIST_LIST_TARGETS = (
-    Target("people on list, Dec 2014 (>)", 0.7e6, ("ever_listed_cum", 456), 0.5, _facts("China Daily 2015-07-22"), True),
-    Target("people on list, end Sep 2018", 12.11e6, ("ever_listed_cum", 1825), 1.0, _facts("Zhou Qiang to NPCSC 2018"), True),
+    Target(
+        "people on list, Dec 2014 (>)", 0.7e6, ("ever_listed_cum", 456), 0.5, _facts("China Daily 2015-07-22"), True
+    ),
+    Target(
+        "people on list, end Sep 2018",
+        12.11e6,
+        ("ever_listed_cum", 1825),
+        1.0,
+        _facts("Zhou Qiang to NPCSC 2018"),
+        True,
+    ),
     Target("people on list, end 2018 (≈)", 13e6, ("ever_listed_cum", 1917), 1.0, _facts("SPC white paper 2019"), True),
 )
 COURT_BLACKLIST_BLOCK_TARGETS = (
-    Target("flight blocks, end 2017", 9.36e6, ("blocked_flight", 1552), 1.0, _facts("SPC via China Daily 2018-01-09"), True),
+    Target(
+        "flight blocks, end 2017", 9.36e6, ("blocked_flight", 1552), 1.0, _facts("SPC via China Daily 2018-01-09"), True
+    ),
     Target("flight blocks, end Sep 2018", 14.78e6, ("blocked_flight", 1825), 1.0, _facts("mhfzw.cn"), True),
     Target("flight blocks, end 2018 (≈)", 17.5e6, ("blocked_flight", 1917), 1.0, _facts("SPC white paper 2019"), True),
-    Target("rail blocks, end 2017", 3.67e6, ("blocked_rail", 1552), 1.0, _facts("SPC via China Daily 2018-01-09"), True),
+    Target(
+        "rail blocks, end 2017", 3.67e6, ("blocked_rail", 1552), 1.0, _facts("SPC via China Daily 2018-01-09"), True
+    ),
     Target("rail blocks, end Sep 2018", 5.24e6, ("blocked_rail", 1825), 1.0, _facts("mhfzw.cn"), True),
     Target("HSR blocks, end 2018", 5.47e6, ("blocked_rail", 1917), 1.0, _facts("SPC white paper 2019"), True),
 )
@@ -364,15 +454,37 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not a.fit:
         say(_table(evaluate("court-blacklist", {}, targets, n=a.n, seeds=a.seeds, overrides=ovr, workers=a.workers)))
         return
-    p1 = {"behaviours.judgment_debt.opportunities_per_year": (0.003, 0.015),
-          "behaviours.judgment_debt.base_logit": (0.85, 16.0)}
-    r1 = calibrate("court-blacklist", p1, COURT_BLACKLIST_LIST_TARGETS, n=a.n, seeds=a.seeds, overrides=ovr,
-                   workers=a.workers, start=current_values("court-blacklist", p1), max_evals=a.max_evals, log=say)
+    p1 = {
+        "behaviours.judgment_debt.opportunities_per_year": (0.003, 0.015),
+        "behaviours.judgment_debt.base_logit": (0.85, 16.0),
+    }
+    r1 = calibrate(
+        "court-blacklist",
+        p1,
+        COURT_BLACKLIST_LIST_TARGETS,
+        n=a.n,
+        seeds=a.seeds,
+        overrides=ovr,
+        workers=a.workers,
+        start=current_values("court-blacklist", p1),
+        max_evals=a.max_evals,
+        log=say,
+    )
     say(f"stage 1: {r1.params} objective {r1.objective:.4g} after {r1.evaluations} evaluations")
     p2 = {"measures.flight_ban.attempts_per_year": (0.1, 2.0), "measures.rail_ban.attempts_per_year": (0.02, 1.0)}
-    r2 = calibrate("court-blacklist", p2, COURT_BLACKLIST_BLOCK_TARGETS, n=a.n, seeds=a.seeds,
-                   links=COURT_BLACKLIST_LINKS, overrides=[*ovr, *overrides_for(r1.params)], workers=a.workers,
-                   start=current_values("court-blacklist", p2), max_evals=a.max_evals, log=say)
+    r2 = calibrate(
+        "court-blacklist",
+        p2,
+        COURT_BLACKLIST_BLOCK_TARGETS,
+        n=a.n,
+        seeds=a.seeds,
+        links=COURT_BLACKLIST_LINKS,
+        overrides=[*ovr, *overrides_for(r1.params)],
+        workers=a.workers,
+        start=current_values("court-blacklist", p2),
+        max_evals=a.max_evals,
+        log=say,
+    )
     say(f"stage 2: {r2.params} objective {r2.objective:.4g} after {r2.evaluations} evaluations")
     say(_table(r1.fits + r2.fits))
 

@@ -10,10 +10,24 @@ import numpy as np
 
 from ..engine.results import Results
 
-__all__ = ["black_lists", "ever_listed", "listed_now", "wrongful_listings", "records_false",
-           "sanctions_applied", "wrongful_sanctions", "compliance_rate", "grade_shares", "score_mean",
-           "involuntary_defaults", "chilling_index", "disparity", "self_governance_index", "ratio_by",
-           "by_income_quintile"]
+__all__ = [
+    "black_lists",
+    "by_income_quintile",
+    "chilling_index",
+    "compliance_rate",
+    "disparity",
+    "ever_listed",
+    "grade_shares",
+    "involuntary_defaults",
+    "listed_now",
+    "ratio_by",
+    "records_false",
+    "sanctions_applied",
+    "score_mean",
+    "self_governance_index",
+    "wrongful_listings",
+    "wrongful_sanctions",
+]
 
 
 def black_lists(res: Results) -> np.ndarray:
@@ -114,8 +128,9 @@ def disparity(res: Results, per_subject: np.ndarray, attribute: str, reference: 
 def _labels(res: Results, attribute: str, size: int) -> list[str]:
     if attribute == "group":
         return list(res.names["group"])[:size]
-    return {"sex": ["male", "female"], "urban": ["rural", "urban"],
-            "migrant": ["local", "migrant"]}.get(attribute, [str(i) for i in range(size)])[:size]
+    return {"sex": ["male", "female"], "urban": ["rural", "urban"], "migrant": ["local", "migrant"]}.get(
+        attribute, [str(i) for i in range(size)]
+    )[:size]
 
 
 def self_governance_index(comply_unobserved: float, comply_observed: float) -> float | None:
@@ -129,8 +144,9 @@ def self_governance_index(comply_unobserved: float, comply_observed: float) -> f
     return None if comply_observed <= 0 else float(comply_unobserved / comply_observed)
 
 
-def ratio_by(res: Results, num: np.ndarray, den: np.ndarray, attribute: str,
-             complement: bool = False) -> dict[str, float | None]:
+def ratio_by(
+    res: Results, num: np.ndarray, den: np.ndarray, attribute: str, complement: bool = False
+) -> dict[str, float | None]:
     """sum(num)/sum(den) within each level of a person attribute (1 - that if ``complement``)."""
     persons = res.subjects["type"] == 0
     levels = res.subjects[attribute][persons].astype(np.int64)

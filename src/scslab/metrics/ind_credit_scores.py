@@ -10,9 +10,8 @@ Counts of people are multiplied by the population scale; shares are not.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import re
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,9 +21,20 @@ if TYPE_CHECKING:
     from ..engine.results import Results
     from ..engine.sim import Sim
 
-__all__ = ["opt_in_share", "perk_holders", "score_percentiles", "scored_below_perk_threshold",
-           "finance_only_share", "insolvency_kept_days_max", "human_review_cancelled",
-           "cross_context_sanctions", "cross_context_mask", "list_contexts", "wrongful_sanction_share", "context_of"]
+__all__ = [
+    "context_of",
+    "cross_context_mask",
+    "cross_context_sanctions",
+    "finance_only_share",
+    "human_review_cancelled",
+    "insolvency_kept_days_max",
+    "list_contexts",
+    "opt_in_share",
+    "perk_holders",
+    "score_percentiles",
+    "scored_below_perk_threshold",
+    "wrongful_sanction_share",
+]
 
 
 _RECORDS = re.compile(r"\brecords_([a-z][a-z0-9_]*)")
@@ -32,11 +42,11 @@ _SCORE = re.compile(r"\b(?:score|points|grade\w*)\b")
 _THRESHOLD = re.compile(r"\b(?:points|score)\s*>=\s*([0-9]+(?:\.[0-9]+)?)")
 
 
-def _persons(res: "Results") -> np.ndarray:
+def _persons(res: Results) -> np.ndarray:
     return res.subjects["type"] == 0
 
 
-def _scored(res: "Results", sim: "Sim | None" = None) -> np.ndarray:
+def _scored(res: Results, sim: Sim | None = None) -> np.ndarray:
     """Scored persons; adults only when the run is at hand (credit scores do not cover minors)."""
     m = _persons(res) & (res.subjects["grade"] >= 0)
     if sim is not None:
@@ -45,13 +55,13 @@ def _scored(res: "Results", sim: "Sim | None" = None) -> np.ndarray:
 
 
 @register("opt_in_share")
-def opt_in_share(res: "Results", sim: "Sim") -> float:
+def opt_in_share(res: Results, sim: Sim) -> float:
     """Share of adult persons who carry a score (a voluntary score leaves the rest unscored)."""
     adults = _persons(res) & sim.state.adult[: res.subjects["type"].size]
     return float(_scored(res, sim).sum() / max(adults.sum(), 1))
 
 
-def _active_rows(res: "Results", kind: str) -> np.ndarray:
+def _active_rows(res: Results, kind: str) -> np.ndarray:
     sa = res.sanctions
     kinds = np.asarray(res.names["measure_kind"], dtype=object)
     if not len(sa["measure"]):
@@ -60,7 +70,7 @@ def _active_rows(res: "Results", kind: str) -> np.ndarray:
 
 
 @register("perk_holders")
-def perk_holders(res: "Results", sim: "Sim") -> dict[str, float]:
+def perk_holders(res: Results, sim: Sim) -> dict[str, float]:
     """Per reward measure: share of scored adults holding it at the end of the run."""
     sa = res.sanctions
     active = _active_rows(res, "reward")
@@ -68,13 +78,14 @@ def perk_holders(res: "Results", sim: "Sim") -> dict[str, float]:
     out = {}
     for j, m in enumerate(sim.scenario.measures):
         if m.kind == "reward":
-            out[m.name] = float(np.unique(sa["target"][active & (sa["measure"] == j)]).size / denom) \
-                if active.size else 0.0
+            out[m.name] = (
+                float(np.unique(sa["target"][active & (sa["measure"] == j)]).size / denom) if active.size else 0.0
+            )
     return out
 
 
 @register("score_percentiles")
-def score_percentiles(res: "Results", sim: "Sim") -> dict[str, float] | None:
+def score_percentiles(res: Results, sim: Sim) -> dict[str, float] | None:
     """10th, 50th and 90th percentile and mean of scored adults' final scores."""
     m = _scored(res, sim)
     if not m.any():
@@ -85,7 +96,7 @@ def score_percentiles(res: "Results", sim: "Sim") -> dict[str, float] | None:
 
 
 @register("scored_below_perk_threshold")
-def scored_below_perk_threshold(res: "Results", sim: "Sim") -> float:
+def scored_below_perk_threshold(res: Results, sim: Sim) -> float:
     """Scored adults below the lowest reward threshold at the end (read from red-list entry rules)."""
     m = _scored(res, sim)
     lows = []
@@ -99,7 +110,7 @@ def scored_below_perk_threshold(res: "Results", sim: "Sim") -> float:
 
 
 @register("finance_only_share")
-def finance_only_share(res: "Results", sim: "Sim") -> float | None:
+def finance_only_share(res: Results, sim: Sim) -> float | None:
     """Share of sanction applications whose measure is a credit (finance) decision."""
     sa = res.sanctions
     if not len(sa["measure"]):
@@ -111,7 +122,7 @@ def finance_only_share(res: "Results", sim: "Sim") -> float | None:
 
 
 @register("insolvency_kept_days_max")
-def insolvency_kept_days_max(res: "Results", sim: "Sim") -> int | None:
+def insolvency_kept_days_max(res: Results, sim: Sim) -> int | None:
     """Longest time any insolvency record stayed in effect (end of run for live ones)."""
     rec = res.records
     names = res.names["behaviour"]
@@ -125,13 +136,13 @@ def insolvency_kept_days_max(res: "Results", sim: "Sim") -> int | None:
 
 
 @register("human_review_cancelled")
-def human_review_cancelled(res: "Results", sim: "Sim") -> float:
+def human_review_cancelled(res: Results, sim: Sim) -> float:
     """Automated applications a human review cancelled because the causing record was false."""
     return float(sim.measures.reviewed_cancelled * res.scale)
 
 
 @register("wrongful_sanction_share")
-def wrongful_sanction_share(res: "Results", sim: "Sim") -> float | None:
+def wrongful_sanction_share(res: Results, sim: Sim) -> float | None:
     """Share of sanction applications caused by a false record."""
     sa = res.sanctions
     if not len(sa["measure"]):
@@ -145,7 +156,7 @@ def context_of(behaviour_name: str) -> str:
     return behaviour_name.split("_", 1)[0]
 
 
-def list_contexts(res: "Results") -> list[str | None]:
+def list_contexts(res: Results) -> list[str | None]:
     """Per list: the one context its entry rule reads (``records_<behaviour>``), else None.
 
     A list fed by one context's records (a landlord's own arrears list) belongs to that
@@ -162,7 +173,7 @@ def list_contexts(res: "Results") -> list[str | None]:
     return out
 
 
-def cross_context_mask(res: "Results") -> np.ndarray:
+def cross_context_mask(res: Results) -> np.ndarray:
     """Sanction rows whose measure category differs from the context of the data behind them.
 
     That context is the list's own context (see :func:`list_contexts`) or, for lists that
@@ -186,7 +197,7 @@ def cross_context_mask(res: "Results") -> np.ndarray:
 
 
 @register("cross_context_sanctions")
-def cross_context_sanctions(res: "Results", sim: "Sim") -> dict[str, Any]:
+def cross_context_sanctions(res: Results, sim: Sim) -> dict[str, Any]:
     """Sanctions applied in a context other than the one the causing record came from.
 
     This is the AI Act Art. 5(1)(c)(i) pattern (facts 9.1, 9.5): e.g. a late-rent record
@@ -194,7 +205,9 @@ def cross_context_sanctions(res: "Results", sim: "Sim") -> dict[str, Any]:
     """
     cross = cross_context_mask(res)
     sa = res.sanctions
-    s = (np.asarray(res.names["measure_kind"], dtype=object)[sa["measure"]] == "sanction") \
-        if len(sa["measure"]) else np.zeros(0, bool)
-    return {"count": float(cross.sum() * res.scale),
-            "share": float(cross.sum() / s.sum()) if s.any() else 0.0}
+    s = (
+        (np.asarray(res.names["measure_kind"], dtype=object)[sa["measure"]] == "sanction")
+        if len(sa["measure"])
+        else np.zeros(0, bool)
+    )
+    return {"count": float(cross.sum() * res.scale), "share": float(cross.sum() / s.sum()) if s.any() else 0.0}

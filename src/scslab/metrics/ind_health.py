@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["epidemic_of", "split_by_infection"]
 
 
-def epidemic_of(sim: "Sim") -> "EpidemicModule | None":
+def epidemic_of(sim: Sim) -> EpidemicModule | None:
     """The run's epidemic module, or None when ``[epidemic]`` is off."""
     return next((e for e in getattr(sim, "extensions", []) if getattr(e, "name", "") == "epidemic"), None)
 
@@ -32,7 +32,7 @@ def _share(mask: np.ndarray, within: np.ndarray) -> float | None:
     return None if not within.any() else float(mask[within].mean())
 
 
-def split_by_infection(sim: "Sim", per_person: np.ndarray) -> tuple[float | None, float | None]:
+def split_by_infection(sim: Sim, per_person: np.ndarray) -> tuple[float | None, float | None]:
     """Mean of a per-person array among the ever-infected and the never-infected."""
     ep = epidemic_of(sim)
     inf = ep.ever_infected
@@ -41,7 +41,7 @@ def split_by_infection(sim: "Sim", per_person: np.ndarray) -> tuple[float | None
     return a, b
 
 
-def _sanctions_per_person(res: "Results", sim: "Sim") -> np.ndarray:
+def _sanctions_per_person(res: Results, sim: Sim) -> np.ndarray:
     sanc = res.sanctions
     kinds = np.asarray(res.names["measure_kind"], dtype=object)
     is_sanction = kinds[sanc["measure"]] == "sanction" if len(sanc["target"]) else np.zeros(0, bool)
@@ -49,7 +49,7 @@ def _sanctions_per_person(res: "Results", sim: "Sim") -> np.ndarray:
     return np.bincount(tgt[tgt < sim.state.n], minlength=sim.state.n)
 
 
-def _listed_persons(res: "Results", sim: "Sim") -> np.ndarray:
+def _listed_persons(res: Results, sim: Sim) -> np.ndarray:
     sp = res.list_spells
     black = [k for k, t in enumerate(res.names["list_type"]) if t == "black"]
     subj = sp["subject"][np.isin(sp["list"], black)]
@@ -59,8 +59,9 @@ def _listed_persons(res: "Results", sim: "Sim") -> np.ndarray:
 
 
 def _guard(f):
-    def g(res: "Results", sim: "Sim") -> Any:
+    def g(res: Results, sim: Sim) -> Any:
         return None if epidemic_of(sim) is None else f(res, sim, epidemic_of(sim))
+
     g.__name__ = f.__name__
     return g
 

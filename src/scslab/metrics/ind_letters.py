@@ -19,26 +19,33 @@ if TYPE_CHECKING:
     from ..engine.results import Results
     from ..engine.sim import Sim
 
-__all__ = ["letters_module", "letter_payment_rate", "letter_recipients", "letter_stated_share", "letter_actual_share",
-           "letter_response_probability", "payment_rate"]
+__all__ = [
+    "letter_actual_share",
+    "letter_payment_rate",
+    "letter_recipients",
+    "letter_response_probability",
+    "letter_stated_share",
+    "letters_module",
+    "payment_rate",
+]
 
 _BUILTIN_PAYMENT_RATE = INDICATORS["payment_rate"]
 
 
-def letters_module(sim: "Sim") -> Any | None:
+def letters_module(sim: Sim) -> Any | None:
     """The run's letters extension, or None when ``[letters]`` is not enabled."""
     return next((e for e in getattr(sim, "extensions", []) if getattr(e, "name", "") == "letters"), None)
 
 
 @register("letter_payment_rate")
-def letter_payment_rate(res: "Results", sim: "Sim") -> float | None:
+def letter_payment_rate(res: Results, sim: Sim) -> float | None:
     """Share of letters whose obligation was paid within the response window."""
     mod = letters_module(sim)
     return None if mod is None else mod.payment_rate(sim)
 
 
 @register("payment_rate")
-def payment_rate(res: "Results", sim: "Sim") -> float | None:
+def payment_rate(res: Results, sim: Sim) -> float | None:
     """The letter trial's outcome when letters went out, else the built-in payment rate."""
     mod = letters_module(sim)
     if mod is not None and mod.recipient.size:
@@ -47,14 +54,14 @@ def payment_rate(res: "Results", sim: "Sim") -> float | None:
 
 
 @register("letter_recipients")
-def letter_recipients(res: "Results", sim: "Sim") -> float:
+def letter_recipients(res: Results, sim: Sim) -> float:
     """Letters sent, in real people (times the population scale)."""
     mod = letters_module(sim)
     return 0.0 if mod is None else float(mod.recipient.size * res.scale)
 
 
 @register("letter_stated_share")
-def letter_stated_share(res: "Results", sim: "Sim") -> float | None:
+def letter_stated_share(res: Results, sim: Sim) -> float | None:
     """Mean share of payers the letters stated (None for the control reminder)."""
     mod = letters_module(sim)
     if mod is None or mod.stated.size == 0 or np.isnan(mod.stated).all():
@@ -63,14 +70,14 @@ def letter_stated_share(res: "Results", sim: "Sim") -> float | None:
 
 
 @register("letter_actual_share")
-def letter_actual_share(res: "Results", sim: "Sim") -> float | None:
+def letter_actual_share(res: Results, sim: Sim) -> float | None:
     """Simulated national share of adults who missed no payment in the lookback (at sending)."""
     mod = letters_module(sim)
     return None if mod is None or np.isnan(mod.actual_share) else mod.actual_share
 
 
 @register("letter_response_probability")
-def letter_response_probability(res: "Results", sim: "Sim") -> float | None:
+def letter_response_probability(res: Results, sim: Sim) -> float | None:
     """Mean modelled probability of responding to the letter (before the ability check)."""
     mod = letters_module(sim)
     return None if mod is None or mod.p_respond.size == 0 else float(mod.p_respond.mean())

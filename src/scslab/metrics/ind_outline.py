@@ -21,15 +21,23 @@ if TYPE_CHECKING:
     from ..engine.results import Results
     from ..engine.sim import Sim
 
-__all__ = ["redlisted_now", "listed_by_subject_type", "agencies_sanctioning", "agencies_rewarding",
-           "chilled_speech", "legal_rep_sanctions", "firm_sanctions_from_person_lists", "grade_shares_enterprise"]
+__all__ = [
+    "agencies_rewarding",
+    "agencies_sanctioning",
+    "chilled_speech",
+    "firm_sanctions_from_person_lists",
+    "grade_shares_enterprise",
+    "legal_rep_sanctions",
+    "listed_by_subject_type",
+    "redlisted_now",
+]
 
 
-def _lists_of_type(res: "Results", kind: str) -> np.ndarray:
+def _lists_of_type(res: Results, kind: str) -> np.ndarray:
     return np.flatnonzero(np.asarray(res.names.get("list_type", []), dtype=object) == kind)
 
 
-def _measure_rows(res: "Results", kind: str) -> np.ndarray:
+def _measure_rows(res: Results, kind: str) -> np.ndarray:
     kinds = np.asarray(res.names.get("measure_kind", []), dtype=object)
     if not len(res.sanctions["measure"]):
         return np.zeros(0, bool)
@@ -37,7 +45,7 @@ def _measure_rows(res: "Results", kind: str) -> np.ndarray:
 
 
 @register("redlisted_now")
-def redlisted_now(res: "Results", sim: "Sim") -> float:
+def redlisted_now(res: Results, sim: Sim) -> float:
     """Distinct subjects on a red list at the end of the run, scaled to real counts."""
     sp = res.list_spells
     m = np.isin(sp["list"], _lists_of_type(res, "red")) & (sp["end"] < 0)
@@ -45,7 +53,7 @@ def redlisted_now(res: "Results", sim: "Sim") -> float:
 
 
 @register("listed_by_subject_type")
-def listed_by_subject_type(res: "Results", sim: "Sim") -> dict[str, int]:
+def listed_by_subject_type(res: Results, sim: Sim) -> dict[str, int]:
     """Distinct subjects ever blacklisted, by subject type (agents, not scaled: orgs have no scale)."""
     sp = res.list_spells
     m = np.isin(sp["list"], core.black_lists(res))
@@ -55,7 +63,7 @@ def listed_by_subject_type(res: "Results", sim: "Sim") -> dict[str, int]:
     return {t: int(c) for t, c in zip(res.names["subject_type"], counts)}
 
 
-def _agencies(res: "Results", kind: str) -> int:
+def _agencies(res: Results, kind: str) -> int:
     rows = _measure_rows(res, kind)
     if not rows.any():
         return 0
@@ -64,38 +72,38 @@ def _agencies(res: "Results", kind: str) -> int:
 
 
 @register("agencies_sanctioning")
-def agencies_sanctioning(res: "Results", sim: "Sim") -> int:
+def agencies_sanctioning(res: Results, sim: Sim) -> int:
     """Distinct agencies that applied at least one sanction: the breadth of joint punishment."""
     return _agencies(res, "sanction")
 
 
 @register("agencies_rewarding")
-def agencies_rewarding(res: "Results", sim: "Sim") -> int:
+def agencies_rewarding(res: Results, sim: Sim) -> int:
     """Distinct agencies that granted at least one reward: the breadth of joint incentives."""
     return _agencies(res, "reward")
 
 
 @register("chilled_speech")
-def chilled_speech(res: "Results", sim: "Sim") -> float | None:
+def chilled_speech(res: Results, sim: Sim) -> float | None:
     """Share of desired lawful posts not made for fear of being recorded (1 - expressed/desired)."""
     return core.chilling_index(res)
 
 
 @register("legal_rep_sanctions")
-def legal_rep_sanctions(res: "Results", sim: "Sim") -> int:
+def legal_rep_sanctions(res: Results, sim: Sim) -> int:
     """Sanctions that reached a person because a firm they represent is listed (agents, unscaled)."""
     return int((_measure_rows(res, "sanction") & (res.sanctions["via"] == VIA.index("legal_rep"))).sum())
 
 
 @register("firm_sanctions_from_person_lists")
-def firm_sanctions_from_person_lists(res: "Results", sim: "Sim") -> int:
+def firm_sanctions_from_person_lists(res: Results, sim: Sim) -> int:
     """Sanctions that reached a firm because its legal representative is listed (agents, unscaled)."""
     via = VIA.index("represented_firms")
     return int((_measure_rows(res, "sanction") & (res.sanctions["via"] == via)).sum())
 
 
 @register("grade_shares_enterprise")
-def grade_shares_enterprise(res: "Results", sim: "Sim") -> dict[str, float] | None:
+def grade_shares_enterprise(res: Results, sim: Sim) -> dict[str, float] | None:
     """Share of enterprises in each grade band at the end of the run."""
     m = (res.subjects["type"] == 1) & (res.subjects["grade"] >= 0)
     grades = res.names.get("grade", [])

@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from ..engine.results import Results
     from ..engine.sim import Sim
 
-__all__ = ["benefits_received", "recorded", "REGISTRATION", "VOTING", "PARTY"]
+__all__ = ["PARTY", "REGISTRATION", "VOTING", "benefits_received", "recorded"]
 
 REGISTRATION, VOTING, PARTY = "carnet_registration", "voting", "party_membership"
 
 
-def benefits_received(res: "Results", sim: "Sim") -> np.ndarray:
+def benefits_received(res: Results, sim: Sim) -> np.ndarray:
     """Yuan-equivalent each person received over the run from every reward measure."""
     sa, n = res.sanctions, res.n_persons
     out = np.zeros(n)
@@ -38,7 +38,7 @@ def benefits_received(res: "Results", sim: "Sim") -> np.ndarray:
     return out
 
 
-def recorded(sim: "Sim", behaviour: str) -> np.ndarray | None:
+def recorded(sim: Sim, behaviour: str) -> np.ndarray | None:
     """Active registry records of ``behaviour`` per person (None if the scenario lacks it)."""
     names = [b.name for b in sim.scenario.behaviours]
     if behaviour not in names:
@@ -46,24 +46,24 @@ def recorded(sim: "Sim", behaviour: str) -> np.ndarray | None:
     return sim.state.behaviour_records[names.index(behaviour), : sim.state.n].astype(np.float64)
 
 
-def _adults(sim: "Sim") -> np.ndarray:
+def _adults(sim: Sim) -> np.ndarray:
     return sim.state.adult[: sim.state.n]
 
 
 @register("enrolment_share")
-def enrolment_share(res: "Results", sim: "Sim") -> float | None:
+def enrolment_share(res: Results, sim: Sim) -> float | None:
     """Share of all persons (children included) with a recorded registration."""
     reg = recorded(sim, REGISTRATION)
     return None if reg is None else float((reg > 0).mean())
 
 
 @register("enrolled_people")
-def enrolled_people(res: "Results", sim: "Sim") -> float | None:
+def enrolled_people(res: Results, sim: Sim) -> float | None:
     reg = recorded(sim, REGISTRATION)
     return None if reg is None else float((reg > 0).sum() * res.scale)
 
 
-def _per_capita(res: "Results", sim: "Sim", voters: bool) -> float | None:
+def _per_capita(res: Results, sim: Sim, voters: bool) -> float | None:
     vote = recorded(sim, VOTING)
     if vote is None:
         return None
@@ -72,19 +72,19 @@ def _per_capita(res: "Results", sim: "Sim", voters: bool) -> float | None:
 
 
 @register("benefits_per_capita_voters")
-def benefits_per_capita_voters(res: "Results", sim: "Sim") -> float | None:
+def benefits_per_capita_voters(res: Results, sim: Sim) -> float | None:
     """Mean yuan-equivalent received by adults with a recorded vote."""
     return _per_capita(res, sim, True)
 
 
 @register("benefits_per_capita_nonvoters")
-def benefits_per_capita_nonvoters(res: "Results", sim: "Sim") -> float | None:
+def benefits_per_capita_nonvoters(res: Results, sim: Sim) -> float | None:
     """Mean yuan-equivalent received by adults with no recorded vote."""
     return _per_capita(res, sim, False)
 
 
 @register("benefit_voting_correlation")
-def benefit_voting_correlation(res: "Results", sim: "Sim") -> float | None:
+def benefit_voting_correlation(res: Results, sim: Sim) -> float | None:
     """Pearson correlation, over adults, of benefits received and recorded votes."""
     vote = recorded(sim, VOTING)
     if vote is None:
@@ -97,7 +97,7 @@ def benefit_voting_correlation(res: "Results", sim: "Sim") -> float | None:
 
 
 @register("party_benefit_ratio")
-def party_benefit_ratio(res: "Results", sim: "Sim") -> float | None:
+def party_benefit_ratio(res: Results, sim: Sim) -> float | None:
     """Benefits per recorded party member over benefits per other adult."""
     party = recorded(sim, PARTY)
     if party is None:

@@ -20,17 +20,17 @@ if TYPE_CHECKING:
     from ..engine.results import Results
     from ..engine.sim import Sim
 
-__all__ = ["TOP_LIST", "BOTTOM_LIST", "listed_person_years", "hiring_rejections_by_list"]
+__all__ = ["BOTTOM_LIST", "TOP_LIST", "hiring_rejections_by_list", "listed_person_years"]
 
 TOP_LIST, BOTTOM_LIST = "top_profile", "bottom_profile"
 
 
-def _list_index(sim: "Sim", name: str) -> int | None:
+def _list_index(sim: Sim, name: str) -> int | None:
     names = [x.name for x in sim.scenario.lists]
     return names.index(name) if name in names else None
 
 
-def listed_person_years(res: "Results", k: int) -> float:
+def listed_person_years(res: Results, k: int) -> float:
     """Person-years persons spent on list ``k`` during the run."""
     sp = res.list_spells
     sel = (sp["list"] == k) & (sp["subject"] < res.n_persons)
@@ -38,7 +38,7 @@ def listed_person_years(res: "Results", k: int) -> float:
     return float((end - sp["start"][sel]).sum() / 365.0)
 
 
-def hiring_rejections_by_list(sim: "Sim") -> tuple[dict[int, int], float]:
+def hiring_rejections_by_list(sim: Sim) -> tuple[dict[int, int], float]:
     """Rejected applications per list index, and the applications a year per blocked person."""
     out: dict[int, int] = {}
     rate = 0.0
@@ -52,7 +52,7 @@ def hiring_rejections_by_list(sim: "Sim") -> tuple[dict[int, int], float]:
 
 
 @register("hiring_rejection_rate")
-def hiring_rejection_rate(res: "Results", sim: "Sim") -> float | None:
+def hiring_rejection_rate(res: Results, sim: Sim) -> float | None:
     """Rejected applications over all adults' applications (everyone applies at the same rate)."""
     rej, rate = hiring_rejections_by_list(sim)
     apps = rate * float(sim.state.adult[: sim.state.n].sum()) * res.days / 365.0
@@ -60,7 +60,7 @@ def hiring_rejection_rate(res: "Results", sim: "Sim") -> float | None:
 
 
 @register("hiring_rejection_rate_bottom")
-def hiring_rejection_rate_bottom(res: "Results", sim: "Sim") -> float | None:
+def hiring_rejection_rate_bottom(res: Results, sim: Sim) -> float | None:
     """Share of the bottom list's applications that were rejected."""
     k = _list_index(sim, BOTTOM_LIST)
     rej, rate = hiring_rejections_by_list(sim)
@@ -71,7 +71,7 @@ def hiring_rejection_rate_bottom(res: "Results", sim: "Sim") -> float | None:
 
 
 @register("hiring_rejection_rate_rest")
-def hiring_rejection_rate_rest(res: "Results", sim: "Sim") -> float | None:
+def hiring_rejection_rate_rest(res: Results, sim: Sim) -> float | None:
     """Share of applications rejected for adults off the bottom list."""
     k = _list_index(sim, BOTTOM_LIST)
     rej, rate = hiring_rejections_by_list(sim)
@@ -85,7 +85,7 @@ def hiring_rejection_rate_rest(res: "Results", sim: "Sim") -> float | None:
 
 
 @register("income_gap_top_bottom")
-def income_gap_top_bottom(res: "Results", sim: "Sim") -> float | None:
+def income_gap_top_bottom(res: Results, sim: Sim) -> float | None:
     """Mean income change (current / initial) of the top list minus that of the bottom list."""
     top, bot = _list_index(sim, TOP_LIST), _list_index(sim, BOTTOM_LIST)
     if top is None or bot is None:
@@ -100,6 +100,6 @@ def income_gap_top_bottom(res: "Results", sim: "Sim") -> float | None:
 
 
 @register("profile_coverage")
-def profile_coverage(res: "Results", sim: "Sim") -> float:
+def profile_coverage(res: Results, sim: Sim) -> float:
     """Share of persons with a profile (scored), facts 7.13's '4 in 5'."""
     return float(sim.scoring.mask[: sim.state.n].mean())

@@ -7,7 +7,8 @@ population scale factor so they compare with published national or city figures.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,9 +24,11 @@ __all__ = ["INDICATORS", "compute_indicators", "indicator_names", "register"]
 
 def register(name: str):
     """Decorator for indicator functions ``f(res, sim) -> value`` defined in ``metrics/ind_*.py``."""
+
     def deco(f):
         INDICATORS[name] = f
         return f
+
     return deco
 
 
@@ -41,21 +44,21 @@ def _load_plugins() -> None:
             importlib.import_module(f"{metrics.__name__}.{mod.name}")
 
 
-def _blocks(kind: str) -> Callable[["Results", "Sim"], float]:
-    def f(res: "Results", sim: "Sim") -> float:
-        total = sum(int(sim.measures.blocked_total[j]) for j, m in enumerate(sim.scenario.measures)
-                    if m.blocks == kind)
+def _blocks(kind: str) -> Callable[[Results, Sim], float]:
+    def f(res: Results, sim: Sim) -> float:
+        total = sum(int(sim.measures.blocked_total[j]) for j, m in enumerate(sim.scenario.measures) if m.blocks == kind)
         return total * res.scale
+
     return f
 
 
-def _paid_after_listing(res: "Results", sim: "Sim") -> float:
+def _paid_after_listing(res: Results, sim: Sim) -> float:
     sp = res.list_spells
     black = np.isin(sp["list"], core.black_lists(res))
     return float((black & (sp["end_reason"] == END_REASONS.index("performance"))).sum() * res.scale)
 
 
-def _payment_rate(res: "Results", sim: "Sim") -> float | None:
+def _payment_rate(res: Results, sim: Sim) -> float | None:
     """Share of obligation opportunities met on time (the nudge comparator's outcome)."""
     beh = sim.behaviour
     viol = sum(res.series[f"violations_{b}"].sum() for b in beh.obligations)
@@ -63,7 +66,7 @@ def _payment_rate(res: "Results", sim: "Sim") -> float | None:
     return None if opp == 0 else float(1.0 - viol / opp)
 
 
-INDICATORS: dict[str, Callable[["Results", "Sim"], Any]] = {
+INDICATORS: dict[str, Callable[[Results, Sim], Any]] = {
     "ever_listed": lambda r, s: core.ever_listed(r) * r.scale,
     "listed_now": lambda r, s: core.listed_now(r) * r.scale,
     "wrongful_listings": lambda r, s: core.wrongful_listings(r) * r.scale,
@@ -82,7 +85,7 @@ def indicator_names() -> list[str]:
     return sorted(INDICATORS)
 
 
-def compute_indicators(res: "Results", sim: "Sim") -> dict[str, Any]:
+def compute_indicators(res: Results, sim: Sim) -> dict[str, Any]:
     _load_plugins()
     out: dict[str, Any] = {}
     for name in sim.scenario.indicators:

@@ -4,13 +4,21 @@ Everything is synthetic (facts sheet preamble): ids follow the GB 11643 / GB 321
 with valid check characters but identify nobody.
 """
 
-from .ids import citizen_id_valid, citizen_ids, citizen_ids_valid, credit_code_valid, credit_codes, \
-    credit_codes_valid
+from .ids import citizen_id_valid, citizen_ids, citizen_ids_valid, credit_code_valid, credit_codes, credit_codes_valid
 from .network import Csr, from_groups, neighbor_mean, random_friends
 from .synth import SyntheticPopulation, synthesize
 
 __all__ = [
-    "Csr", "SyntheticPopulation", "citizen_id_valid", "citizen_ids", "citizen_ids_valid",
-    "credit_code_valid", "credit_codes", "credit_codes_valid", "from_groups", "neighbor_mean",
-    "random_friends", "synthesize",
+    "Csr",
+    "SyntheticPopulation",
+    "citizen_id_valid",
+    "citizen_ids",
+    "citizen_ids_valid",
+    "credit_code_valid",
+    "credit_codes",
+    "credit_codes_valid",
+    "from_groups",
+    "neighbor_mean",
+    "random_friends",
+    "synthesize",
 ]

@@ -17,9 +17,16 @@ import datetime as _dt
 import numpy as np
 
 __all__ = [
-    "citizen_ids", "citizen_id_valid", "citizen_ids_valid",
-    "credit_codes", "credit_code_valid", "credit_codes_valid",
-    "GB11643_WEIGHTS", "GB32100_ALPHABET", "GB32100_WEIGHTS", "GB11714_WEIGHTS",
+    "GB11643_WEIGHTS",
+    "GB11714_WEIGHTS",
+    "GB32100_ALPHABET",
+    "GB32100_WEIGHTS",
+    "citizen_id_valid",
+    "citizen_ids",
+    "citizen_ids_valid",
+    "credit_code_valid",
+    "credit_codes",
+    "credit_codes_valid",
 ]
 
 # ISO 7064 MOD 11-2 weights (2**(17-i) mod 11) used by GB 11643-1999.
@@ -79,8 +86,7 @@ def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return y, m, d
 
 
-def citizen_ids(division_code: str, birth_dates: np.ndarray, sex: np.ndarray,
-                rng: np.random.Generator) -> np.ndarray:
+def citizen_ids(division_code: str, birth_dates: np.ndarray, sex: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """18-character GB 11643-1999 citizen ids, unique within the population.
 
     Sequence codes are assigned without collisions by construction: persons are ranked in a
@@ -121,8 +127,9 @@ def citizen_ids(division_code: str, birth_dates: np.ndarray, sex: np.ndarray,
     y, m, d = _ymd(bd)
     if (y < 1000).any() or (y > 9999).any():
         raise ValueError("birth years must have four digits")
-    digits = np.concatenate([_digits(division, 6), _digits(y, 4), _digits(m, 2), _digits(d, 2),
-                             _digits(seq, 3)], axis=1)
+    digits = np.concatenate(
+        [_digits(division, 6), _digits(y, 4), _digits(m, 2), _digits(d, 2), _digits(seq, 3)], axis=1
+    )
     total = digits.astype(np.int64) @ GB11643_WEIGHTS
     check = (12 - total % 11) % 11
     out = np.empty((n, 18), dtype=np.uint8)
@@ -189,8 +196,7 @@ def _unique_keys(n: int, high: int, rng: np.random.Generator) -> np.ndarray:
         keys[order[dup]] = rng.integers(0, high, size=dup.size, dtype=np.int64)
 
 
-def credit_codes(n: int, division_code: str, entity_kind: np.ndarray,
-                 rng: np.random.Generator) -> np.ndarray:
+def credit_codes(n: int, division_code: str, entity_kind: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """18-character GB 32100-2015 unified social credit codes, unique within the call.
 
     Layout: authority (1) + entity type (1) + division (6) + GB 11714 organisation code

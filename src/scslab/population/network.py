@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["Csr", "from_groups", "random_friends", "neighbor_mean"]
+__all__ = ["Csr", "from_groups", "neighbor_mean", "random_friends"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Csr:
         return np.diff(self.indptr).astype(np.int32)
 
     def neighbors(self, i: int) -> np.ndarray:
-        return self.indices[self.indptr[i]:self.indptr[i + 1]]
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
     def edges(self) -> tuple[np.ndarray, np.ndarray]:
         """All directed edges as (src, dst) int32 arrays, in CSR order."""
@@ -51,12 +51,11 @@ class Csr:
         return src, self.indices
 
     @classmethod
-    def empty(cls, n: int) -> "Csr":
+    def empty(cls, n: int) -> Csr:
         return cls(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
 
     @classmethod
-    def from_edges(cls, n: int, src: np.ndarray, dst: np.ndarray, symmetric: bool = True,
-                   dedupe: bool = True) -> "Csr":
+    def from_edges(cls, n: int, src: np.ndarray, dst: np.ndarray, symmetric: bool = True, dedupe: bool = True) -> Csr:
         """Build from edge lists; ``symmetric`` adds every reverse edge, self loops are dropped.
 
         A numba counting sort (scatter into rows, then sort each short row and drop repeats)
@@ -82,9 +81,9 @@ class Csr:
         indices = np.empty(indptr[-1], dtype=np.int32)
         newptr = np.zeros(n + 1, dtype=np.int64)
         _scatter_sort(indptr, src, dst, symmetric, dedupe, indices, newptr)
-        return cls(newptr, indices[:newptr[-1]].copy())
+        return cls(newptr, indices[: newptr[-1]].copy())
 
-    def without_edges(self, keep: np.ndarray) -> "Csr":
+    def without_edges(self, keep: np.ndarray) -> Csr:
         """A new graph keeping only the directed edges where ``keep`` (length nnz) is True.
 
         The caller keeps both directions of an undirected tie; :meth:`remove_edges` does that.
@@ -96,7 +95,7 @@ class Csr:
         np.cumsum(keep, out=cs[1:])
         return Csr(cs[self.indptr], self.indices[keep])
 
-    def remove_edges(self, src: np.ndarray, dst: np.ndarray, symmetric: bool = True) -> "Csr":
+    def remove_edges(self, src: np.ndarray, dst: np.ndarray, symmetric: bool = True) -> Csr:
         """A new graph without the ties (src[k], dst[k]) (and their reverses if symmetric).
 
         Used to cut ties (e.g. people avoiding a blacklisted contact); absent pairs are ignored.
@@ -177,8 +176,7 @@ def _mark_removed(indptr, indices, src, dst, keep):  # pragma: no cover - numba
             keep[lo] = False
 
 
-def from_groups(group_ids: np.ndarray, max_clique: int = 50,
-                rng: np.random.Generator | None = None) -> Csr:
+def from_groups(group_ids: np.ndarray, max_clique: int = 50, rng: np.random.Generator | None = None) -> Csr:
     """Connect members sharing a group id (household, workplace); negative ids mean no group.
 
     Groups of at most ``max_clique + 1`` members become complete graphs (everyone knows
@@ -229,8 +227,9 @@ def from_groups(group_ids: np.ndarray, max_clique: int = 50,
     return Csr.from_edges(n, np.concatenate(src_parts), np.concatenate(dst_parts))
 
 
-def random_friends(n: int, mean_degree: float, rng: np.random.Generator,
-                   locality: np.ndarray | None = None, local_share: float = 0.8) -> Csr:
+def random_friends(
+    n: int, mean_degree: float, rng: np.random.Generator, locality: np.ndarray | None = None, local_share: float = 0.8
+) -> Csr:
     """Sparse random friendship graph (Erdős–Rényi by drawing ``n * mean_degree / 2`` pairs).
 
     With ``locality`` (one region code per person) a ``local_share`` of the ties are drawn

@@ -22,7 +22,7 @@ from .network import Csr, from_groups, random_friends
 if TYPE_CHECKING:  # pragma: no cover
     from scslab.scenario.schema import Population
 
-__all__ = ["SyntheticPopulation", "synthesize", "REFERENCE_DAY", "EMPLOYMENT_SHARE"]
+__all__ = ["EMPLOYMENT_SHARE", "REFERENCE_DAY", "SyntheticPopulation", "synthesize"]
 
 REFERENCE_DAY = 18262  # 2020-01-01: ages are as of this day (birth dates in ids derive from it)
 COUPLE_SHARE = 0.8  # share of households of 2+ persons headed by a married couple
@@ -125,7 +125,7 @@ def _bernoulli_share(p: float) -> float:
     return float(min(max(p, 0.0), 1.0))
 
 
-def synthesize(cfg: "Population", rng: np.random.Generator) -> SyntheticPopulation:
+def synthesize(cfg: Population, rng: np.random.Generator) -> SyntheticPopulation:
     """Draw a synthetic population from the scenario's ``population`` section."""
     n = int(cfg.n)
     sizes = _households(n, cfg.household_size_mean, rng)
@@ -225,9 +225,11 @@ def synthesize(cfg: "Population", rng: np.random.Generator) -> SyntheticPopulati
     citizen_id = citizen_ids(cfg.division_code, birth, sex, rng)
 
     # --- organisations and employment ---------------------------------------------------------
-    counts = {1: int(round(n * cfg.enterprises_per_1000 / 1000.0)),
-              2: int(round(n * cfg.social_orgs_per_1000 / 1000.0)),
-              3: int(cfg.government_bodies)}
+    counts = {
+        1: int(round(n * cfg.enterprises_per_1000 / 1000.0)),
+        2: int(round(n * cfg.social_orgs_per_1000 / 1000.0)),
+        3: int(cfg.government_bodies),
+    }
     org_type = np.concatenate([np.full(c, k, dtype=np.int8) for k, c in counts.items()])
     m = org_type.shape[0]
     factor = np.array([0.0, *ORG_SIZE_FACTOR.values()])[org_type]
@@ -249,26 +251,53 @@ def synthesize(cfg: "Population", rng: np.random.Generator) -> SyntheticPopulati
         legal_rep[missing] = adults[rng.integers(0, adults.shape[0], size=missing.size)]
     org_size = np.bincount(workplace[workplace >= 0], minlength=m).astype(np.int32)
     per_emp = np.array([0.0, *ORG_REVENUE_PER_EMPLOYEE.values()])[org_type]
-    org_revenue = (np.maximum(org_size, 1) * per_emp
-                   * np.exp(ORG_REVENUE_SIGMA * rng.standard_normal(m) - ORG_REVENUE_SIGMA**2 / 2))
+    org_revenue = (
+        np.maximum(org_size, 1)
+        * per_emp
+        * np.exp(ORG_REVENUE_SIGMA * rng.standard_normal(m) - ORG_REVENUE_SIGMA**2 / 2)
+    )
     org_code = credit_codes(m, cfg.division_code, org_type, rng)
 
     # --- networks ----------------------------------------------------------------------------
     household_net = from_groups(household, max_clique=HOUSEHOLD_MAX_CLIQUE, rng=rng)
     work_net = from_groups(workplace, max_clique=WORK_MAX_CLIQUE, rng=rng)
-    friend_net = random_friends(n, cfg.friends_mean_degree, rng, locality=urban,
-                                local_share=FRIEND_LOCAL_SHARE)
+    friend_net = random_friends(n, cfg.friends_mean_degree, rng, locality=urban, local_share=FRIEND_LOCAL_SHARE)
     return SyntheticPopulation(
-        age=age.astype(np.uint8), sex=sex, urban=urban, migrant=migrant, education=education,
-        income=income, savings=savings, honesty=honesty, group=group, household=household,
-        spouse=spouse, parent1=parent1, parent2=parent2, workplace=workplace,
-        citizen_id=citizen_id, org_type=org_type, org_code=org_code, legal_rep=legal_rep,
-        org_size=org_size, org_revenue=org_revenue.astype(np.float32), org_urban=org_urban,
-        household_net=household_net, work_net=work_net, friend_net=friend_net)
+        age=age.astype(np.uint8),
+        sex=sex,
+        urban=urban,
+        migrant=migrant,
+        education=education,
+        income=income,
+        savings=savings,
+        honesty=honesty,
+        group=group,
+        household=household,
+        spouse=spouse,
+        parent1=parent1,
+        parent2=parent2,
+        workplace=workplace,
+        citizen_id=citizen_id,
+        org_type=org_type,
+        org_code=org_code,
+        legal_rep=legal_rep,
+        org_size=org_size,
+        org_revenue=org_revenue.astype(np.float32),
+        org_urban=org_urban,
+        household_net=household_net,
+        work_net=work_net,
+        friend_net=friend_net,
+    )
 
 
-def _employ(orgs: np.ndarray, capacity: np.ndarray, staff: np.ndarray, workplace: np.ndarray,
-            legal_rep: np.ndarray, rng: np.random.Generator) -> None:
+def _employ(
+    orgs: np.ndarray,
+    capacity: np.ndarray,
+    staff: np.ndarray,
+    workplace: np.ndarray,
+    legal_rep: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
     """Fill organisations' job slots with (already shuffled) staff, in place.
 
     Each organisation's first slot is filled first, and that employee is its legal

@@ -2,4 +2,4 @@
 
 from scslab.report.html import render_report, write_report
 
-__all__ = ["write_report", "render_report"]
+__all__ = ["render_report", "write_report"]

@@ -9,7 +9,7 @@ records still yields a report of a few megabytes (bars of counts, histogram bins
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -17,20 +17,57 @@ from plotly.subplots import make_subplots
 
 from scslab.engine.results import Results
 
-__all__ = ["FIGURES", "SCENARIO_FIGURES", "HANDLED_SERIES", "extra_series_names", "list_sizes", "score_distribution",
-           "grade_shares", "score_mean", "records_by_domain", "records_by_source",
-           "sanctions_by_measure", "sanctions_active", "wrongful_over_time",
-           "violations_compliance", "behaviour_totals", "expression", "epidemic", "health_codes",
-           "extra_series", "flat_series_names", "smooth"]
+__all__ = [
+    "FIGURES",
+    "HANDLED_SERIES",
+    "SCENARIO_FIGURES",
+    "behaviour_totals",
+    "epidemic",
+    "expression",
+    "extra_series",
+    "extra_series_names",
+    "flat_series_names",
+    "grade_shares",
+    "health_codes",
+    "list_sizes",
+    "records_by_domain",
+    "records_by_source",
+    "sanctions_active",
+    "sanctions_by_measure",
+    "score_distribution",
+    "score_mean",
+    "smooth",
+    "violations_compliance",
+    "wrongful_over_time",
+]
 
 #: epidemic compartments drawn by ``epidemic`` (susceptible would dwarf them, so it is left out)
-_EPI = (("infectious", "infectious"), ("infected", "infected (exposed + infectious)"),
-        ("isolated", "isolated"), ("recovered", "recovered"))
+_EPI = (
+    ("infectious", "infectious"),
+    ("infected", "infected (exposed + infectious)"),
+    ("isolated", "isolated"),
+    ("recovered", "recovered"),
+)
 #: green is the large remainder: stacking it would flatten the yellow and red bands to a line
 _CODES = (("code_yellow", "yellow", "#eeca3b"), ("code_red", "red", "#e45756"))
-HANDLED_SERIES = ("violations", "records", "records_false", "listed_total", "score_mean",
-                  "sanctions_active", "rewards_active", "compliance_rate", "wrongful_listed",
-                  "infectious", "infected", "isolated", "recovered", "code_green", "code_yellow", "code_red")
+HANDLED_SERIES = (
+    "violations",
+    "records",
+    "records_false",
+    "listed_total",
+    "score_mean",
+    "sanctions_active",
+    "rewards_active",
+    "compliance_rate",
+    "wrongful_listed",
+    "infectious",
+    "infected",
+    "isolated",
+    "recovered",
+    "code_green",
+    "code_yellow",
+    "code_red",
+)
 _HANDLED_PREFIXES = ("listed_", "grade_share_", "violations_", "good_deeds_", "desired_", "expressed_")
 _TRUE, _FALSE = "#4c78a8", "#e45756"
 _MAX_SMALL_MULTIPLES = 36
@@ -39,18 +76,29 @@ _MAX_SMALL_MULTIPLES = 36
 _SMOOTH_FROM_DAYS = 60
 
 
-def _layout(fig: go.Figure, title: str, *, height: int = 360, xtitle: str = "day",
-            ytitle: str = "") -> go.Figure:
-    fig.update_layout(title=title, template="plotly_white", height=height,
-                      margin=dict(l=60, r=20, t=50, b=45), legend=dict(orientation="h", y=-0.2),
-                      xaxis_title=xtitle, yaxis_title=ytitle)
+def _layout(fig: go.Figure, title: str, *, height: int = 360, xtitle: str = "day", ytitle: str = "") -> go.Figure:
+    fig.update_layout(
+        title=title,
+        template="plotly_white",
+        height=height,
+        margin=dict(l=60, r=20, t=50, b=45),
+        legend=dict(orientation="h", y=-0.2),
+        xaxis_title=xtitle,
+        yaxis_title=ytitle,
+    )
     return fig
 
 
 def _counts_axis(fig: go.Figure) -> go.Figure:
     """Counts start at zero; a small maximum gets whole-number ticks (no '0.2 subjects')."""
-    top = max((float(np.nanmax(t.y)) for t in fig.data if t.y is not None and len(t.y)
-               and np.isfinite(np.asarray(t.y, dtype=np.float64)).any()), default=0.0)
+    top = max(
+        (
+            float(np.nanmax(t.y))
+            for t in fig.data
+            if t.y is not None and len(t.y) and np.isfinite(np.asarray(t.y, dtype=np.float64)).any()
+        ),
+        default=0.0,
+    )
     fig.update_yaxes(rangemode="tozero", dtick=1 if top <= 5 else None)
     return fig
 
@@ -142,17 +190,18 @@ def score_distribution(r: Results) -> go.Figure | None:
         return None
     lo, hi = float(score.min()), float(score.max())
     counts, edges = np.histogram(score, bins=40, range=(lo, hi if hi > lo else lo + 1.0))
-    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges),
-                           marker_color=_TRUE, name="persons"))
-    return _layout(fig, "Score distribution at the end of the run (persons)", xtitle="score",
-                   ytitle="persons (agents)")
+    fig = go.Figure(
+        go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), marker_color=_TRUE, name="persons")
+    )
+    return _layout(fig, "Score distribution at the end of the run (persons)", xtitle="score", ytitle="persons (agents)")
 
 
 def grade_shares(r: Results) -> go.Figure | None:
     """Share of subjects in each grade per day, stacked, in the order the engine lists grades."""
     order = [f"grade_share_{g}" for g in r.names.get("grade") or []]
     keys = [k for k in order if k in r.series] + sorted(
-        k for k in r.series if k.startswith("grade_share_") and k not in order)
+        k for k in r.series if k.startswith("grade_share_") and k not in order
+    )
     fig = go.Figure()
     drawn = [_line(fig, r, k, k.removeprefix("grade_share_"), stackgroup="g") for k in keys]
     return _layout(fig, "Grade shares", ytitle="share") if any(drawn) else None
@@ -174,8 +223,12 @@ def _by_code(r: Results, key: str, title: str) -> go.Figure | None:
     t, f = _counts(codes, truth, n), _counts(codes, ~truth, n)
     keep = (t + f) > 0
     x = [lab for lab, k in zip(labels, keep) if k]
-    fig = go.Figure([go.Bar(x=x, y=t[keep], name="true records", marker_color=_TRUE),
-                     go.Bar(x=x, y=f[keep], name="false records", marker_color=_FALSE)])
+    fig = go.Figure(
+        [
+            go.Bar(x=x, y=t[keep], name="true records", marker_color=_TRUE),
+            go.Bar(x=x, y=f[keep], name="false records", marker_color=_FALSE),
+        ]
+    )
     fig.update_layout(barmode="stack")
     return _counts_axis(_narrow(_layout(fig, title, xtitle=key, ytitle="records"), len(x)))
 
@@ -201,12 +254,17 @@ def sanctions_by_measure(r: Results) -> go.Figure | None:
     ok, bad = _counts(codes, ~wrong, n), _counts(codes, wrong, n)
     keep = (ok + bad) > 0
     x = [lab for lab, k in zip(labels, keep) if k]
-    fig = go.Figure([go.Bar(x=x, y=ok[keep], name="rightful", marker_color=_TRUE),
-                     go.Bar(x=x, y=bad[keep], name="wrongful", marker_color=_FALSE)])
+    fig = go.Figure(
+        [
+            go.Bar(x=x, y=ok[keep], name="rightful", marker_color=_TRUE),
+            go.Bar(x=x, y=bad[keep], name="wrongful", marker_color=_FALSE),
+        ]
+    )
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickangle=-30 if len(x) > 6 else 0, automargin=True)
-    return _counts_axis(_narrow(_layout(fig, "Sanctions and rewards by measure", xtitle="measure",
-                                        ytitle="applications"), len(x)))
+    return _counts_axis(
+        _narrow(_layout(fig, "Sanctions and rewards by measure", xtitle="measure", ytitle="applications"), len(x))
+    )
 
 
 def sanctions_active(r: Results) -> go.Figure | None:
@@ -225,17 +283,19 @@ def wrongful_over_time(r: Results) -> go.Figure | None:
     a = _series(r, "records_false")
     b = _series(r, "wrongful_listed")
     if a is not None:
-        fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, name="false records / day",
-                                 line=dict(color=_FALSE)), secondary_y=False)
+        fig.add_trace(
+            go.Scatter(x=np.arange(a.size), y=a, name="false records / day", line=dict(color=_FALSE)), secondary_y=False
+        )
     if b is not None:
-        fig.add_trace(go.Scatter(x=np.arange(b.size), y=b, name="wrongfully listed",
-                                 line=dict(color="#72b7b2")), secondary_y=True)
-    if a is None and b is None or not (np.nan_to_num(a if a is not None else 0).any()
-                                       or np.nan_to_num(b if b is not None else 0).any()):
+        fig.add_trace(
+            go.Scatter(x=np.arange(b.size), y=b, name="wrongfully listed", line=dict(color="#72b7b2")), secondary_y=True
+        )
+    if (a is None and b is None) or not (
+        np.nan_to_num(a if a is not None else 0).any() or np.nan_to_num(b if b is not None else 0).any()
+    ):
         return None  # nothing wrongful happened: the counts table above says so
     fig.update_yaxes(title_text="false records", secondary_y=False, rangemode="tozero")
-    fig.update_yaxes(title_text="subjects listed wrongfully", secondary_y=True, rangemode="tozero",
-                     showgrid=False)
+    fig.update_yaxes(title_text="subjects listed wrongfully", secondary_y=True, rangemode="tozero", showgrid=False)
     return _counts_axis(_layout(fig, "Wrongful records and listings"))
 
 
@@ -243,17 +303,17 @@ def violations_compliance(r: Results) -> go.Figure | None:
     """Violations committed vs recorded per day (left), compliance rate (right)."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     drawn = avg = False
-    for name, label, color in (("violations", "violations / day", "#e45756"),
-                               ("records", "records / day", _TRUE)):
+    for name, label, color in (("violations", "violations / day", "#e45756"), ("records", "records / day", _TRUE)):
         a, sm = _smoothed(r, name)
         if a is not None:
-            fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, name=label, line=dict(color=color)),
-                          secondary_y=False)
+            fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, name=label, line=dict(color=color)), secondary_y=False)
             drawn, avg = True, avg or sm
     c, sm = _smoothed(r, "compliance_rate")
     if c is not None and np.isfinite(c).any():  # all-NaN: the scenario has no obligations to comply with
-        fig.add_trace(go.Scatter(x=np.arange(c.size), y=c, name="compliance rate",
-                                 line=dict(color="#54a24b", dash="dot")), secondary_y=True)
+        fig.add_trace(
+            go.Scatter(x=np.arange(c.size), y=c, name="compliance rate", line=dict(color="#54a24b", dash="dot")),
+            secondary_y=True,
+        )
         fig.update_yaxes(title_text="compliance rate", secondary_y=True, showgrid=False)
         drawn, avg = True, avg or sm
     fig.update_yaxes(rangemode="tozero", secondary_y=False)
@@ -262,8 +322,11 @@ def violations_compliance(r: Results) -> go.Figure | None:
 
 
 def _prefixed_totals(r: Results, prefix: str) -> dict[str, float]:
-    return {k.removeprefix(prefix): float(a.sum()) for k in sorted(r.series)
-            if k.startswith(prefix) and (a := _series(r, k)) is not None}
+    return {
+        k.removeprefix(prefix): float(a.sum())
+        for k in sorted(r.series)
+        if k.startswith(prefix) and (a := _series(r, k)) is not None
+    }
 
 
 def behaviour_totals(r: Results) -> go.Figure | None:
@@ -274,19 +337,23 @@ def behaviour_totals(r: Results) -> go.Figure | None:
     # horizontal bars: behaviour names are long, and rotated labels collide with the legend
     fig = go.Figure()
     if bad:
-        fig.add_trace(go.Bar(y=list(bad), x=list(bad.values()), name="violations", marker_color=_FALSE,
-                             orientation="h"))
+        fig.add_trace(
+            go.Bar(y=list(bad), x=list(bad.values()), name="violations", marker_color=_FALSE, orientation="h")
+        )
     if good:
-        fig.add_trace(go.Bar(y=list(good), x=list(good.values()), name="good deeds", marker_color="#54a24b",
-                             orientation="h"))
+        fig.add_trace(
+            go.Bar(y=list(good), x=list(good.values()), name="good deeds", marker_color="#54a24b", orientation="h")
+        )
     n = len(bad) + len(good)
-    _layout(fig, "What people did over the whole run, by behaviour", height=140 + 24 * n,
-            xtitle="acts (agents)")
+    _layout(fig, "What people did over the whole run, by behaviour", height=140 + 24 * n, xtitle="acts (agents)")
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(rangemode="tozero")
     # legend above the plot on the left (the mode bar sits top right; below, it would hit the axis title)
-    fig.update_layout(legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
-                      margin=dict(t=80), title=dict(y=1.0, yanchor="top", pad=dict(t=12)))
+    fig.update_layout(
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
+        margin=dict(t=80),
+        title=dict(y=1.0, yanchor="top", pad=dict(t=12)),
+    )
     return fig
 
 
@@ -298,14 +365,12 @@ def expression(r: Results) -> go.Figure | None:
         for key, label, dash in ((f"desired_{n}", "wanted to say", "dot"), (f"expressed_{n}", "said", None)):
             a, sm = _smoothed(r, key)
             if a is not None:
-                fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, name=f"{n}: {label}",
-                                         line=dict(dash=dash)))
+                fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, name=f"{n}: {label}", line=dict(dash=dash)))
                 avg = avg or sm
     if not fig.data:
         return None
     fig.update_yaxes(rangemode="tozero")
-    return _layout(fig, "Speech wanted vs expressed" + (" (7-day averages)" if avg else ""),
-                   ytitle="acts per day")
+    return _layout(fig, "Speech wanted vs expressed" + (" (7-day averages)" if avg else ""), ytitle="acts per day")
 
 
 def epidemic(r: Results) -> go.Figure | None:
@@ -324,14 +389,18 @@ def health_codes(r: Results) -> go.Figure | None:
     drawn = [_line(fig, r, k, label, stackgroup="c", line=dict(color=c)) for k, label, c in _CODES]
     if not any(drawn):
         return None
-    return _counts_axis(_layout(fig, "Persons holding a yellow or red health code (everyone else: green)",
-                                ytitle="persons (agents)"))
+    return _counts_axis(
+        _layout(fig, "Persons holding a yellow or red health code (everyone else: green)", ytitle="persons (agents)")
+    )
 
 
 def extra_series_names(r: Results) -> list[str]:
     """Series no dedicated figure shows, so new engine metrics appear without report changes."""
-    return sorted(k for k in r.series if k not in HANDLED_SERIES and not k.startswith(_HANDLED_PREFIXES)
-                  and _series(r, k) is not None)
+    return sorted(
+        k
+        for k in r.series
+        if k not in HANDLED_SERIES and not k.startswith(_HANDLED_PREFIXES) and _series(r, k) is not None
+    )
 
 
 def flat_series_names(r: Results) -> list[str]:
@@ -349,12 +418,16 @@ def extra_series(r: Results) -> go.Figure | None:
     rows = math.ceil(len(names) / cols)
     height = 190 * rows + 90
     # a fixed ~65 px gap between rows (room for the next row's title), whatever the row count
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, vertical_spacing=65 / (height - 95),
-                        horizontal_spacing=0.08)
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=names, vertical_spacing=65 / (height - 95), horizontal_spacing=0.08
+    )
     for i, name in enumerate(names):
         a = _series(r, name)
-        fig.add_trace(go.Scatter(x=np.arange(a.size), y=a, mode="lines", name=name, showlegend=False,
-                                 line=dict(color=_TRUE)), row=i // cols + 1, col=i % cols + 1)
+        fig.add_trace(
+            go.Scatter(x=np.arange(a.size), y=a, mode="lines", name=name, showlegend=False, line=dict(color=_TRUE)),
+            row=i // cols + 1,
+            col=i % cols + 1,
+        )
     fig.update_yaxes(rangemode="tozero", exponentformat="none", separatethousands=True)
     fig.update_annotations(font_size=12)
     return _layout(fig, "", height=height, xtitle="")
@@ -362,16 +435,24 @@ def extra_series(r: Results) -> go.Figure | None:
 
 #: key -> builder, in report order; the HTML section table refers to these keys.
 FIGURES: dict[str, Callable[[Results], go.Figure | None]] = {
-    "list_sizes": list_sizes, "score_distribution": score_distribution, "grade_shares": grade_shares,
-    "score_mean": score_mean, "records_by_domain": records_by_domain,
-    "records_by_source": records_by_source, "sanctions_by_measure": sanctions_by_measure,
-    "sanctions_active": sanctions_active, "wrongful_over_time": wrongful_over_time,
-    "violations_compliance": violations_compliance, "extra_series": extra_series,
+    "list_sizes": list_sizes,
+    "score_distribution": score_distribution,
+    "grade_shares": grade_shares,
+    "score_mean": score_mean,
+    "records_by_domain": records_by_domain,
+    "records_by_source": records_by_source,
+    "sanctions_by_measure": sanctions_by_measure,
+    "sanctions_active": sanctions_active,
+    "wrongful_over_time": wrongful_over_time,
+    "violations_compliance": violations_compliance,
+    "extra_series": extra_series,
 }
 
 #: figures only some scenarios produce (per-behaviour series, speech, an epidemic): kept apart
 #: from ``FIGURES`` so that "every figure of a full run" stays a checkable promise.
 SCENARIO_FIGURES: dict[str, Callable[[Results], go.Figure | None]] = {
-    "behaviour_totals": behaviour_totals, "expression": expression, "epidemic": epidemic,
+    "behaviour_totals": behaviour_totals,
+    "expression": expression,
+    "epidemic": epidemic,
     "health_codes": health_codes,
 }

@@ -20,39 +20,58 @@ from scslab.report import figures as F
 from scslab.report.story import _COST_KEYS, _LABELS, _pct, cost_section, headline
 from scslab.report.tables import _fmt, _plain, is_scalar, nested_table, nested_tables
 
-__all__ = ["write_report", "render_report", "nested_table", "nested_tables", "headline", "is_scalar"]
+__all__ = ["headline", "is_scalar", "nested_table", "nested_tables", "render_report", "write_report"]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
 #: (section id, title, how to read it, figure keys)
 _SECTIONS: list[tuple[str, str, str, list[str]]] = [
-    ("lists", "List size over time",
-     "Each line counts the agents on one list that day (the dotted 'total': on any blacklist); "
-     "multiply by the scale for real people.",
-     ["list_sizes"]),
-    ("scores", "Scores and grades",
-     "The histogram shows where persons' scores ended; the stacked area shows how grades shifted.",
-     ["score_distribution", "grade_shares", "score_mean"]),
-    ("records", "Records by domain and by source",
-     "Bars count records written over the whole run; red is the part that records something "
-     "that never happened (false matches, entry errors).",
-     ["records_by_domain", "records_by_source"]),
-    ("sanctions", "Sanctions and rewards",
-     "Bars count measures applied; red marks measures whose chain starts at a false record.",
-     ["sanctions_by_measure", "sanctions_active"]),
-    ("wrongful", "Wrongful records and listings",
-     "False records written per day (left axis) and subjects listed on a false record (right axis).",
-     ["wrongful_over_time"]),
-    ("behaviour", "Violations and compliance",
-     "What people did (violations) next to what the institution saw (records); the compliance "
-     "rate is on the right axis. Long runs are drawn as 7-day averages.",
-     ["violations_compliance", "behaviour_totals", "expression"]),
-    ("epidemic", "Epidemic and health codes",
-     "Persons (agents) in each disease state and holding each health-code colour, per day.",
-     ["epidemic", "health_codes"]),
-    ("other", "Other series",
-     "Every other per-day series the run produced, each on its own scale.",
-     ["extra_series"]),
+    (
+        "lists",
+        "List size over time",
+        "Each line counts the agents on one list that day (the dotted 'total': on any blacklist); "
+        "multiply by the scale for real people.",
+        ["list_sizes"],
+    ),
+    (
+        "scores",
+        "Scores and grades",
+        "The histogram shows where persons' scores ended; the stacked area shows how grades shifted.",
+        ["score_distribution", "grade_shares", "score_mean"],
+    ),
+    (
+        "records",
+        "Records by domain and by source",
+        "Bars count records written over the whole run; red is the part that records something "
+        "that never happened (false matches, entry errors).",
+        ["records_by_domain", "records_by_source"],
+    ),
+    (
+        "sanctions",
+        "Sanctions and rewards",
+        "Bars count measures applied; red marks measures whose chain starts at a false record.",
+        ["sanctions_by_measure", "sanctions_active"],
+    ),
+    (
+        "wrongful",
+        "Wrongful records and listings",
+        "False records written per day (left axis) and subjects listed on a false record (right axis).",
+        ["wrongful_over_time"],
+    ),
+    (
+        "behaviour",
+        "Violations and compliance",
+        "What people did (violations) next to what the institution saw (records); the compliance "
+        "rate is on the right axis. Long runs are drawn as 7-day averages.",
+        ["violations_compliance", "behaviour_totals", "expression"],
+    ),
+    (
+        "epidemic",
+        "Epidemic and health codes",
+        "Persons (agents) in each disease state and holding each health-code colour, per day.",
+        ["epidemic", "health_codes"],
+    ),
+    ("other", "Other series", "Every other per-day series the run produced, each on its own scale.", ["extra_series"]),
 ]
 
 
@@ -68,8 +87,12 @@ def _table(rows: Any, columns: list[str]) -> dict[str, Any] | None:
 def _bands(bands: Any) -> Any:
     """Score bands as 'AAA ≥ 1050, A ≥ 960, …' rather than a list of dicts."""
     if isinstance(bands, list) and all(isinstance(b, dict) for b in bands):
-        return ", ".join(f"{b.get('name')} ≥ {b.get('min'):g}" if isinstance(b.get("min"), (int, float))
-                         else f"{b.get('name')} ≥ {b.get('min')}" for b in bands)  # a score: no separators
+        return ", ".join(
+            f"{b.get('name')} ≥ {b.get('min'):g}"
+            if isinstance(b.get("min"), (int, float))
+            else f"{b.get('name')} ≥ {b.get('min')}"
+            for b in bands
+        )  # a score: no separators
     return bands
 
 
@@ -77,38 +100,102 @@ def _dimensions(dims: Any) -> Any:
     """Weighted-score dimensions as 'payment_history 0.35 (card_payment, loan_payment); …'."""
     if not (isinstance(dims, list) and all(isinstance(d, dict) for d in dims)):
         return dims
-    return "; ".join(f"{d.get('name')} {d.get('weight', '')}"
-                     + (f" ({', '.join(d.get('behaviours') or []) or d.get('attribute') or ''})"
-                        if d.get("behaviours") or d.get("attribute") else "") for d in dims)
+    return "; ".join(
+        f"{d.get('name')} {d.get('weight', '')}"
+        + (
+            f" ({', '.join(d.get('behaviours') or []) or d.get('attribute') or ''})"
+            if d.get("behaviours") or d.get("attribute")
+            else ""
+        )
+        for d in dims
+    )
 
 
 def _parameter_tables(sc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     pop = sc.get("population") or {}
     groups = pop.get("groups") or []
     tables = [
-        ("Policy levers", _table([{"lever": k, "value": v} for k, v in (sc.get("policy") or {}).items()],
-                                 ["lever", "value"])),
-        ("Population", _table([{"parameter": k, "value": v} for k, v in pop.items() if k != "groups"]
-                              + ([{"parameter": "groups", "value": ", ".join(
-                                  f"{g.get('name')} {g.get('share')}" for g in groups)}] if groups else []),
-                              ["parameter", "value"])),
-        ("Scoring", _table([{"parameter": k, "value": _bands(v) if k == "bands" else
-                             _dimensions(v) if k == "dimensions" else v}
-                            for k, v in (sc.get("scoring") or {}).items() if v not in ([], None)
-                            and (k == "kind" or (sc.get("scoring") or {}).get("kind") != "none")],
-                           ["parameter", "value"])),
-        ("Behaviours", _table(sc.get("behaviours"), ["name", "domain", "kind", "subject",
-                                                     "opportunities_per_year", "base_logit", "points",
-                                                     "severity"])),
-        ("Sources", _table(sc.get("sources"), ["name", "kind", "detects", "coverage_urban", "coverage_rural",
-                                               "delay_days", "entry_error_share", "false_match_per_year"])),
-        ("Lists", _table(sc.get("lists"), ["name", "type", "domain", "subjects", "entry", "term_days",
-                                           "extend_if", "extension_days", "exit"])),
-        ("Measures", _table(sc.get("measures"), ["name", "list", "kind", "agency", "category", "applies_to",
-                                                 "blocks", "income_effect", "benefit", "joint", "publicity",
-                                                 "from_day"])),
-        ("Schedule", _table([{"day": s.get("day"), "set": s.get("set")} for s in sc.get("schedule") or []],
-                            ["day", "set"])),
+        (
+            "Policy levers",
+            _table([{"lever": k, "value": v} for k, v in (sc.get("policy") or {}).items()], ["lever", "value"]),
+        ),
+        (
+            "Population",
+            _table(
+                [{"parameter": k, "value": v} for k, v in pop.items() if k != "groups"]
+                + (
+                    [{"parameter": "groups", "value": ", ".join(f"{g.get('name')} {g.get('share')}" for g in groups)}]
+                    if groups
+                    else []
+                ),
+                ["parameter", "value"],
+            ),
+        ),
+        (
+            "Scoring",
+            _table(
+                [
+                    {"parameter": k, "value": _bands(v) if k == "bands" else _dimensions(v) if k == "dimensions" else v}
+                    for k, v in (sc.get("scoring") or {}).items()
+                    if v not in ([], None) and (k == "kind" or (sc.get("scoring") or {}).get("kind") != "none")
+                ],
+                ["parameter", "value"],
+            ),
+        ),
+        (
+            "Behaviours",
+            _table(
+                sc.get("behaviours"),
+                ["name", "domain", "kind", "subject", "opportunities_per_year", "base_logit", "points", "severity"],
+            ),
+        ),
+        (
+            "Sources",
+            _table(
+                sc.get("sources"),
+                [
+                    "name",
+                    "kind",
+                    "detects",
+                    "coverage_urban",
+                    "coverage_rural",
+                    "delay_days",
+                    "entry_error_share",
+                    "false_match_per_year",
+                ],
+            ),
+        ),
+        (
+            "Lists",
+            _table(
+                sc.get("lists"),
+                ["name", "type", "domain", "subjects", "entry", "term_days", "extend_if", "extension_days", "exit"],
+            ),
+        ),
+        (
+            "Measures",
+            _table(
+                sc.get("measures"),
+                [
+                    "name",
+                    "list",
+                    "kind",
+                    "agency",
+                    "category",
+                    "applies_to",
+                    "blocks",
+                    "income_effect",
+                    "benefit",
+                    "joint",
+                    "publicity",
+                    "from_day",
+                ],
+            ),
+        ),
+        (
+            "Schedule",
+            _table([{"day": s.get("day"), "set": s.get("set")} for s in sc.get("schedule") or []], ["day", "set"]),
+        ),
     ]
     return [(title, t) for title, t in tables if t]
 
@@ -133,11 +220,15 @@ def _wrongful_counts(r: Results) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-
 def _figure_html(fig: Any, key: str) -> Markup:
     height = fig.layout.height or 360
-    html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"fig-{key}",
-                       default_height=f"{height}px", config={"displaylogo": False, "responsive": True})
+    html = fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=f"fig-{key}",
+        default_height=f"{height}px",
+        config={"displaylogo": False, "responsive": True},
+    )
     return Markup(html)
 
 
@@ -156,30 +247,53 @@ def render_report(results: Results, *, wall_s: float | None = None) -> str:
             how = "No false record was written and nobody was listed on one during the run (no figure)."
         flat = F.flat_series_names(r) if sid == "other" else []
         if figs or table or flat:
-            sections.append({"id": sid, "title": title, "how": how, "figures": figs, "counts": table,
-                             "flat": ", ".join(flat)})
-    facts = [("scenario", r.name), ("seed", _fmt(int(r.seed))), ("days simulated", _fmt(int(r.days))),
-             ("persons (agents)", _fmt(int(r.n_persons))), ("organisations (agents)", _fmt(int(r.n_orgs))),
-             ("scale (people per agent)", _fmt(float(r.scale))),
-             ("people represented", _fmt(float(r.n_persons) * float(r.scale)))]
+            sections.append(
+                {"id": sid, "title": title, "how": how, "figures": figs, "counts": table, "flat": ", ".join(flat)}
+            )
+    facts = [
+        ("scenario", r.name),
+        ("seed", _fmt(int(r.seed))),
+        ("days simulated", _fmt(int(r.days))),
+        ("persons (agents)", _fmt(int(r.n_persons))),
+        ("organisations (agents)", _fmt(int(r.n_orgs))),
+        ("scale (people per agent)", _fmt(float(r.scale))),
+        ("people represented", _fmt(float(r.n_persons) * float(r.scale))),
+    ]
     if wall_s is not None:
         facts.append(("wall time", f"{wall_s:.2f} s"))
-    env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(_TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     summary = r.summary if isinstance(r.summary, dict) else {}
     scalars = [(_LABELS.get(k, k), k, _fmt(v)) for k, v in summary.items() if is_scalar(_plain(v))]
     nested = [k for k, v in summary.items() if not is_scalar(_plain(v)) and k not in _COST_KEYS]
     ind = r.indicators if isinstance(r.indicators, dict) else {}
     return env.get_template("report.html").render(
-        name=r.name, description=str(sc.get("description") or ""), facts=facts,
-        parameters=_parameter_tables(sc), headline=headline(r), summary=scalars,
-        summary_tables=[t for k in nested for t in nested_tables(
-            _LABELS.get(k, k.replace("_", " ")), summary[k], fmt=_pct if k.endswith("shares") else _fmt,
-            value_header="share" if k.endswith("shares") else "value")],
+        name=r.name,
+        description=str(sc.get("description") or ""),
+        facts=facts,
+        parameters=_parameter_tables(sc),
+        headline=headline(r),
+        summary=scalars,
+        summary_tables=[
+            t
+            for k in nested
+            for t in nested_tables(
+                _LABELS.get(k, k.replace("_", " ")),
+                summary[k],
+                fmt=_pct if k.endswith("shares") else _fmt,
+                value_header="share" if k.endswith("shares") else "value",
+            )
+        ],
         indicators=[(k, _fmt(v)) for k, v in ind.items() if is_scalar(_plain(v))],
         indicator_tables=[t for k, v in ind.items() if not is_scalar(_plain(v)) for t in nested_tables(k, v)],
-        cost=cost_section(summary), sections=sections,
-        plotlyjs=Markup(get_plotlyjs()) if sections else None)
+        cost=cost_section(summary),
+        sections=sections,
+        plotlyjs=Markup(get_plotlyjs()) if sections else None,
+    )
 
 
 def write_report(results: Results, path: Path | str, *, wall_s: float | None = None) -> Path:

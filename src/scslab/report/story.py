@@ -14,30 +14,53 @@ import numpy as np
 from scslab.engine.results import Results
 from scslab.report.tables import _fmt, nested_table
 
-__all__ = ["headline", "cost_section"]
+__all__ = ["cost_section", "headline"]
 
 #: plain-language labels of the summary keys (the raw key is shown beside, for --json users)
 _LABELS = {
-    "scenario": "scenario", "seed": "random seed", "persons": "persons simulated (agents)",
-    "organisations": "organisations simulated (agents)", "scale": "people each agent stands for",
-    "days": "days simulated", "wall_s": "run time (seconds)", "agent_days_per_s": "speed (agent-days per second)",
-    "peak_rss_mb": "peak memory (MB)", "records": "records written", "records_false":
-    "records of events that never happened", "listed_now": "on a blacklist at the end",
-    "ever_listed": "ever on a blacklist", "wrongful_listings": "blacklistings caused by a false record",
-    "sanctions_applied": "sanctions applied", "wrongful_sanctions": "sanctions rooted in a false record",
-    "compliance_rate": "share of obligations met", "involuntary_defaults": "defaults by people who could not pay",
-    "objections": "objections filed", "corrected": "records corrected after objection",
-    "repaired": "records removed by credit repair", "expired": "records expired", "score_mean": "mean score (persons)",
-    "self_governance_index": "self-governance index", "chilling_index": "chilling index",
+    "scenario": "scenario",
+    "seed": "random seed",
+    "persons": "persons simulated (agents)",
+    "organisations": "organisations simulated (agents)",
+    "scale": "people each agent stands for",
+    "days": "days simulated",
+    "wall_s": "run time (seconds)",
+    "agent_days_per_s": "speed (agent-days per second)",
+    "peak_rss_mb": "peak memory (MB)",
+    "records": "records written",
+    "records_false": "records of events that never happened",
+    "listed_now": "on a blacklist at the end",
+    "ever_listed": "ever on a blacklist",
+    "wrongful_listings": "blacklistings caused by a false record",
+    "sanctions_applied": "sanctions applied",
+    "wrongful_sanctions": "sanctions rooted in a false record",
+    "compliance_rate": "share of obligations met",
+    "involuntary_defaults": "defaults by people who could not pay",
+    "objections": "objections filed",
+    "corrected": "records corrected after objection",
+    "repaired": "records removed by credit repair",
+    "expired": "records expired",
+    "score_mean": "mean score (persons)",
+    "self_governance_index": "self-governance index",
+    "chilling_index": "chilling index",
     "exclusion_degree_loss": "share of social ties lost by exposed persons",
     "grade_shares": "Grades at the end (share of scored persons)",
 }
 _COST_KEYS = ("disparate_impact", "chilling_by_group", "involuntary_defaults_by_income_quintile", "blocks")
-_DI_TITLES = {"listing": "Blacklisting", "wrongful_listing": "Wrongful blacklisting (on a false record)",
-              "sanctions": "Sanctions per person"}
+_DI_TITLES = {
+    "listing": "Blacklisting",
+    "wrongful_listing": "Wrongful blacklisting (on a false record)",
+    "sanctions": "Sanctions per person",
+}
 _ATTRS = {"sex": "sex", "group": "group", "migrant": "hukou (migrant)", "urban": "region (urban)"}
-_NOUNS = {"female": "women", "male": "men", "migrant": "migrants (non-local hukou)", "local": "locals",
-          "urban": "urban residents", "rural": "rural residents"}
+_NOUNS = {
+    "female": "women",
+    "male": "men",
+    "migrant": "migrants (non-local hukou)",
+    "local": "locals",
+    "urban": "urban residents",
+    "rural": "rural residents",
+}
 _QUINTILES = ["poorest fifth", "second fifth", "middle fifth", "fourth fifth", "richest fifth"]
 _FEW, _TOO_FEW = 30, 5  # listed persons below which disparity ratios are flagged as noisy / not stated
 
@@ -69,8 +92,11 @@ def _noun(level: str, attr: str) -> str:
 
 
 def _compare(subj: str, ref: str, ratio: float, verb: str) -> str:
-    text = f"no {subj} were {verb}, while some {ref} were" if ratio == 0 else \
-        f"{subj} were {verb} {ratio:.2f}× as often as {ref}"
+    text = (
+        f"no {subj} were {verb}, while some {ref} were"
+        if ratio == 0
+        else f"{subj} were {verb} {ratio:.2f}× as often as {ref}"
+    )
     return text[:1].upper() + text[1:]
 
 
@@ -102,55 +128,80 @@ def headline(r: Results) -> list[str]:
     if listed is not None and n > 0:
         k, spells, wrong, lists = listed
         which = f" ({', '.join(lists)})" if 0 < len(lists) <= 3 else ""
-        out.append(f"Over {_span(int(r.days))}, {_pct(k / n) if k else 'none'} of the {_fmt(n * scale)} people "
-                   f"represented ({_fmt(n)} simulated persons × {_fmt(scale)} people each) were ever put on a "
-                   f"blacklist{which}" + (f" — about {_fmt(k * scale)} people." if k else "."))
+        out.append(
+            f"Over {_span(int(r.days))}, {_pct(k / n) if k else 'none'} of the {_fmt(n * scale)} people "
+            f"represented ({_fmt(n)} simulated persons × {_fmt(scale)} people each) were ever put on a "
+            f"blacklist{which}" + (f" — about {_fmt(k * scale)} people." if k else ".")
+        )
         if spells == 1:
-            out.append("The one blacklisting rested on " + ("a record of something that never happened."
-                                                              if wrong else "a record of something that happened."))
+            out.append(
+                "The one blacklisting rested on "
+                + ("a record of something that never happened." if wrong else "a record of something that happened.")
+            )
         elif spells:
-            share = f"{_fmt(wrong)} of the {_fmt(spells)} blacklistings ({_pct(wrong / spells)})" \
-                if wrong else f"None of the {_fmt(spells)} blacklistings"
-            out.append(f"{share} rested on a record of something that never happened (a false match or a "
-                       "data-entry error).")
+            share = (
+                f"{_fmt(wrong)} of the {_fmt(spells)} blacklistings ({_pct(wrong / spells)})"
+                if wrong
+                else f"None of the {_fmt(spells)} blacklistings"
+            )
+            out.append(
+                f"{share} rested on a record of something that never happened (a false match or a data-entry error)."
+            )
     nrec, nfalse, false_line = s.get("records"), s.get("records_false"), None
     if isinstance(nrec, (int, float)) and nrec and isinstance(nfalse, (int, float)):
-        false_line = (f"{_pct(nfalse / nrec)} of the {_fmt(nrec)} records written" if nfalse else
-                      f"None of the {_fmt(nrec)} records written") + \
-            " described something that never happened (false matches and data-entry errors)."
+        false_line = (
+            f"{_pct(nfalse / nrec)} of the {_fmt(nrec)} records written"
+            if nfalse
+            else f"None of the {_fmt(nrec)} records written"
+        ) + " described something that never happened (false matches and data-entry errors)."
         if not (listed and listed[1]):  # no blacklistings to judge: the records' error rate instead
             out.append(false_line)
             false_line = None
     # a ratio between groups of one or two listed persons says nothing: below _TOO_FEW it is not stated
     di = ((s.get("disparate_impact") or {}).get("listing") or {}) if listed and listed[0] >= _TOO_FEW else {}
-    caveat = f" (only {listed[0]} simulated persons were listed, so ratios are noisy)" if di and \
-        listed[0] < _FEW else ""
+    caveat = (
+        f" (only {listed[0]} simulated persons were listed, so ratios are noisy)" if di and listed[0] < _FEW else ""
+    )
     f = (di.get("sex") or {}).get("female")
     if f is not None:
         out.append(_compare("women", "men", f, "blacklisted") + caveat + ".")
-    gaps = [(abs(math.log(v)) if v > 0 else math.inf, a, lvl, v) for a in ("group", "migrant", "urban")
-            for i, (lvl, v) in enumerate((di.get(a) or {}).items()) if i > 0 and v is not None]
+    gaps = [
+        (abs(math.log(v)) if v > 0 else math.inf, a, lvl, v)
+        for a in ("group", "migrant", "urban")
+        for i, (lvl, v) in enumerate((di.get(a) or {}).items())
+        if i > 0 and v is not None
+    ]
     if gaps and listed[0] >= _FEW:  # the largest of a few noisy ratios would be a false lead
         _, a, lvl, v = max(gaps, key=lambda g: g[0])
         ref = _noun(next(iter(di[a])), a)
         if _flag(v):
             out.append(_compare(_noun(lvl, a), ref, v, "blacklisted") + ".")
         else:
-            out.append("No minority group, hukou or region was blacklisted more than 1.25× or less than 0.8× "
-                       "as often as its reference group.")
+            out.append(
+                "No minority group, hukou or region was blacklisted more than 1.25× or less than 0.8× "
+                "as often as its reference group."
+            )
     q = s.get("involuntary_defaults_by_income_quintile")
     if isinstance(q, (list, tuple)) and len(q) == 5 and all(isinstance(x, (int, float)) for x in q) and q[0] > 0:
-        tail = (f" {q[0] / q[4]:.1f}× as often as the richest fifth." if q[4] > 0 else
-                f" {q[0]:.2f} times per person on average; the richest fifth never did.")
-        out.append("The poorest fifth by starting income defaulted involuntarily (could not pay, rather than "
-                   "would not)" + tail)
+        tail = (
+            f" {q[0] / q[4]:.1f}× as often as the richest fifth."
+            if q[4] > 0
+            else f" {q[0]:.2f} times per person on average; the richest fifth never did."
+        )
+        out.append(
+            "The poorest fifth by starting income defaulted involuntarily (could not pay, rather than would not)" + tail
+        )
     ch, sgi = s.get("chilling_index"), s.get("self_governance_index")
     if isinstance(ch, (int, float)):
-        out.append(f"People held back {_pct(ch)} of the speech they wanted to express "
-                   "(chilling index = 1 − expressed ÷ desired).")
+        out.append(
+            f"People held back {_pct(ch)} of the speech they wanted to express "
+            "(chilling index = 1 − expressed ÷ desired)."
+        )
     if isinstance(sgi, (int, float)) and len(out) < 6:
-        out.append(f"Believing nobody was watching, people would comply {_pct(sgi)} as much as when they believe "
-                   f"they are watched (self-governance index {sgi:.2f}; 1 would mean fully internalised norms).")
+        out.append(
+            f"Believing nobody was watching, people would comply {_pct(sgi)} as much as when they believe "
+            f"they are watched (self-governance index {sgi:.2f}; 1 would mean fully internalised norms)."
+        )
     if false_line and len(out) < 4:
         out.append(false_line)
     return out[:6]
@@ -179,16 +230,35 @@ def cost_section(s: dict[str, Any]) -> dict[str, Any] | None:
         bars = [(lab, f"{x:.3g}", round(100.0 * x / top, 1)) for lab, x in zip(labels, q)]
     lines = []
     if s.get("self_governance_index") is not None:
-        lines.append(("Self-governance index", _fmt(s["self_governance_index"]),
-                      "compliance people would show believing nobody watches ÷ compliance believing they are "
-                      "watched (1 = fully internalised; lower = compliance rests on surveillance)."))
+        lines.append(
+            (
+                "Self-governance index",
+                _fmt(s["self_governance_index"]),
+                "compliance people would show believing nobody watches ÷ compliance believing they are "
+                "watched (1 = fully internalised; lower = compliance rests on surveillance).",
+            )
+        )
     if s.get("chilling_index") is not None:
-        lines.append(("Chilling index", _fmt(s["chilling_index"]),
-                      "1 − expressed ÷ desired speech: the share of what people wanted to say that they held back."))
+        lines.append(
+            (
+                "Chilling index",
+                _fmt(s["chilling_index"]),
+                "1 − expressed ÷ desired speech: the share of what people wanted to say that they held back.",
+            )
+        )
     if s.get("exclusion_degree_loss") is not None:
-        lines.append(("Exclusion (degree loss)", _fmt(s["exclusion_degree_loss"]),
-                      "mean share of their social ties that persons exposed to sanctions lost."))
-    return {"di": [] if di_none else di, "di_none": di_none,
-            "chilling": nested_table(chill, fmt=_pct, corner="attribute") if chill else None,
-            "quintiles": bars, "blocks": nested_table(s.get("blocks"), corner="measure", value_header="blocked"),
-            "lines": lines}
+        lines.append(
+            (
+                "Exclusion (degree loss)",
+                _fmt(s["exclusion_degree_loss"]),
+                "mean share of their social ties that persons exposed to sanctions lost.",
+            )
+        )
+    return {
+        "di": [] if di_none else di,
+        "di_none": di_none,
+        "chilling": nested_table(chill, fmt=_pct, corner="attribute") if chill else None,
+        "quintiles": bars,
+        "blocks": nested_table(s.get("blocks"), corner="measure", value_header="blocked"),
+        "lines": lines,
+    }

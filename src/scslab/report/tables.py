@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -57,8 +58,7 @@ def _plain(v: Any) -> Any:
 Cell = dict[str, str]
 
 
-def _cell(v: Any, fmt: Callable[[Any], str], highlight: Callable[[float], str] | None,
-          label: str = "") -> Cell:
+def _cell(v: Any, fmt: Callable[[Any], str], highlight: Callable[[float], str] | None, label: str = "") -> Cell:
     v = _plain(v)
     num = isinstance(v, (int, float)) and not isinstance(v, bool)
     cls = "num" if num or v is None else ""
@@ -67,9 +67,15 @@ def _cell(v: Any, fmt: Callable[[Any], str], highlight: Callable[[float], str] |
     return {"label": label, "text": fmt(v) if is_scalar(v) else _fmt(v), "cls": cls}
 
 
-def nested_table(value: Any, *, fmt: Callable[[Any], str] = _fmt,
-                 highlight: Callable[[float], str] | None = None, corner: str = "",
-                 row_labels: list[str] | None = None, value_header: str = "value") -> dict[str, Any] | None:
+def nested_table(
+    value: Any,
+    *,
+    fmt: Callable[[Any], str] = _fmt,
+    highlight: Callable[[float], str] | None = None,
+    corner: str = "",
+    row_labels: list[str] | None = None,
+    value_header: str = "value",
+) -> dict[str, Any] | None:
     """Any dict or list of numbers, up to two levels deep, as a table; ``None`` for a scalar.
 
     Shapes: a list or dict of scalars gives one row per item (label, value); a dict of
@@ -92,16 +98,23 @@ def nested_table(value: Any, *, fmt: Callable[[Any], str] = _fmt,
         v = dict(zip(labels, v))
     if not isinstance(v, dict):
         return None
-    inner = {str(k): (dict(zip(map(str, range(1, len(x) + 1)), x)) if isinstance(_plain(x), list)
-                      and all(is_scalar(y) for y in x) else _plain(x)) for k, x in v.items()}
+    inner = {
+        str(k): (
+            dict(zip(map(str, range(1, len(x) + 1)), x))
+            if isinstance(_plain(x), list) and all(is_scalar(y) for y in x)
+            else _plain(x)
+        )
+        for k, x in v.items()
+    }
     if not all(isinstance(x, dict) for x in inner.values()):
-        return {"columns": [corner, value_header],
-                "rows": [(k, [_cell(x, fmt, highlight)]) for k, x in inner.items()]}
+        return {"columns": [corner, value_header], "rows": [(k, [_cell(x, fmt, highlight)]) for k, x in inner.items()]}
     keysets = [list(map(str, x)) for x in inner.values()]
     if all(set(k) == set(keysets[0]) for k in keysets):
         cols = keysets[0]
-        rows = [(k, [_cell({str(a): b for a, b in x.items()}.get(c), fmt, highlight) for c in cols])
-                for k, x in inner.items()]
+        rows = [
+            (k, [_cell({str(a): b for a, b in x.items()}.get(c), fmt, highlight) for c in cols])
+            for k, x in inner.items()
+        ]
         return {"columns": [corner] + cols, "rows": rows}
     width = max(len(k) for k in keysets)
     rows = []
@@ -114,9 +127,14 @@ def nested_table(value: Any, *, fmt: Callable[[Any], str] = _fmt,
 def nested_tables(name: str, value: Any, **kw: Any) -> list[tuple[str, dict[str, Any]]]:
     """Titled tables for one value: a three-level dict becomes one table per top-level key."""
     v = _plain(value)
-    if isinstance(v, dict) and v and all(isinstance(x, dict) and x and all(isinstance(_plain(y), (dict, list))
-                                                                          for y in x.values())
-                                         for x in v.values()):
+    if (
+        isinstance(v, dict)
+        and v
+        and all(
+            isinstance(x, dict) and x and all(isinstance(_plain(y), (dict, list)) for y in x.values())
+            for x in v.values()
+        )
+    ):
         return [(f"{name}: {k}", t) for k, x in v.items() if (t := nested_table(x, **kw))]
     t = nested_table(v, **kw)
     return [(name, t)] if t else []

@@ -14,6 +14,15 @@ from scslab.scenario.loader import (
 from scslab.scenario.schema import Scenario
 
 __all__ = [
-    "Problem", "Scenario", "ScenarioError", "apply_overrides", "load_raw", "load_scenario",
-    "parse_value", "preset_description", "preset_names", "preset_path", "validate_file",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "apply_overrides",
+    "load_raw",
+    "load_scenario",
+    "parse_value",
+    "preset_description",
+    "preset_names",
+    "preset_path",
+    "validate_file",
 ]

@@ -22,12 +22,24 @@ from pydantic import BaseModel, ValidationError
 
 from scslab.scenario.schema import Scenario
 
-__all__ = ["KeyPath", "PathError", "Problem", "ScenarioError", "Segment", "abbreviate",
-           "entry_segment", "format_path", "key_lines", "loc_path", "pydantic_problems",
-           "raw_path", "resolve_path"]
+__all__ = [
+    "KeyPath",
+    "PathError",
+    "Problem",
+    "ScenarioError",
+    "Segment",
+    "abbreviate",
+    "entry_segment",
+    "format_path",
+    "key_lines",
+    "loc_path",
+    "pydantic_problems",
+    "raw_path",
+    "resolve_path",
+]
 
 # A path segment: a table key (str), or a list entry as ("name", entry_name) / ("idx", i).
-Segment = Union[str, tuple[str, Any]]
+Segment = str | tuple[str, Any]
 KeyPath = tuple[Segment, ...]
 
 
@@ -82,6 +94,7 @@ def abbreviate(value: Any, width: int = 40) -> str:
 
 # ---------------------------------------------------------------- paths
 
+
 def entry_segment(entry: Any, i: int) -> Segment:
     """How a list entry is named in a path: by its ``name`` if it has one, else by index."""
     if isinstance(entry, dict) and isinstance(entry.get("name"), str):
@@ -117,8 +130,11 @@ def resolve_path(data: dict, parts: list[str], create: bool) -> tuple[Any, Any, 
     for i, p in enumerate(parts):
         if isinstance(node, list):
             names = [e.get("name") for e in node if isinstance(e, dict)]
-            idx = int(p) if p.isdigit() and int(p) < len(node) else (
-                names.index(p) if p in names and not p.isdigit() else None)
+            idx = (
+                int(p)
+                if p.isdigit() and int(p) < len(node)
+                else (names.index(p) if p in names and not p.isdigit() else None)
+            )
             if idx is None:
                 have = ", ".join(str(n) for n in names if n) or f"{len(node)} entries"
                 raise PathError(f"no entry {p!r} in {format_path(canon)} (have: {have})")
@@ -140,6 +156,7 @@ def resolve_path(data: dict, parts: list[str], create: bool) -> tuple[Any, Any, 
 
 
 # ---------------------------------------------------------------- pydantic errors
+
 
 def _unwrap(t: Any) -> Any:
     """``list[X]`` / ``X | None`` -> ``X``, to walk model classes along an error's loc."""
@@ -222,7 +239,7 @@ def _join(reasons: list[str]) -> str:
     """Several reasons at one path come from union alternatives: say the input once."""
     if len(reasons) == 1:
         return reasons[0]
-    got = {r[r.rfind(" (got "):] for r in reasons if " (got " in r}
+    got = {r[r.rfind(" (got ") :] for r in reasons if " (got " in r}
     if len(got) == 1 and all(" (got " in r for r in reasons):
         tail = got.pop()
         reasons = [r[: -len(tail)] for r in reasons]
@@ -273,7 +290,7 @@ def _scan_value(text: str, depth: int, ml: str | None) -> tuple[int, str | None]
         if c == "#":
             break
         if text.startswith('"""', i) or text.startswith("'''", i):
-            ml, i = text[i:i + 3], i + 3
+            ml, i = text[i : i + 3], i + 3
             continue
         if c == '"':
             m = re.compile(_BASIC).match(text, i)

@@ -29,16 +29,17 @@ from __future__ import annotations
 import keyword
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
-__all__ = ["ExprError", "Expr", "FunctionSpec", "FUNCTIONS", "compile_expr", "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "Expr", "ExprError", "FunctionSpec", "compile_expr"]
 
-MAX_LENGTH = 2000   # longer text is refused before tokenizing: bounds parse time and memory
-MAX_DEPTH = 64      # parentheses + calls + unary operators; keeps recursion far from Python's limit
+MAX_LENGTH = 2000  # longer text is refused before tokenizing: bounds parse time and memory
+MAX_DEPTH = 64  # parentheses + calls + unary operators; keeps recursion far from Python's limit
 
 
 class ExprError(ValueError):
@@ -158,7 +159,7 @@ def _tokenize(text: str) -> list[_Token]:
                 tokens.append(("name", name, i))
             i = m.end()
             continue
-        two = text[i:i + 2]
+        two = text[i : i + 2]
         if two == "**":
             raise ExprError("power operator '**' is not supported", i, text)
         if two == "//":
@@ -185,8 +186,14 @@ def _tokenize(text: str) -> list[_Token]:
 
 _Fn = Callable[[dict[str, np.ndarray]], np.ndarray]
 _Node = tuple[_Fn, str]
-_COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-            "==": np.equal, "!=": np.not_equal}
+_COMPARE = {
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "==": np.equal,
+    "!=": np.not_equal,
+}
 _ARITH = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "%": np.mod}
 
 
@@ -221,9 +228,10 @@ def _logic(op: str, parts: list[_Node]) -> _Node:
 
     def run(env: dict[str, np.ndarray]) -> np.ndarray:
         out = fns[0](env)
-        for f in fns[1:]:   # flat n-ary chain: no recursion per operand
+        for f in fns[1:]:  # flat n-ary chain: no recursion per operand
             out = ufunc(out, f(env))
         return out
+
     return run, "(" + f" {op} ".join(s for _, s in parts) + ")"
 
 
@@ -232,11 +240,12 @@ def _compare(ops: list[str], operands: list[_Node]) -> _Node:
     fns = [f for f, _ in operands]
 
     def run(env: dict[str, np.ndarray]) -> np.ndarray:
-        vals = [f(env) for f in fns]   # each operand evaluated once, as in Python
+        vals = [f(env) for f in fns]  # each operand evaluated once, as in Python
         out = ufuncs[0](vals[0], vals[1])
         for k in range(1, len(ufuncs)):
             out = np.logical_and(out, ufuncs[k](vals[k], vals[k + 1]))
         return out
+
     text = operands[0][1] + "".join(f" {o} {s}" for o, (_, s) in zip(ops, operands[1:]))
     return run, f"({text})"
 
@@ -247,9 +256,10 @@ def _arith(first: _Node, rest: list[tuple[str, _Node]]) -> _Node:
 
     def run(env: dict[str, np.ndarray]) -> np.ndarray:
         acc = _num(f0(env))
-        for ufunc, f in steps:   # left-associative chain evaluated in a loop
+        for ufunc, f in steps:  # left-associative chain evaluated in a loop
             acc = ufunc(acc, _num(f(env)))
         return acc
+
     return run, "(" + first[1] + "".join(f" {op} {s}" for op, (_, s) in rest) + ")"
 
 
@@ -262,8 +272,7 @@ def _call(spec: FunctionSpec, args: list[_Node]) -> _Node:
 # Parser (precedence climbing; and/or, comparisons and arithmetic chains are built in loops,
 # so Python recursion grows only with explicit nesting, which MAX_DEPTH bounds).
 
-_PREC = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "==": 4, "!=": 4,
-         "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
+_PREC = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "==": 4, "!=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6}
 _NOT_PREC = 3
 
 
@@ -272,7 +281,7 @@ class _Parser:
         self.text, self.tokens, self.allowed = text, tokens, allowed
         self.i = 0
         self.depth = 0
-        self.positions: dict[str, int] = {}   # first occurrence of each attribute name
+        self.positions: dict[str, int] = {}  # first occurrence of each attribute name
 
     def error(self, message: str, position: int) -> ExprError:
         return ExprError(message, position, self.text)
@@ -409,13 +418,13 @@ class _Parser:
 # ---------------------------------------------------------------------------------------------
 # Public compiled form
 
+
 class Expr:
     """A compiled rule. Build with :func:`compile_expr`; evaluate over struct-of-arrays state."""
 
-    __slots__ = ("text", "names", "_fn", "_canonical", "_positions", "_allowed")
+    __slots__ = ("_allowed", "_canonical", "_fn", "_positions", "names", "text")
 
-    def __init__(self, text: str, root: _Node, positions: dict[str, int],
-                 allowed: frozenset[str] | None) -> None:
+    def __init__(self, text: str, root: _Node, positions: dict[str, int], allowed: frozenset[str] | None) -> None:
         self.text = text
         self.names: frozenset[str] = frozenset(positions)
         self._fn, self._canonical = root

@@ -25,19 +25,41 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scslab.scenario.errors import (KeyPath, PathError, Problem, ScenarioError, abbreviate,
-                                    entry_segment, format_path, key_lines, pydantic_problems,
-                                    raw_path, resolve_path)
+from scslab.scenario.errors import (
+    KeyPath,
+    PathError,
+    Problem,
+    ScenarioError,
+    abbreviate,
+    entry_segment,
+    format_path,
+    key_lines,
+    pydantic_problems,
+    raw_path,
+    resolve_path,
+)
 from scslab.scenario.schema import Scenario
 
-__all__ = ["Problem", "ScenarioError", "apply_overrides", "load_raw", "load_scenario", "place_problems",
-           "parse_value", "preset_description", "preset_names", "preset_path", "validate_file"]
+__all__ = [
+    "Problem",
+    "ScenarioError",
+    "apply_overrides",
+    "load_raw",
+    "load_scenario",
+    "parse_value",
+    "place_problems",
+    "preset_description",
+    "preset_names",
+    "preset_path",
+    "validate_file",
+]
 
 _PRESETS = Path(__file__).resolve().parent / "presets"
 _EXPR_FIELDS = {"lists": ("entry", "exit", "extend_if"), "measures": ("eligible",)}
 
 
 # ---------------------------------------------------------------- presets
+
 
 def preset_names() -> list[str]:
     """Names of the presets shipped with the package (sorted)."""
@@ -50,8 +72,9 @@ def preset_path(name: str) -> Path:
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not path.is_file():
         hint = difflib.get_close_matches(name, preset_names(), n=1)
         reason = f"unknown preset {name!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
-        raise ScenarioError([Problem(f"<preset:{name}>", "", f"{reason} (presets: "
-                                     f"{', '.join(preset_names()) or 'none'})")])
+        raise ScenarioError(
+            [Problem(f"<preset:{name}>", "", f"{reason} (presets: {', '.join(preset_names()) or 'none'})")]
+        )
     return path
 
 
@@ -63,6 +86,7 @@ def preset_description(name: str) -> str:
 
 
 # ---------------------------------------------------------------- files and extends
+
 
 @dataclass
 class _File:
@@ -87,7 +111,7 @@ class _Ctx:
             if canon in f.lines:
                 return f.label, f.lines[canon], True
         for f in self.files:  # a table-level problem: point at the table's first key
-            below = [no for key, no in f.lines.items() if canon and key[:len(canon)] == canon]
+            below = [no for key, no in f.lines.items() if canon and key[: len(canon)] == canon]
             if below:
                 return f.label, min(below), False
         for k in range(len(canon) - 1, 0, -1):
@@ -100,7 +124,7 @@ class _Ctx:
         self.reported.add(canon)
         label, line, exact = self.locate(canon)
         for o, origin in self.overrides:
-            if canon[:len(o)] == o or (canon and not exact and o[:len(canon)] == canon):
+            if canon[: len(o)] == o or (canon and not exact and o[: len(canon)] == canon):
                 self.problems.append(Problem(origin, format_path(canon), reason))
                 return
         self.problems.append(Problem(label, format_path(canon), reason, line))
@@ -161,21 +185,26 @@ def _load_chain(path: Path, label: str, ctx: _Ctx, stack: list[tuple[Path, str]]
     key = ppath.resolve()
     seen = [p for p, _ in stack]
     if key in seen:
-        cycle = [lab for _, lab in stack[seen.index(key):]] + [plabel]
+        cycle = [lab for _, lab in stack[seen.index(key) :]] + [plabel]
         ctx.problems.append(Problem(label, "extends", "circular extends: " + " -> ".join(cycle), line))
         return copy.deepcopy(data)
     if not ppath.is_file():
         what = "preset" if plabel.startswith("<preset:") else "file"
-        ctx.problems.append(Problem(label, "extends", f"parent {what} not found: {parent!r}"
-                                    + (f" (looked for {ppath})" if what == "file" else ""), line))
+        ctx.problems.append(
+            Problem(
+                label,
+                "extends",
+                f"parent {what} not found: {parent!r}" + (f" (looked for {ppath})" if what == "file" else ""),
+                line,
+            )
+        )
         return copy.deepcopy(data)
     base = _load_chain(ppath, plabel, ctx, stack + [(key, plabel)])
     return _merge(base, data, (), me, ctx)
 
 
 def _named(items: Any) -> bool:
-    return isinstance(items, list) and all(isinstance(e, dict) and isinstance(e.get("name"), str)
-                                           for e in items)
+    return isinstance(items, list) and all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in items)
 
 
 def _merge(parent: dict, child: dict, path: KeyPath, me: _File, ctx: _Ctx) -> dict:
@@ -202,9 +231,14 @@ def _merge_named(parent: list, child: list, path: KeyPath, me: _File, ctx: _Ctx)
         if remove is True:
             if at is None:
                 canon = path + (("name", entry["name"]), "remove")
-                ctx.problems.append(Problem(me.label, format_path(canon),
-                                            "remove = true but no inherited entry has this name",
-                                            me.lines.get(canon)))
+                ctx.problems.append(
+                    Problem(
+                        me.label,
+                        format_path(canon),
+                        "remove = true but no inherited entry has this name",
+                        me.lines.get(canon),
+                    )
+                )
             else:
                 del out[at]
         elif at is None:
@@ -231,6 +265,7 @@ def _load(source: str | Path, ctx: _Ctx) -> tuple[dict, Path | None]:
 
 # ---------------------------------------------------------------- overrides
 
+
 def parse_value(text: str) -> Any:
     """A ``--set`` value as a TOML value (``1``, ``0.5``, ``true``, ``[1, 2]``), else a bare string."""
     try:
@@ -248,8 +283,11 @@ def _apply(data: dict, items: Iterable[tuple[str, Any]], origin: str, ctx: _Ctx)
             ctx.problems.append(Problem(origin, str(dotted).strip(), str(e)))
             continue
         old = node.get(key) if isinstance(node, dict) else node[key]
-        node[key] = _merge(old, value, (), _File(origin, Path(), {}, {}), ctx) \
-            if isinstance(old, dict) and isinstance(value, dict) else copy.deepcopy(value)
+        node[key] = (
+            _merge(old, value, (), _File(origin, Path(), {}, {}), ctx)
+            if isinstance(old, dict) and isinstance(value, dict)
+            else copy.deepcopy(value)
+        )
         ctx.overrides.append((canon, origin))
 
 
@@ -279,6 +317,7 @@ def apply_overrides(data: dict, overrides: Iterable[str], origin: str = "--set")
 
 # ---------------------------------------------------------------- validation
 
+
 def _validate(data: dict, lenient: bool = False) -> tuple[Scenario | None, list[tuple[KeyPath, str]]]:
     try:
         return Scenario.model_validate(data), []
@@ -292,6 +331,7 @@ def _check_expressions(data: dict, ctx: _Ctx) -> None:
     Names are not checked here: which attributes exist is the engine's business.
     """
     from scslab.scenario.expr import compile_expr  # lazy: numpy only when a scenario is checked
+
     for section, names in _EXPR_FIELDS.items():
         entries = data.get(section)
         for i, entry in enumerate(entries if isinstance(entries, list) else []):
@@ -304,8 +344,10 @@ def _check_expressions(data: dict, ctx: _Ctx) -> None:
                 except (ValueError, RecursionError) as e:  # ExprError is a ValueError
                     where = getattr(e, "position", None)
                     at = f" (column {where + 1})" if isinstance(where, int) and where >= 0 else ""
-                    ctx.add((section, entry_segment(entry, i), name),
-                            f"bad expression {abbreviate(text, 60)}: {getattr(e, 'message', e)}{at}")
+                    ctx.add(
+                        (section, entry_segment(entry, i), name),
+                        f"bad expression {abbreviate(text, 60)}: {getattr(e, 'message', e)}{at}",
+                    )
 
 
 # What a run cannot change half-way: the population and the run itself, which entries
@@ -348,7 +390,7 @@ def _check_schedule(data: dict, ctx: _Ctx) -> None:
     known = set(_validate(base)[1])
     for i, item in enumerate(items):
         sets = item.get("set") if isinstance(item, dict) else None
-        for key, value in (sets.items() if isinstance(sets, dict) else []):
+        for key, value in sets.items() if isinstance(sets, dict) else []:
             where = ("schedule", ("idx", i), "set", key)
             if where in ctx.reported:
                 continue  # already wrong as a value, whatever it targets
@@ -381,8 +423,7 @@ def place_problems(source: str | Path, overrides: Iterable[str], found: Iterable
     return list(ctx.problems)
 
 
-def load_scenario(source: str | Path, overrides: Iterable[str] = (), *,
-                  extra: dict | None = None) -> Scenario:
+def load_scenario(source: str | Path, overrides: Iterable[str] = (), *, extra: dict | None = None) -> Scenario:
     """Load, merge, override and validate a scenario; raise one error listing every problem.
 
     ``source`` is a preset name or a file path. ``overrides`` are ``"a.b.c=value"`` strings

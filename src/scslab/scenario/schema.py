@@ -15,9 +15,26 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .schema_ext import Epidemic, Letters
 
 __all__ = [
-    "Behaviour", "BehaviourModel", "Band", "Dimension", "Exclusion", "Group", "ListRule", "Measure",
-    "Perception", "Policy", "Population", "Repair", "Scenario", "ScheduleItem", "Scoring",
-    "Sim", "Source", "DOMAINS", "SEVERITIES", "SUBJECT_TYPES",
+    "DOMAINS",
+    "SEVERITIES",
+    "SUBJECT_TYPES",
+    "Band",
+    "Behaviour",
+    "BehaviourModel",
+    "Dimension",
+    "Exclusion",
+    "Group",
+    "ListRule",
+    "Measure",
+    "Perception",
+    "Policy",
+    "Population",
+    "Repair",
+    "Scenario",
+    "ScheduleItem",
+    "Scoring",
+    "Sim",
+    "Source",
 ]
 
 DOMAINS = ("government", "commercial", "social", "judicial")
@@ -47,8 +64,9 @@ class Population(Strict):
 
     n: int = Field(10_000, ge=10, le=50_000_000, description="persons simulated (agents)")
     scale: float = Field(1.0, gt=0.0, description="real people each agent stands for")
-    division_code: str = Field("990101", pattern=r"^[0-9]{6}$",
-                               description="6-digit synthetic administrative division code for ids")
+    division_code: str = Field(
+        "990101", pattern=r"^[0-9]{6}$", description="6-digit synthetic administrative division code for ids"
+    )
     adult_share: float = Field(0.82, ge=0.0, le=1.0)
     urban_share: float = Field(0.64, ge=0.0, le=1.0)
     migrant_share: float = Field(0.15, ge=0.0, le=1.0)
@@ -59,8 +77,9 @@ class Population(Strict):
     savings_months_mean: float = Field(3.0, ge=0.0, description="mean savings in months of income")
     honesty_alpha: float = Field(6.0, gt=0.0)
     honesty_beta: float = Field(2.0, gt=0.0)
-    groups: list[Group] = Field(default_factory=lambda: [Group(name="majority", share=0.9),
-                                                         Group(name="minority", share=0.1)])
+    groups: list[Group] = Field(
+        default_factory=lambda: [Group(name="majority", share=0.9), Group(name="minority", share=0.1)]
+    )
     enterprises_per_1000: float = Field(20.0, ge=0.0, le=500.0)
     social_orgs_per_1000: float = Field(1.0, ge=0.0, le=100.0)
     government_bodies: int = Field(8, ge=0, le=10_000)
@@ -68,7 +87,7 @@ class Population(Strict):
     workplace_size_mean: float = Field(15.0, ge=1.0, le=10_000.0)
 
     @model_validator(mode="after")
-    def _groups_sum_to_one(self) -> "Population":
+    def _groups_sum_to_one(self) -> Population:
         total = sum(g.share for g in self.groups)
         if not self.groups or abs(total - 1.0) > 1e-6:
             raise ValueError(f"group shares must sum to 1 (got {total:g})")
@@ -113,7 +132,9 @@ class Behaviour(Strict):
     base_logit: float = Field(-2.0, ge=-20.0, le=20.0, description="log-odds of violating (or doing) at zero pressure")
     gain: float = Field(1.0, ge=0.0, le=100.0, description="private gain from violating, in logit units")
     amount_months: float = Field(1.0, ge=0.0, le=1200.0, description="obligation size, months of income")
-    repay_per_year: float = Field(2.0, ge=0.0, le=365.0, description="rate at which an open obligation is settled when able")
+    repay_per_year: float = Field(
+        2.0, ge=0.0, le=365.0, description="rate at which an open obligation is settled when able"
+    )
     points: float = Field(0.0, ge=-1000.0, le=1000.0, description="points per record (negative for violations)")
     severity: Severity = "minor"
     reward_value: float = Field(0.0, ge=0.0, le=100.0, description="perceived reward of a good deed, logit units")
@@ -124,22 +145,27 @@ class Source(Strict):
     """A data source: what it sees, where, how late and how wrongly."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    kind: Literal["court", "tax", "bank", "platform", "camera", "grid_worker", "volunteer", "informant",
-                  "registry"] = "registry"
+    kind: Literal["court", "tax", "bank", "platform", "camera", "grid_worker", "volunteer", "informant", "registry"] = (
+        "registry"
+    )
     detects: dict[str, float] = Field(default_factory=dict, description="behaviour -> detection probability")
     coverage_urban: float = Field(1.0, ge=0.0, le=1.0)
     coverage_rural: float = Field(1.0, ge=0.0, le=1.0)
     delay_days: int = Field(0, ge=0, le=3650)
-    only_if_still_open: bool = Field(False, description="an obligation is reported only if still unpaid when the "
-                                                        "delay has passed (e.g. FICO's 30 days overdue)")
+    only_if_still_open: bool = Field(
+        False,
+        description="an obligation is reported only if still unpaid when the "
+        "delay has passed (e.g. FICO's 30 days overdue)",
+    )
     entry_error_share: float = Field(0.0, ge=0.0, le=1.0, description="records attributed to the wrong subject")
     false_match_per_year: float = Field(0.0, ge=0.0, le=100.0, description="false records per person-year")
     false_match_behaviour: str | None = None
     false_match_multipliers: dict[str, float] = Field(
-        default_factory=dict, description="attribute or group name -> multiplier, e.g. female = 3")
+        default_factory=dict, description="attribute or group name -> multiplier, e.g. female = 3"
+    )
 
     @model_validator(mode="after")
-    def _probabilities(self) -> "Source":
+    def _probabilities(self) -> Source:
         for k, v in self.detects.items():
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"detects.{k} must be a probability in [0, 1] (got {v})")
@@ -176,11 +202,12 @@ class Scoring(Strict):
     dimensions: list[Dimension] = Field(default_factory=list)
     annual_bonus: float = Field(0.0, ge=0.0, description="points added each year to subjects with no bad record")
     subjects: Literal["person", "adult", "enterprise", "any"] = "person"
-    opt_in_share: float = Field(1.0, ge=0.0, le=1.0,
-                                description="share of subjects who consent to be scored (voluntary scores)")
+    opt_in_share: float = Field(
+        1.0, ge=0.0, le=1.0, description="share of subjects who consent to be scored (voluntary scores)"
+    )
 
     @model_validator(mode="after")
-    def _check(self) -> "Scoring":
+    def _check(self) -> Scoring:
         if self.min >= self.max:
             raise ValueError("min must be below max")
         mins = [b.min for b in self.bands]
@@ -207,9 +234,13 @@ class ListRule(Strict):
     exit: str | None = Field(None, description="rule for removal on performance")
     exit_within_days: int = Field(3, ge=0, le=3650)
     review_every_days: int = Field(1, ge=1, le=3650)
-    full_review_days: int = Field(0, ge=0, le=3650,
-                                  description="every N days evaluate the entry rule for all subjects, not only those "
-                                              "whose records changed (for rules on time, e.g. a clean record); 0 = never")
+    full_review_days: int = Field(
+        0,
+        ge=0,
+        le=3650,
+        description="every N days evaluate the entry rule for all subjects, not only those "
+        "whose records changed (for rules on time, e.g. a clean record); 0 = never",
+    )
 
 
 class Measure(Strict):
@@ -222,18 +253,24 @@ class Measure(Strict):
     category: str = "other"
     joint: bool = Field(True, description="cross-domain measure: off when policy.joint_sanctions is false")
     publicity: bool = Field(False, description="public exposure: off when policy.publicity is false")
-    applies_to: list[Literal["self", "legal_rep", "represented_firms", "spouse", "children", "household"]] = \
-        Field(default_factory=lambda: ["self"])
+    applies_to: list[Literal["self", "legal_rep", "represented_firms", "spouse", "children", "household"]] = Field(
+        default_factory=lambda: ["self"]
+    )
     eligible: str = Field("true", description="rule over the target's attributes")
     income_effect: float = Field(0.0, ge=-1.0, le=1.0, description="fractional income change while active")
     blocks: Literal["flight", "rail", "loan", "procurement", "private_school", "hiring", "office"] | None = None
     benefit: float = Field(0.0, ge=0.0, description="yuan per year of a reward (discounts, free transport)")
     from_day: int = Field(0, ge=0, description="day the agency joins")
-    human_review_share: float = Field(0.0, ge=0.0, le=1.0,
-                                      description="share of automated applications of this measure a human reviews; "
-                                                  "a review cancels it when the causing record is false")
-    attempts_per_year: float = Field(0.0, ge=0.0, le=365.0,
-                                     description="how often a target tries the blocked service (counts blocks)")
+    human_review_share: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="share of automated applications of this measure a human reviews; "
+        "a review cancels it when the causing record is false",
+    )
+    attempts_per_year: float = Field(
+        0.0, ge=0.0, le=365.0, description="how often a target tries the blocked service (counts blocks)"
+    )
 
 
 class Perception(Strict):
@@ -245,18 +282,25 @@ class Perception(Strict):
     """
 
     initial: float = Field(0.3, ge=0.0, le=1.0, description="announced / prior perceived detection probability")
-    visibility: float = Field(0.5, ge=0.0, le=1.0,
-                              description="share of the actual detection rate people see directly (cameras, "
-                                          "patrols); the prior mixes it with the announced rate, and a scheduled "
-                                          "change of detection_scale shifts beliefs by this share at once")
+    visibility: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="share of the actual detection rate people see directly (cameras, "
+        "patrols); the prior mixes it with the announced rate, and a scheduled "
+        "change of detection_scale shifts beliefs by this share at once",
+    )
     learning_rate: float = Field(0.2, ge=0.0, le=1.0, description="weight of one own experience")
     social_rate: float = Field(0.1, ge=0.0, le=1.0, description="weekly pull toward contacts' beliefs")
-    vicarious_rate: float = Field(0.05, ge=0.0, le=1.0,
-                                  description="weight of a contact's violation (caught or not) seen by each contact")
-    w_seen: float = Field(1.0, ge=0.0, le=10.0,
-                          description="added perceived detection per unit share of contacts seen sanctioned")
-    private_visibility: float = Field(0.3, ge=0.0, le=1.0,
-                                      description="how visible a sanction is to contacts without publicity")
+    vicarious_rate: float = Field(
+        0.05, ge=0.0, le=1.0, description="weight of a contact's violation (caught or not) seen by each contact"
+    )
+    w_seen: float = Field(
+        1.0, ge=0.0, le=10.0, description="added perceived detection per unit share of contacts seen sanctioned"
+    )
+    private_visibility: float = Field(
+        0.3, ge=0.0, le=1.0, description="how visible a sanction is to contacts without publicity"
+    )
 
 
 class Exclusion(Strict):
@@ -273,25 +317,35 @@ class BehaviourModel(Strict):
     w_norm: float = Field(2.0, ge=0.0, le=100.0)
     w_peer: float = Field(2.0, ge=0.0, le=100.0)
     w_stress: float = Field(1.0, ge=0.0, le=100.0)
-    severity_elasticity: float = Field(0.5, ge=0.0, le=2.0,
-                                       description="perceived sanction weight grows as sanction_scale ** this "
-                                                   "(diminishing sensitivity to severity; see docs/model.md)")
+    severity_elasticity: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="perceived sanction weight grows as sanction_scale ** this "
+        "(diminishing sensitivity to severity; see docs/model.md)",
+    )
     w_pressure: float = Field(2.0, ge=0.0, le=100.0, description="effect of active sanctions on settling debts")
     internalisation: bool = True
     norm_gain_per_year: float = Field(0.3, ge=0.0, le=10.0)
     norm_decay_per_year: float = Field(0.1, ge=0.0, le=10.0)
-    norm_loss_per_violation: float = Field(0.1, ge=0.0, le=1.0,
-                                           description="share of the norm a person's own violation erodes")
+    norm_loss_per_violation: float = Field(
+        0.1, ge=0.0, le=1.0, description="share of the norm a person's own violation erodes"
+    )
     shocks_per_year: float = Field(0.1, ge=0.0, le=12.0, description="income shocks per person-year")
     shock_months: float = Field(3.0, ge=0.0, le=120.0)
     economic_feedback: bool = Field(True, description="measures change income (off: they only block and expose)")
-    subsistence_per_year: float = Field(8_000.0, ge=0.0,
-                                        description="yuan a person spends however low their income (assumed, near a rural minimum-living line)")
-    social_update_days: int = Field(14, ge=1, le=365,
-                                    description="days between updates of peer shares and social beliefs")
+    subsistence_per_year: float = Field(
+        8_000.0,
+        ge=0.0,
+        description="yuan a person spends however low their income (assumed, near a rural minimum-living line)",
+    )
+    social_update_days: int = Field(
+        14, ge=1, le=365, description="days between updates of peer shares and social beliefs"
+    )
     norm_initial: float = Field(0.0, ge=0.0, le=1.0, description="mean internalised norm at the start")
-    awareness: float = Field(1.0, ge=0.0, le=1.0,
-                             description="share of joint (cross-domain) measures people know of (facts 3.21: 11%)")
+    awareness: float = Field(
+        1.0, ge=0.0, le=1.0, description="share of joint (cross-domain) measures people know of (facts 3.21: 11%)"
+    )
     peer_household: float = Field(0.3, ge=0.0, description="weight of household in the peer violation share")
     peer_work: float = Field(0.3, ge=0.0, description="weight of colleagues in the peer violation share")
     peer_friends: float = Field(0.4, ge=0.0, description="weight of friends in the peer violation share")
@@ -302,10 +356,10 @@ class BehaviourModel(Strict):
 class Repair(Strict):
     """Expiry, credit repair and objections (facts 1.14-1.16)."""
 
-    expiry_days: dict[Severity, int] = Field(
-        default_factory=lambda: {"minor": 1095, "moderate": 1825, "serious": 1825})
+    expiry_days: dict[Severity, int] = Field(default_factory=lambda: {"minor": 1095, "moderate": 1825, "serious": 1825})
     wait_days: dict[Severity, int] = Field(
-        default_factory=lambda: {"minor": 90, "moderate": 180, "serious": 1095})  # facts 1.16
+        default_factory=lambda: {"minor": 90, "moderate": 180, "serious": 1095}
+    )  # facts 1.16
     course_required: list[Severity] = Field(default_factory=lambda: ["serious"])  # facts 1.16
     apply_share: float = Field(0.5, ge=0.0, le=1.0, description="share of eligible subjects who apply")
     objection_share_false: float = Field(0.5, ge=0.0, le=1.0, description="share of false records objected to")
@@ -343,7 +397,7 @@ class Scenario(Strict):
     letters: Letters = Field(default_factory=Letters)
 
     @model_validator(mode="after")
-    def _cross_references(self) -> "Scenario":
+    def _cross_references(self) -> Scenario:
         problems: list[str] = []
         bnames = [b.name for b in self.behaviours]
         if len(set(bnames)) != len(bnames):
@@ -353,8 +407,9 @@ class Scenario(Strict):
                 if b not in bnames:
                     problems.append(f"sources.{s.name}.detects: unknown behaviour '{b}'")
             if s.false_match_behaviour and s.false_match_behaviour not in bnames:
-                problems.append(f"sources.{s.name}.false_match_behaviour: unknown behaviour "
-                                f"'{s.false_match_behaviour}'")
+                problems.append(
+                    f"sources.{s.name}.false_match_behaviour: unknown behaviour '{s.false_match_behaviour}'"
+                )
         lnames = [lst.name for lst in self.lists]
         if len(set(lnames)) != len(lnames):
             problems.append("lists: names must be unique")

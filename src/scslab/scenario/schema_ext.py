@@ -33,7 +33,9 @@ class Epidemic(_Strict):
     start_day: int = Field(0, ge=0, description="day the outbreak is seeded")
     latent_days: float = Field(3.0, ge=1.0, le=60.0, description="mean days exposed before infectious")
     infectious_days: float = Field(7.0, ge=1.0, le=120.0, description="mean days infectious")
-    beta_household: float = Field(0.05, ge=0.0, le=1.0, description="transmission per infectious contact-day, household")
+    beta_household: float = Field(
+        0.05, ge=0.0, le=1.0, description="transmission per infectious contact-day, household"
+    )
     beta_work: float = Field(0.01, ge=0.0, le=1.0, description="transmission per infectious contact-day, workplace")
     beta_friend: float = Field(0.01, ge=0.0, le=1.0, description="transmission per infectious contact-day, friends")
     travel_per_year: float = Field(0.0, ge=0.0, le=365.0, description="trips to risk areas per person-year")
@@ -43,18 +45,21 @@ class Epidemic(_Strict):
     detect_delay_days: int = Field(3, ge=0, le=60, description="days from onset of infectiousness to confirmation")
     trace_household_share: float = Field(0.95, ge=0.0, le=1.0, description="household contacts of a case coded yellow")
     trace_other_share: float = Field(0.5, ge=0.0, le=1.0, description="work and friend contacts of a case coded yellow")
-    yellow_isolation_days: int = Field(7, ge=0, le=365)   # facts 8.11
-    yellow_checkin_days: int = Field(7, ge=0, le=365)     # facts 8.11
-    red_isolation_days: int = Field(14, ge=0, le=365)     # facts 8.11
-    red_checkin_days: int = Field(14, ge=0, le=365)       # facts 8.11
+    yellow_isolation_days: int = Field(7, ge=0, le=365)  # facts 8.11
+    yellow_checkin_days: int = Field(7, ge=0, le=365)  # facts 8.11
+    red_isolation_days: int = Field(14, ge=0, le=365)  # facts 8.11
+    red_checkin_days: int = Field(14, ge=0, le=365)  # facts 8.11
     checkin_share: float = Field(0.98, ge=0.0, le=1.0, description="daily chance a coded person checks in")
-    isolation_factor_household: float = Field(0.5, ge=0.0, le=1.0,
-                                              description="household transmission multiplier while isolated")
-    isolation_factor_community: float = Field(0.05, ge=0.0, le=1.0,
-                                              description="work/friend transmission multiplier while isolated")
+    isolation_factor_household: float = Field(
+        0.5, ge=0.0, le=1.0, description="household transmission multiplier while isolated"
+    )
+    isolation_factor_community: float = Field(
+        0.05, ge=0.0, le=1.0, description="work/friend transmission multiplier while isolated"
+    )
     violation_behaviour: str | None = Field(None, description="behaviour (prohibition) for breaking isolation")
-    violation_opportunities_per_day: float = Field(0.1, ge=0.0, le=1.0,
-                                                   description="temptations to break isolation per isolated day")
+    violation_opportunities_per_day: float = Field(
+        0.1, ge=0.0, le=1.0, description="temptations to break isolation per isolated day"
+    )
     case_record_behaviour: str | None = Field(None, description="behaviour recorded for each confirmed case")
     case_record_source: str | None = Field(None, description="source that files the case record")
 
@@ -75,40 +80,70 @@ class Letters(_Strict):
     """
 
     enabled: bool = False
-    behaviour: str = Field("tax_payment", pattern=r"^[a-z][a-z0-9_]*$",
-                           description="the obligation the letters chase (must be kind = obligation)")
+    behaviour: str = Field(
+        "tax_payment",
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="the obligation the letters chase (must be kind = obligation)",
+    )
     norm: Literal["control", "national", "postcode", "town"] = Field(
-        "control", description="message arm: reminder only, or the share paying nationally / locally")
-    send_days: list[int] = Field(default_factory=lambda: [180],
-                                 description="simulation days on which letters go out (days)")
-    response_window_days: int = Field(23, ge=1, le=3650,
-                                      description="window in which payment counts as a response (days; "
-                                                  "23 in Hallsworth et al. 2017, facts 7.16)")
-    min_overdue_days: int = Field(1, ge=0, le=3650,
-                                  description="only obligations open at least this long get a letter (days)")
-    national_norm_share: float = Field(0.9, ge=0.0, le=1.0,
-                                       description="share stated by the national message "
-                                                   "('9 out of 10 people pay on time', facts 7.15)")
-    prior_norm_share: float = Field(0.75, ge=0.0, le=1.0,
-                                    description="share of payers a debtor believes in before any message "
-                                                "(assumed: debtors under-estimate compliance)")
-    message_weight: float = Field(1.0, ge=0.0, le=1.0,
-                                  description="how far a stated share replaces the prior belief "
-                                              "(0 = ignored, 1 = fully believed)")
-    base_response_logit: float = Field(-1.0, ge=-20.0, le=20.0,
-                                       description="log-odds of responding to a plain reminder "
-                                                   "(logit units; calibrated to the control arm)")
-    w_norm_message: float = Field(2.0, ge=-100.0, le=100.0,
-                                  description="logit units per unit shift of the perceived norm "
-                                              "(calibrated to the national arm)")
-    norm_lookback_days: int = Field(365, ge=1, le=36_500,
-                                    description="a person 'pays on time' if no payment of the behaviour was "
-                                                "missed in this many days before the letter (days)")
-    min_neighbours: int = Field(3, ge=0, le=1000,
-                                description="a postcode share needs this many neighbours; fewer -> town share")
+        "control", description="message arm: reminder only, or the share paying nationally / locally"
+    )
+    send_days: list[int] = Field(
+        default_factory=lambda: [180], description="simulation days on which letters go out (days)"
+    )
+    response_window_days: int = Field(
+        23,
+        ge=1,
+        le=3650,
+        description="window in which payment counts as a response (days; 23 in Hallsworth et al. 2017, facts 7.16)",
+    )
+    min_overdue_days: int = Field(
+        1, ge=0, le=3650, description="only obligations open at least this long get a letter (days)"
+    )
+    national_norm_share: float = Field(
+        0.9,
+        ge=0.0,
+        le=1.0,
+        description="share stated by the national message ('9 out of 10 people pay on time', facts 7.15)",
+    )
+    prior_norm_share: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.0,
+        description="share of payers a debtor believes in before any message "
+        "(assumed: debtors under-estimate compliance)",
+    )
+    message_weight: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="how far a stated share replaces the prior belief (0 = ignored, 1 = fully believed)",
+    )
+    base_response_logit: float = Field(
+        -1.0,
+        ge=-20.0,
+        le=20.0,
+        description="log-odds of responding to a plain reminder (logit units; calibrated to the control arm)",
+    )
+    w_norm_message: float = Field(
+        2.0,
+        ge=-100.0,
+        le=100.0,
+        description="logit units per unit shift of the perceived norm (calibrated to the national arm)",
+    )
+    norm_lookback_days: int = Field(
+        365,
+        ge=1,
+        le=36_500,
+        description="a person 'pays on time' if no payment of the behaviour was "
+        "missed in this many days before the letter (days)",
+    )
+    min_neighbours: int = Field(
+        3, ge=0, le=1000, description="a postcode share needs this many neighbours; fewer -> town share"
+    )
 
     @model_validator(mode="after")
-    def _days(self) -> "Letters":
+    def _days(self) -> Letters:
         if any(d < 0 for d in self.send_days):
             raise ValueError("letters.send_days must be >= 0")
         return self

@@ -3,5 +3,4 @@
 from scslab.store.duck import DB_NAME, TABLES, export_parquet, list_runs, write_run
 from scslab.store.inspect import credit_file, format_credit_file
 
-__all__ = ["DB_NAME", "TABLES", "write_run", "export_parquet", "list_runs", "credit_file",
-           "format_credit_file"]
+__all__ = ["DB_NAME", "TABLES", "credit_file", "export_parquet", "format_credit_file", "list_runs", "write_run"]

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -26,8 +27,17 @@ import pyarrow as pa
 
 from scslab.engine.results import END_REASONS, RECORD_STATUS, VIA, Results
 
-__all__ = ["DB_NAME", "TABLES", "write_run", "export_parquet", "list_runs", "db_path", "connect",
-           "latest_run_id", "to_json"]
+__all__ = [
+    "DB_NAME",
+    "TABLES",
+    "connect",
+    "db_path",
+    "export_parquet",
+    "latest_run_id",
+    "list_runs",
+    "to_json",
+    "write_run",
+]
 
 DB_NAME = "results.duckdb"
 _SEVERITIES = ("minor", "moderate", "serious")
@@ -150,75 +160,83 @@ def _strings(values: Any) -> pa.Array:
 def _records(r: Results, ids: pa.Array | None) -> pa.Table:
     t, names = r.records, r.names
     n = _nrows(t, "records")
-    return pa.table({
-        "record_id": pa.array(np.arange(n, dtype=np.int64)),
-        "subject": _ints(t, "subject", n, np.int32),
-        "subject_id": _decode(t.get("subject"), ids, n),
-        "domain": _decode(t.get("domain"), names.get("domain"), n),
-        "behaviour": _decode(t.get("behaviour"), names.get("behaviour"), n),
-        "source": _decode(t.get("source"), names.get("source"), n),
-        "day": _ints(t, "day", n, np.int32),
-        "points": _floats(t, "points", n),
-        "happened": _bools(t, "true", n),
-        "severity": _decode(t.get("severity"), names.get("severity", _SEVERITIES), n),
-        "status": _decode(t.get("status"), names.get("record_status", RECORD_STATUS), n),
-        "end_day": _ints(t, "end_day", n, np.int32, null_negative=True),
-    })
+    return pa.table(
+        {
+            "record_id": pa.array(np.arange(n, dtype=np.int64)),
+            "subject": _ints(t, "subject", n, np.int32),
+            "subject_id": _decode(t.get("subject"), ids, n),
+            "domain": _decode(t.get("domain"), names.get("domain"), n),
+            "behaviour": _decode(t.get("behaviour"), names.get("behaviour"), n),
+            "source": _decode(t.get("source"), names.get("source"), n),
+            "day": _ints(t, "day", n, np.int32),
+            "points": _floats(t, "points", n),
+            "happened": _bools(t, "true", n),
+            "severity": _decode(t.get("severity"), names.get("severity", _SEVERITIES), n),
+            "status": _decode(t.get("status"), names.get("record_status", RECORD_STATUS), n),
+            "end_day": _ints(t, "end_day", n, np.int32, null_negative=True),
+        }
+    )
 
 
 def _list_spells(r: Results, ids: pa.Array | None) -> pa.Table:
     t, names = r.list_spells, r.names
     n = _nrows(t, "list_spells")
-    return pa.table({
-        "spell_id": pa.array(np.arange(n, dtype=np.int64)),
-        "subject": _ints(t, "subject", n, np.int32),
-        "subject_id": _decode(t.get("subject"), ids, n),
-        "list": _decode(t.get("list"), names.get("list"), n),
-        "list_type": _decode(t.get("list"), names.get("list_type"), n),
-        "start": _ints(t, "start", n, np.int32),
-        "end_day": _ints(t, "end", n, np.int32, null_negative=True),
-        "cause_record": _ints(t, "cause_record", n, np.int64, null_negative=True),
-        "end_reason": _decode(t.get("end_reason"), names.get("end_reason", END_REASONS), n),
-        "wrongful": _bools(t, "wrongful", n),
-    })
+    return pa.table(
+        {
+            "spell_id": pa.array(np.arange(n, dtype=np.int64)),
+            "subject": _ints(t, "subject", n, np.int32),
+            "subject_id": _decode(t.get("subject"), ids, n),
+            "list": _decode(t.get("list"), names.get("list"), n),
+            "list_type": _decode(t.get("list"), names.get("list_type"), n),
+            "start": _ints(t, "start", n, np.int32),
+            "end_day": _ints(t, "end", n, np.int32, null_negative=True),
+            "cause_record": _ints(t, "cause_record", n, np.int64, null_negative=True),
+            "end_reason": _decode(t.get("end_reason"), names.get("end_reason", END_REASONS), n),
+            "wrongful": _bools(t, "wrongful", n),
+        }
+    )
 
 
 def _sanctions(r: Results, ids: pa.Array | None) -> pa.Table:
     t, names = r.sanctions, r.names
     n = _nrows(t, "sanctions")
     m = t.get("measure")
-    return pa.table({
-        "sanction_id": pa.array(np.arange(n, dtype=np.int64)),
-        "target": _ints(t, "target", n, np.int32),
-        "target_id": _decode(t.get("target"), ids, n),
-        "measure": _decode(m, names.get("measure"), n),
-        "kind": _decode(m, names.get("measure_kind"), n),
-        "agency": _decode(m, names.get("measure_agency"), n),
-        "category": _decode(m, names.get("measure_category"), n),
-        "spell_id": _ints(t, "spell", n, np.int64, null_negative=True),
-        "start": _ints(t, "start", n, np.int32),
-        "end_day": _ints(t, "end", n, np.int32, null_negative=True),
-        "via": _decode(t.get("via"), names.get("via", VIA), n),
-        "wrongful": _bools(t, "wrongful", n),
-    })
+    return pa.table(
+        {
+            "sanction_id": pa.array(np.arange(n, dtype=np.int64)),
+            "target": _ints(t, "target", n, np.int32),
+            "target_id": _decode(t.get("target"), ids, n),
+            "measure": _decode(m, names.get("measure"), n),
+            "kind": _decode(m, names.get("measure_kind"), n),
+            "agency": _decode(m, names.get("measure_agency"), n),
+            "category": _decode(m, names.get("measure_category"), n),
+            "spell_id": _ints(t, "spell", n, np.int64, null_negative=True),
+            "start": _ints(t, "start", n, np.int32),
+            "end_day": _ints(t, "end", n, np.int32, null_negative=True),
+            "via": _decode(t.get("via"), names.get("via", VIA), n),
+            "wrongful": _bools(t, "wrongful", n),
+        }
+    )
 
 
 def _subjects(r: Results, ids: pa.Array | None) -> pa.Table:
     t, names = r.subjects, r.names
     n = _nrows(t, "subjects")
-    return pa.table({
-        "subject": pa.array(np.arange(n, dtype=np.int32)),
-        "id": ids if ids is not None else pa.nulls(n, pa.string()),
-        "type": _decode(t.get("type"), names.get("subject_type", _SUBJECT_TYPES), n),
-        "sex": _ints(t, "sex", n, np.int8, null_negative=True),
-        "urban": _ints(t, "urban", n, np.int8, null_negative=True),
-        "migrant": _ints(t, "migrant", n, np.int8, null_negative=True),
-        "group": _decode(t.get("group"), names.get("group"), n),
-        "income0": _floats(t, "income0", n),
-        "income": _floats(t, "income", n),
-        "score": _floats(t, "score", n),
-        "grade": _decode(t.get("grade"), names.get("grade"), n),
-    })
+    return pa.table(
+        {
+            "subject": pa.array(np.arange(n, dtype=np.int32)),
+            "id": ids if ids is not None else pa.nulls(n, pa.string()),
+            "type": _decode(t.get("type"), names.get("subject_type", _SUBJECT_TYPES), n),
+            "sex": _ints(t, "sex", n, np.int8, null_negative=True),
+            "urban": _ints(t, "urban", n, np.int8, null_negative=True),
+            "migrant": _ints(t, "migrant", n, np.int8, null_negative=True),
+            "group": _decode(t.get("group"), names.get("group"), n),
+            "income0": _floats(t, "income0", n),
+            "income": _floats(t, "income", n),
+            "score": _floats(t, "score", n),
+            "grade": _decode(t.get("grade"), names.get("grade"), n),
+        }
+    )
 
 
 def _timeseries(r: Results, ids: pa.Array | None = None) -> pa.Table:
@@ -228,8 +246,11 @@ def _timeseries(r: Results, ids: pa.Array | None = None) -> pa.Table:
         a = np.asarray(r.series[name])
         if a.dtype.kind not in "biuf" or a.ndim == 0:
             continue
-        cols = [(name, a)] if a.ndim == 1 else \
-            [(f"{name}[{j}]", a.reshape(len(a), -1)[:, j]) for j in range(a.reshape(len(a), -1).shape[1])]
+        cols = (
+            [(name, a)]
+            if a.ndim == 1
+            else [(f"{name}[{j}]", a.reshape(len(a), -1)[:, j]) for j in range(a.reshape(len(a), -1).shape[1])]
+        )
         for metric, col in cols:
             metrics.append((metric, len(col)))
             days.append(np.arange(len(col), dtype=np.int32))
@@ -237,15 +258,22 @@ def _timeseries(r: Results, ids: pa.Array | None = None) -> pa.Table:
     labels = [m for m, _ in metrics]
     codes = np.repeat(np.arange(len(labels), dtype=np.int32), [k for _, k in metrics])
     value = np.concatenate(values) if values else np.zeros(0)
-    return pa.table({
-        "day": pa.array(np.concatenate(days) if days else np.zeros(0, np.int32)),
-        "metric": _decode(codes, labels, len(codes)),
-        "value": pa.array(value, mask=np.isnan(value)),
-    })
+    return pa.table(
+        {
+            "day": pa.array(np.concatenate(days) if days else np.zeros(0, np.int32)),
+            "metric": _decode(codes, labels, len(codes)),
+            "value": pa.array(value, mask=np.isnan(value)),
+        }
+    )
 
 
-_BUILDERS = {"timeseries": _timeseries, "records": _records, "list_spells": _list_spells,
-             "sanctions": _sanctions, "subjects": _subjects}
+_BUILDERS = {
+    "timeseries": _timeseries,
+    "records": _records,
+    "list_spells": _list_spells,
+    "sanctions": _sanctions,
+    "subjects": _subjects,
+}
 
 
 # ---------------------------------------------------------------------------------- writing
@@ -255,8 +283,12 @@ def _base_run_id(r: Results) -> str:
 
 
 def _free_run_id(con: duckdb.DuckDBPyConnection, base: str) -> str:
-    taken = {row[0] for row in con.execute(
-        "SELECT run_id FROM runs WHERE run_id = ? OR run_id LIKE ?", [base, base + "-%"]).fetchall()}
+    taken = {
+        row[0]
+        for row in con.execute(
+            "SELECT run_id FROM runs WHERE run_id = ? OR run_id LIKE ?", [base, base + "-%"]
+        ).fetchall()
+    }
     run_id, k = base, 1
     while run_id in taken:
         k += 1
@@ -294,11 +326,22 @@ def write_run(results: Results, out_dir: Path | str, *, wall_s: float | None = N
             desc = results.scenario.get("description", "")
             con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, results.name, str(desc), int(results.seed), int(results.days),
-                 int(results.n_persons), int(results.n_orgs), float(results.scale),
-                 _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None),
-                 None if wall_s is None else float(wall_s), to_json(results.scenario),
-                 to_json(results.summary), to_json(results.indicators)])
+                [
+                    run_id,
+                    results.name,
+                    str(desc),
+                    int(results.seed),
+                    int(results.days),
+                    int(results.n_persons),
+                    int(results.n_orgs),
+                    float(results.scale),
+                    _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
+                    None if wall_s is None else float(wall_s),
+                    to_json(results.scenario),
+                    to_json(results.summary),
+                    to_json(results.indicators),
+                ],
+            )
             raw_ids = results.subjects.get("id")
             ids = None if raw_ids is None else _strings(raw_ids)  # converted once, shared
             for table, build in _BUILDERS.items():
@@ -333,16 +376,17 @@ def export_parquet(out_dir: Path | str, run_id: str | None = None) -> list[Path]
     out.mkdir(parents=True, exist_ok=True)
     con = connect(out_dir)
     try:
-        if run_id is not None and con.execute(
-                "SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0] == 0:
+        if (
+            run_id is not None
+            and con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0] == 0
+        ):
             raise KeyError(f"no run {run_id!r} in {db_path(out_dir)}")
         where = "" if run_id is None else f" WHERE run_id = {_quote(run_id)}"
         paths = []
         for table in TABLES:
             path = out / (f"{table}.parquet" if run_id is None else f"{table}-{run_id}.parquet")
             # no ORDER BY: DuckDB keeps insertion order, and sorting 10^7 rows would dominate
-            con.execute(f"COPY (SELECT * FROM {table}{where}) "
-                        f"TO {_quote(str(path))} (FORMAT PARQUET)")
+            con.execute(f"COPY (SELECT * FROM {table}{where}) TO {_quote(str(path))} (FORMAT PARQUET)")
             paths.append(path)
         return paths
     finally:
@@ -367,8 +411,7 @@ def list_runs(out_dir: Path | str):
         return pd.DataFrame(columns=base)
     con = connect(out_dir)
     try:
-        df = con.execute(f"SELECT {', '.join(base)}, summary_json FROM runs "
-                         "ORDER BY created_at, run_id").df()
+        df = con.execute(f"SELECT {', '.join(base)}, summary_json FROM runs ORDER BY created_at, run_id").df()
     finally:
         con.close()
     extra = pd.DataFrame(_summary_columns(df.pop("summary_json")), index=df.index)

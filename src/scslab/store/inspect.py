@@ -76,28 +76,52 @@ def credit_file(out_dir: Path | str, subject_id: str, run_id: str | None = None)
         scenario = json.loads(run[0]["scenario_json"] or "{}")
         subj = _rows(con, "SELECT * FROM subjects WHERE run_id = ? AND id = ?", [run_id, str(subject_id)])
         if not subj:
-            raise KeyError(f"unknown subject id {subject_id!r} in run {run_id} "
-                           f"(ids are 18-character synthetic codes; pass run_id for an older run)")
+            raise KeyError(
+                f"unknown subject id {subject_id!r} in run {run_id} "
+                f"(ids are 18-character synthetic codes; pass run_id for an older run)"
+            )
         subject = subj[0]
         idx = int(subject["subject"])
-        records = _rows(con, "SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND subject = ? "
-                             "ORDER BY day, record_id", [run_id, idx])
-        own_spells = _rows(con, "SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND subject = ? "
-                                "ORDER BY start, spell_id", [run_id, idx])
-        sanctions = _rows(con, "SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND target = ? "
-                               "ORDER BY start, sanction_id", [run_id, idx])
+        records = _rows(
+            con,
+            "SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND subject = ? ORDER BY day, record_id",
+            [run_id, idx],
+        )
+        own_spells = _rows(
+            con,
+            "SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND subject = ? ORDER BY start, spell_id",
+            [run_id, idx],
+        )
+        sanctions = _rows(
+            con,
+            "SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND target = ? ORDER BY start, sanction_id",
+            [run_id, idx],
+        )
         own_ids = {s["spell_id"] for s in own_spells}
-        others = _rows(con, f"SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND spell_id IN "
-                            f"{_in(own_ids)} AND target <> ? ORDER BY start, sanction_id", [run_id, idx])
+        others = _rows(
+            con,
+            f"SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND spell_id IN "
+            f"{_in(own_ids)} AND target <> ? ORDER BY start, sanction_id",
+            [run_id, idx],
+        )
         spell_ids = own_ids | {s["spell_id"] for s in sanctions if s["spell_id"] is not None}
-        spells = {s["spell_id"]: s for s in _rows(
-            con, "SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? "
-                 f"AND spell_id IN {_in(spell_ids)}",
-            [run_id])}
+        spells = {
+            s["spell_id"]: s
+            for s in _rows(
+                con,
+                f"SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND spell_id IN {_in(spell_ids)}",
+                [run_id],
+            )
+        }
         cause_ids = {s["cause_record"] for s in spells.values() if s["cause_record"] is not None}
-        causes = {r["record_id"]: r for r in _rows(
-            con, f"SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND record_id IN {_in(cause_ids)}",
-            [run_id])}
+        causes = {
+            r["record_id"]: r
+            for r in _rows(
+                con,
+                f"SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND record_id IN {_in(cause_ids)}",
+                [run_id],
+            )
+        }
     finally:
         con.close()
 
@@ -124,9 +148,16 @@ def credit_file(out_dir: Path | str, subject_id: str, run_id: str | None = None)
         if rec["record_id"] not in listed:
             chains.append(f"{_record_text(rec)} → not listed")
 
-    return {"run_id": run_id, "scenario": run[0]["name"], "subject": subject, "records": records,
-            "list_spells": [spells[i] for i in sorted(own_ids, key=lambda i: (spells[i]["start"], i))],
-            "sanctions": sanctions, "reaches_others": others, "chains": chains}
+    return {
+        "run_id": run_id,
+        "scenario": run[0]["name"],
+        "subject": subject,
+        "records": records,
+        "list_spells": [spells[i] for i in sorted(own_ids, key=lambda i: (spells[i]["start"], i))],
+        "sanctions": sanctions,
+        "reaches_others": others,
+        "chains": chains,
+    }
 
 
 def format_credit_file(d: dict[str, Any]) -> str:
@@ -136,27 +167,32 @@ def format_credit_file(d: dict[str, Any]) -> str:
     lines = [
         f"Credit file of {s['id']} ({s.get('type')}, group {s.get('group') or '—'}) — run {d['run_id']} "
         f"({d['scenario']})",
-        f"  score {score}, grade {s.get('grade') or 'none'}, income {s.get('income')} "
-        f"(at start {s.get('income0')})",
+        f"  score {score}, grade {s.get('grade') or 'none'}, income {s.get('income')} (at start {s.get('income0')})",
         "",
         f"Records ({len(d['records'])}):",
     ]
     for r in d["records"]:
-        lines.append(f"  #{r['record_id']:<8} day {r['day']:<5} {r['domain']:<11} {r['behaviour']:<20} "
-                     f"{r['source']:<14} {r['points']:+7.1f}  {'happened' if r['happened'] else 'FALSE':<8} "
-                     f"{r['status']}")
+        lines.append(
+            f"  #{r['record_id']:<8} day {r['day']:<5} {r['domain']:<11} {r['behaviour']:<20} "
+            f"{r['source']:<14} {r['points']:+7.1f}  {'happened' if r['happened'] else 'FALSE':<8} "
+            f"{r['status']}"
+        )
     lines += ["", f"List spells ({len(d['list_spells'])}):"]
     for sp in d["list_spells"]:
         rule = sp.get("rule") or {}
-        lines.append(f"  #{sp['spell_id']:<8} {sp['list']} ({sp['list_type']}) "
-                     f"{_span(sp['start'], sp['end_day'])}"
-                     f"{'' if sp['end_day'] is None else ', ended: ' + str(sp['end_reason'])}"
-                     f"{', WRONGFUL' if sp['wrongful'] else ''}"
-                     f"{'  rule: ' + rule['entry'] if rule.get('entry') else ''}")
+        lines.append(
+            f"  #{sp['spell_id']:<8} {sp['list']} ({sp['list_type']}) "
+            f"{_span(sp['start'], sp['end_day'])}"
+            f"{'' if sp['end_day'] is None else ', ended: ' + str(sp['end_reason'])}"
+            f"{', WRONGFUL' if sp['wrongful'] else ''}"
+            f"{'  rule: ' + rule['entry'] if rule.get('entry') else ''}"
+        )
     lines += ["", f"Measures ({len(d['sanctions'])}):"]
     for m in d["sanctions"]:
-        lines.append(f"  #{m['sanction_id']:<8} {m['kind']} {m['measure']} by {m['agency']} via {m['via']}, "
-                     f"{_span(m['start'], m['end_day'])}{', WRONGFUL' if m['wrongful'] else ''}")
+        lines.append(
+            f"  #{m['sanction_id']:<8} {m['kind']} {m['measure']} by {m['agency']} via {m['via']}, "
+            f"{_span(m['start'], m['end_day'])}{', WRONGFUL' if m['wrongful'] else ''}"
+        )
     if d.get("reaches_others"):
         lines += ["", "Measures this subject's listings imposed on others:"]
         for m in d["reaches_others"]:
