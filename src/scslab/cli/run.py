@@ -1,0 +1,109 @@
+"""``scslab run``: load and validate, simulate, then write database, report and summary.
+
+Nothing is written before the simulation has finished, so a failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from .checks import init_checked
+from .common import UserError, dumps, int_arg, num, positive_float, positive_int
+
+NAME = "run"
+LONG_RUN = 20_000_000  # agent-days above which a progress bar is shown even without a TTY
+
+
+def register(sub: Any) -> None:
+    r = sub.add_parser(NAME, help="run a scenario and write results, report and summary")
+    r.add_argument("scenario", metavar="SCENARIO", help="preset name or TOML file")
+    r.add_argument("--n", type=positive_int, help="persons simulated (agents)")
+    span = r.add_mutually_exclusive_group()
+    span.add_argument("--years", type=positive_float, help="simulated years")
+    span.add_argument("--days", type=positive_int, help="simulated days")
+    r.add_argument("--seed", type=int_arg, help="random seed")
+    r.add_argument("--out", type=Path, help="output folder (default: out/<scenario name>)")
+    r.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. policy.detection_scale=0.5 (repeatable)",
+    )
+    r.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    r.add_argument("--no-report", action="store_true", help="do not write report.html")
+    r.add_argument("--parquet", action="store_true", help="also export the run's tables as Parquet")
+    r.add_argument("--quiet", action="store_true", help="no progress bar; print only the output folder")
+
+
+def main(args: argparse.Namespace) -> int:
+    from scslab.engine.sim import Sim
+
+    out = args.out
+    if out is not None and out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a folder")
+    sim = Sim(args.scenario, n=args.n, seed=args.seed, days=args.days, years=args.years, overrides=args.overrides)
+    sc = sim.scenario
+    long_run = sc.population.n * sc.sim.days >= LONG_RUN
+    sim.progress = not (args.quiet or args.json) and (sys.stderr.isatty() or long_run)
+    # keep stdout for the one JSON object: anything the engine prints goes to stderr
+    guard = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
+    with guard:
+        init_checked(sim, args.scenario, args.overrides)
+        results = sim.run()
+        out = out if out is not None else Path("out") / sc.name
+        if out.exists() and not out.is_dir():
+            raise UserError(f"output folder {out}: exists and is not a folder")
+        payload, report = write_outputs(results, out, sim.wall_s, args)
+    if args.json:
+        print(dumps(payload))
+    elif args.quiet:
+        print(out)
+    else:
+        print(human_summary(payload, report))
+    return 0
+
+
+def write_outputs(results: Any, out: Path, wall_s: float, args: argparse.Namespace) -> tuple[dict, Path | None]:
+    from scslab.store.duck import export_parquet, write_run
+
+    out.mkdir(parents=True, exist_ok=True)
+    run_id = write_run(results, out, wall_s=wall_s)
+    report = None
+    if not args.no_report:
+        from scslab.report.html import write_report
+
+        report = write_report(results, out / "report.html", wall_s=wall_s)
+    payload = dict(results.summary)
+    payload.update(indicators=results.indicators, out=str(out), run_id=run_id)
+    (out / "summary.json").write_text(dumps(payload, indent=2) + "\n", encoding="utf-8")
+    if args.parquet:
+        export_parquet(out, run_id)
+    return payload, report
+
+
+def human_summary(s: dict, report: Path | None) -> str:
+    lines = [
+        f"scenario {s.get('scenario')} (seed {s.get('seed')}): {num(s.get('persons'))} persons, "
+        f"{num(s.get('days'))} days in {num(s.get('wall_s'), '.1f')} s "
+        f"({num(s.get('agent_days_per_s'), ',.0f')} agent-days/s, peak {num(s.get('peak_rss_mb'), ',.0f')} MB)",
+        f"  records          {num(s.get('records'))} ({num(s.get('records_false'))} false)",
+        f"  compliance rate  {num(s.get('compliance_rate'), '.3f')}",
+        f"  listed now       {num(s.get('listed_now'))} (ever {num(s.get('ever_listed'))}, "
+        f"wrongful {num(s.get('wrongful_listings'))})",
+        f"  sanctions        {num(s.get('sanctions_applied'))}",
+    ]
+    if s.get("score_mean") is not None:
+        lines.append(f"  mean score       {num(s.get('score_mean'), ',.1f')}")
+    shares = s.get("grade_shares")
+    if isinstance(shares, dict) and shares:
+        lines.append("  grades           " + "  ".join(f"{k} {num(v, '.1%')}" for k, v in shares.items()))
+    lines.append(f"run {s.get('run_id')} stored in {Path(s['out']) / 'results.duckdb'}")
+    if report is not None:
+        lines.append(f"report: {report}")
+    return "\n".join(lines)
