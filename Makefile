@@ -8,7 +8,7 @@ OUT ?= out/rongcheng
 N ?= 20000
 YEARS ?= 3
 
-.PHONY: run test lint format baseline bench bench-mesa install clean
+.PHONY: run test lint format typecheck baseline bench bench-mesa install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks examples
 	$(BIN)/ruff format src tests benchmarks examples
 
+# mypy over the package (configured in pyproject.toml); not yet part of `make test`
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 # regenerate the committed regression baseline after a change that is meant to move figures
 baseline: $(STAMP)
 	$(BIN)/python tests/regression/baseline.py --write
@@ -45,4 +49,4 @@ bench-mesa: $(STAMP)
 	$(BIN)/python benchmarks/compare_mesa.py --n 10000 --days 365 --seed 1
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache
