@@ -8,12 +8,12 @@ OUT ?= out/rongcheng
 N ?= 20000
 YEARS ?= 3
 
-.PHONY: run test lint format typecheck baseline bench bench-mesa install clean
+.PHONY: run test lint format typecheck docs baseline bench bench-mesa install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,web]'
+	$(BIN)/pip install -q -e '.[test,web,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -26,16 +26,21 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples tools
+	$(BIN)/ruff format --check src tests benchmarks examples tools
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests benchmarks examples
-	$(BIN)/ruff format src tests benchmarks examples
+	$(BIN)/ruff check --fix src tests benchmarks examples tools
+	$(BIN)/ruff format src tests benchmarks examples tools
 
 # mypy over the package (configured in pyproject.toml); not yet part of `make test`
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# the documentation site, offline, failing on any warning; open site/index.html
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+	@echo "open site/index.html in a browser"
 
 # regenerate the committed regression baseline after a change that is meant to move figures
 baseline: $(STAMP)
@@ -49,4 +54,4 @@ bench-mesa: $(STAMP)
 	$(BIN)/python benchmarks/compare_mesa.py --n 10000 --days 365 --seed 1
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache
+	rm -rf $(VENV) out site .pytest_cache .mypy_cache
