@@ -8,7 +8,7 @@ OUT ?= out/rongcheng
 N ?= 20000
 YEARS ?= 3
 
-.PHONY: run test lint format typecheck docs baseline bench bench-mesa install clean
+.PHONY: run test lint format typecheck docs reference baseline bench bench-mesa install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,10 @@ typecheck: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 	@echo "open site/index.html in a browser"
+
+# regenerate the pages read from the code: docs/reference/scenario.md (the schema) and loop.md
+reference: $(STAMP)
+	$(BIN)/python tools/reference.py
 
 # regenerate the committed regression baseline after a change that is meant to move figures
 baseline: $(STAMP)
