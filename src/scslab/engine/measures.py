@@ -5,7 +5,15 @@ Opinions (facts 2.6, 2b). When a spell starts, each enabled measure of that list
 its targets -- the listed subject itself, a listed firm's legal representative, a listed
 person's firms, spouse, children or household -- if the target passes the measure's
 eligibility rule. Effects (income change, service blocks, benefits) last as long as the
-spell. An agency that joins later (``from_day``) applies its measure to open spells then.
+spell. An agency that joins later (``from_day``) applies its measure to open spells then;
+a measure lifted on ``until_day`` (a rule replaced by a narrower one) leaves them then.
+
+Blocked services are counted per attempt: a subject denied a service by at least one
+measure tries it at the highest ``attempts_per_year`` among those measures, with one draw
+per subject, service and day (stream ``services.<service>.attempt``), so a subject denied
+flights by two measures is not counted twice. A blocked attempt counts once for the
+service (``blocked_by_service``) and once for every measure denying it at the time
+(``blocked_total``, per measure).
 """
 
 from __future__ import annotations
@@ -20,7 +28,6 @@ from ..scenario.schema import Measure, Policy
 from .attributes import attribute_names
 from .columns import Columns
 from .results import VIA
-from .state import BLOCKS
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -69,7 +76,11 @@ class MeasuresModule:
         self.spell_first = np.full(1024, -1, np.int64)
         self.applied_today = 0
         self.blocked_total = np.zeros(len(sim.scenario.measures), np.int64)
+        self.blocked_by_service = np.zeros(len(sim.state.services), np.int64)
         self.configure(sim)
+        # targets each service-blocking measure currently reaches (a target reached twice counts 2)
+        self.block_row = np.cumsum(self.block >= 0, dtype=np.int64) - 1
+        self.active = np.zeros((int((self.block >= 0).sum()), sim.state.S), np.int16)
         self.reviewed_cancelled = 0
 
     def configure(self, sim: Sim) -> None:
@@ -81,7 +92,8 @@ class MeasuresModule:
         self.eligible = [compile_expr(m.eligible, names) for m in self.specs]
         list_idx = {x.name: k for k, x in enumerate(sc.lists)}
         self.list_of = np.array([list_idx[m.list] for m in self.specs], np.int16)
-        self.block = np.array([BLOCKS.index(m.blocks) if m.blocks else -1 for m in self.specs], np.int8)
+        services = sim.state.services
+        self.block = np.array([services.index(m.blocks) if m.blocks else -1 for m in self.specs], np.int16)
 
     @staticmethod
     def enabled(m: Measure, policy: Policy, day: int | None = None) -> bool:
@@ -90,7 +102,7 @@ class MeasuresModule:
             return False
         if m.publicity and not policy.publicity:
             return False
-        return day is None or day >= m.from_day
+        return day is None or (day >= m.from_day and (m.until_day is None or day < m.until_day))
 
     # -- targets ------------------------------------------------------------------------
     def _targets(self, sim: Sim, via: str, subj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -179,6 +191,7 @@ class MeasuresModule:
             np.add.at(st.benefit, tgt, sign * benefit)
         if self.block[j] >= 0:
             np.add.at(st.blocks[self.block[j]], tgt, sign)
+            np.add.at(self.active[self.block_row[j]], tgt, sign)
         np.add.at(st.n_sanctions if m.kind == "sanction" else st.n_rewards, tgt, sign)
 
     # -- hooks from lists ---------------------------------------------------------------
@@ -203,7 +216,8 @@ class MeasuresModule:
             self._effect(sim, int(j), tgt[mine], effect[mine], benefit[mine], -1)
 
     def step(self, sim: Sim, day: int) -> None:
-        """Agencies joining today apply to open spells; blocked targets try the service."""
+        """Agencies joining today apply to open spells, measures lifted today leave them;
+        blocked targets try the services denied to them."""
         pol, spells = sim.scenario.policy, sim.lists.spells
         for j, m in enumerate(self.specs):
             if m.from_day == day and day > 0 and self.enabled(m, pol, day) and len(spells):
@@ -212,13 +226,44 @@ class MeasuresModule:
                 )  # spells starting today already got it
                 if open_.size:
                     self._apply(sim, j, open_, spells["subject"][open_].astype(np.int64), day)
-        for j, m in enumerate(self.specs):
-            if self.block[j] < 0 or m.attempts_per_year <= 0:
+            if m.until_day == day:
+                self._lift(sim, j, day)
+        self._attempts(sim, day)
+
+    def _lift(self, sim: Sim, j: int, day: int) -> None:
+        """Measure j ends today for every target it still reaches (its spells carry on)."""
+        rows = np.flatnonzero((self.rows["measure"] == j) & (self.rows["end"] < 0))
+        if rows.size == 0:
+            return
+        self.rows["end"][rows] = day
+        tgt = self.rows["target"][rows].astype(np.int64)
+        self._effect(sim, j, tgt, self.rows["effect"][rows], self.rows["benefit"][rows], -1)
+
+    def _attempts(self, sim: Sim, day: int) -> None:
+        """Each subject denied a service tries it at the highest rate among the measures denying it."""
+        for svc in np.unique(self.block[self.block >= 0]):
+            js = [j for j in np.flatnonzero(self.block == svc) if self.specs[j].attempts_per_year > 0]
+            if not js:
                 continue
-            who = np.flatnonzero(sim.state.blocks[self.block[j]] > 0)
-            if who.size:
-                u = sim.streams.uniform(f"measures.{m.name}.attempt", day, who)
-                self.blocked_total[j] += int((u < m.attempts_per_year / 365.0).sum())
+            rates = [self.specs[j].attempts_per_year for j in js]
+            if len(js) == 1:
+                who = np.flatnonzero(self.active[self.block_row[js[0]]] > 0)
+                rate = np.full(who.size, rates[0])
+            else:
+                who = np.flatnonzero(sim.state.blocks[svc] > 0)
+                rate = np.zeros(who.size)
+                for j, a in zip(js, rates):
+                    rate = np.where(self.active[self.block_row[j], who] > 0, np.maximum(rate, a), rate)
+                who, rate = who[rate > 0], rate[rate > 0]
+            if who.size == 0:
+                continue
+            u = sim.streams.uniform(f"services.{sim.state.services[svc]}.attempt", day, who)
+            hit = who[u < rate / 365.0]
+            if hit.size == 0:
+                continue
+            self.blocked_by_service[svc] += hit.size
+            for j in js:
+                self.blocked_total[j] += int((self.active[self.block_row[j], hit] > 0).sum())
 
     def reset_counters(self) -> None:
         self.applied_today = 0

@@ -11,11 +11,12 @@ import numpy as np
 
 from ..population.network import Csr
 from ..population.synth import SyntheticPopulation
-from ..scenario.schema import DOMAINS, Scenario
+from ..scenario.schema import BUILTIN_SERVICES, DOMAINS, Scenario, service_names
 
 __all__ = ["BLOCKS", "NEVER", "State", "rows_csr"]
 
-BLOCKS = ("flight", "rail", "loan", "procurement", "private_school", "hiring", "office")
+# The built-in services; a scenario's ``state.blocks`` rows are these, then its declared ones.
+BLOCKS = BUILTIN_SERVICES
 NEVER = np.iinfo(np.int32).max
 
 
@@ -66,7 +67,8 @@ class State:
         self.pending_exit = np.full((nl, S), -1, np.int32)
         self.income_effect = np.zeros(S, np.float64)
         self.benefit = np.zeros(S, np.float64)
-        self.blocks = np.zeros((len(BLOCKS), S), np.int16)
+        self.services = service_names(sc)
+        self.blocks = np.zeros((len(self.services), S), np.int16)  # measures denying each service
         self.n_sanctions = np.zeros(S, np.int16)
         self.n_rewards = np.zeros(S, np.int16)
         self.ever_listed = np.zeros(S, np.bool_)

@@ -13,7 +13,7 @@ Why this shape:
 - **Figures by day.** Published figures are cumulative stocks at a date, but the engine
   keeps only run totals for service blocks. :func:`run_traced` drives the day loop itself
   and adds per-day cumulative series to the results: ``blocked_<measure>``,
-  ``blocked_<kind>`` (flight, rail, ...) and ``ever_listed_cum`` (distinct subjects whose
+  ``blocked_<service>`` (flight, rail, ..., each attempt once) and ``ever_listed_cum`` (distinct subjects whose
   first black-list spell started on or before the day). All are in agents; a target with
   ``scale=True`` multiplies by ``res.scale`` (real people per agent).
 """
@@ -122,17 +122,17 @@ def run_traced(
     sim.init()
     D = sim.scenario.sim.days
     blocked = np.zeros((D, len(sim.scenario.measures)), np.int64)
+    by_service = np.zeros((D, len(sim.state.services)), np.int64)
     for d in range(D):
         sim.step(d)
         blocked[d] = sim.measures.blocked_total
+        by_service[d] = sim.measures.blocked_by_service
     res = sim.recorder.finish(sim)
-    kinds: dict[str, np.ndarray] = {}
     for j, m in enumerate(sim.scenario.measures):
         res.series[f"blocked_{m.name}"] = blocked[:, j]
-        if m.blocks:
-            kinds[m.blocks] = kinds.get(m.blocks, np.zeros(D, np.int64)) + blocked[:, j]
-    for k, v in kinds.items():
-        res.series[f"blocked_{k}"] = v
+    for k, svc in enumerate(sim.state.services):
+        if any(m.blocks == svc for m in sim.scenario.measures):
+            res.series[f"blocked_{svc}"] = by_service[:, k]
     res.series["ever_listed_cum"] = _ever_listed_by_day(res, D)
     return res
 

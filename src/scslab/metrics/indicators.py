@@ -46,7 +46,8 @@ def _load_plugins() -> None:
 
 def _blocks(kind: str) -> Callable[[Results, Sim], float]:
     def f(res: Results, sim: Sim) -> float:
-        total = sum(int(sim.measures.blocked_total[j]) for j, m in enumerate(sim.scenario.measures) if m.blocks == kind)
+        services = sim.state.services
+        total = int(sim.measures.blocked_by_service[services.index(kind)]) if kind in services else 0
         return total * res.scale
 
     return f

@@ -89,5 +89,10 @@ def summarize(res: Results, sim: Sim) -> dict[str, Any]:
         for j, m in enumerate(sim.scenario.measures)
         if m.blocks and m.attempts_per_year > 0
     }
+    out["blocks_by_service"] = {
+        svc: int(sim.measures.blocked_by_service[k])
+        for k, svc in enumerate(sim.state.services)
+        if any(m.blocks == svc and m.attempts_per_year > 0 for m in sim.scenario.measures)
+    }
     out["disparate_impact"] = disparate_impact(res)
     return out

@@ -353,7 +353,7 @@ def _check_expressions(data: dict, ctx: _Ctx) -> None:
 # What a run cannot change half-way: the population and the run itself, which entries
 # exist, and the fields that decide how an entry's state is kept (a list's subjects, a
 # measure's list, blocks and links, a behaviour's kind and subjects, the kind of score).
-_FROZEN_TOP = ("population", "sim", "schedule", "extends", "name", "description", "indicators")
+_FROZEN_TOP = ("population", "sim", "schedule", "extends", "name", "description", "indicators", "services")
 _FROZEN_FIELDS = {
     "scoring": {"kind", "subjects", "opt_in_share", "dimensions"},
     "behaviours": {"name", "kind", "subject", "domain", "adults_only"},

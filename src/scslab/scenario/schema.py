@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .schema_ext import Epidemic, Letters
 
 __all__ = [
+    "BUILTIN_SERVICES",
     "DOMAINS",
     "SEVERITIES",
     "SUBJECT_TYPES",
@@ -33,13 +34,17 @@ __all__ = [
     "Scenario",
     "ScheduleItem",
     "Scoring",
+    "Service",
     "Sim",
     "Source",
+    "service_names",
 ]
 
 DOMAINS = ("government", "commercial", "social", "judicial")
 SEVERITIES = ("minor", "moderate", "serious")
 SUBJECT_TYPES = ("person", "enterprise", "social_org", "government")
+# Services a measure can deny without declaring them; a scenario adds its own in [[services]].
+BUILTIN_SERVICES = ("flight", "rail", "loan", "procurement", "private_school", "hiring", "office")
 
 Domain = Literal["government", "commercial", "social", "judicial"]
 Severity = Literal["minor", "moderate", "serious"]
@@ -258,9 +263,20 @@ class Measure(Strict):
     )
     eligible: str = Field("true", description="rule over the target's attributes")
     income_effect: float = Field(0.0, ge=-1.0, le=1.0, description="fractional income change while active")
-    blocks: Literal["flight", "rail", "loan", "procurement", "private_school", "hiring", "office"] | None = None
+    blocks: str | None = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="the service this measure denies: a built-in one (flight, rail, loan, procurement, "
+        "private_school, hiring, office) or one declared in [[services]]",
+    )
     benefit: float = Field(0.0, ge=0.0, description="yuan per year of a reward (discounts, free transport)")
     from_day: int = Field(0, ge=0, description="day the agency joins")
+    until_day: int | None = Field(
+        None,
+        ge=1,
+        description="day the measure is lifted: from then on it reaches nobody and open spells lose it "
+        "(a rule replaced by a narrower one); none = never",
+    )
     human_review_share: float = Field(
         0.0,
         ge=0.0,
@@ -269,8 +285,32 @@ class Measure(Strict):
         "a review cancels it when the causing record is false",
     )
     attempts_per_year: float = Field(
-        0.0, ge=0.0, le=365.0, description="how often a target tries the blocked service (counts blocks)"
+        0.0,
+        ge=0.0,
+        le=365.0,
+        description="how often a target tries the blocked service (counts blocks; a target denied the "
+        "service by several measures tries it at the highest of their rates)",
     )
+
+
+class Service(Strict):
+    """A service that measures can deny (a train seat, a star-hotel room, a loan, an exit permit).
+
+    Declaring one lets a ``[[measures]]`` entry name it in ``blocks``; the built-in services
+    (``BUILTIN_SERVICES``) need no declaration. How often a blocked subject tries the service
+    is the blocking measure's ``attempts_per_year``; each attempt is drawn once per subject and
+    service, however many measures deny it, and counted for the service and for every measure
+    denying it at the time.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = ""
+
+
+def service_names(sc: Scenario) -> tuple[str, ...]:
+    """Every service a measure of this scenario may block: the built-ins first, then the declared."""
+    extra = [s.name for s in sc.services if s.name not in BUILTIN_SERVICES]
+    return (*BUILTIN_SERVICES, *dict.fromkeys(extra))
 
 
 class Perception(Strict):
@@ -390,6 +430,9 @@ class Scenario(Strict):
     scoring: Scoring = Field(default_factory=Scoring)
     lists: list[ListRule] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)
+    services: list[Service] = Field(
+        default_factory=list, description="services measures may deny, beyond the built-ins"
+    )
     repair: Repair = Field(default_factory=Repair)
     schedule: list[ScheduleItem] = Field(default_factory=list)
     indicators: list[str] = Field(default_factory=list, description="preset-specific indicator names")
@@ -413,9 +456,20 @@ class Scenario(Strict):
         lnames = [lst.name for lst in self.lists]
         if len(set(lnames)) != len(lnames):
             problems.append("lists: names must be unique")
+        snames = [x.name for x in self.services]
+        if len(set(snames)) != len(snames):
+            problems.append("services: names must be unique")
+        known = service_names(self)
         for m in self.measures:
             if m.list not in lnames:
                 problems.append(f"measures.{m.name}.list: unknown list '{m.list}'")
+            if m.blocks is not None and m.blocks not in known:
+                problems.append(
+                    f"measures.{m.name}.blocks: unknown service '{m.blocks}' "
+                    f"(built-in: {', '.join(BUILTIN_SERVICES)}, others are declared in [[services]])"
+                )
+            if m.until_day is not None and m.until_day <= m.from_day:
+                problems.append(f"measures.{m.name}.until_day: must be after from_day ({m.from_day})")
         for d in self.scoring.dimensions:
             for b in d.behaviours:
                 if b not in bnames:
