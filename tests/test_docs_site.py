@@ -7,7 +7,6 @@ pages must also load nothing from the internet when opened (no web fonts, no CDN
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tools import docs_hooks
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1")
@@ -97,14 +97,6 @@ def test_a_broken_link_fails_the_build(tmp_path: Path) -> None:
     assert "no-such-page.md" in res.stdout + res.stderr
 
 
-def _hooks():
-    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "tools" / "docs_hooks.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_optional_pages_join_the_nav_when_they_exist(tmp_path: Path) -> None:
     (tmp_path / "here.md").write_text("# here\n")
     (tmp_path / "landed.md").write_text("# landed\n")
@@ -114,7 +106,7 @@ def test_optional_pages_join_the_nav_when_they_exist(tmp_path: Path) -> None:
         {"Later": [{"Pending": "pending.md"}]},
         {"Missing": "missing.md"},
     ]
-    pruned = _hooks()._prune(nav, tmp_path, {"landed.md", "pending.md"})
+    pruned = docs_hooks.prune_nav(nav, tmp_path, {"landed.md", "pending.md"})
     # the optional page that exists stays, the one still missing goes (and its empty section);
     # a missing page that is not optional stays, so the strict build reports it
     assert pruned == [{"Home": "here.md"}, {"Evidence": [{"Landed": "landed.md"}]}, {"Missing": "missing.md"}]

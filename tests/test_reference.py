@@ -8,17 +8,14 @@ commit the pages.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+from tools import reference
 
 from scslab.engine.reference import loop_reference, loop_rows
 from scslab.scenario.reference import field_unit, scenario_reference, sections
 from scslab.scenario.schema import Scenario
-
-ROOT = Path(__file__).resolve().parents[1]
 
 # a typed alias as the schema declares them; its unit comes from its name
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -43,16 +40,8 @@ class _Outer(BaseModel):
     items: list[_Inner] = Field(default_factory=list)
 
 
-def _tools():
-    spec = importlib.util.spec_from_file_location("reference_tool", ROOT / "tools" / "reference.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_committed_reference_pages_are_current() -> None:
-    stale = _tools().stale()
+    stale = reference.stale()
     assert not stale, f"{', '.join(stale)} differ from the code: run `make reference` and commit the pages"
 
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 
-def _prune(items: list[Any], docs_dir: Path, optional: set[str]) -> list[Any]:
+def prune_nav(items: list[Any], docs_dir: Path, optional: set[str]) -> list[Any]:
     """The nav without entries for optional pages that are missing, and without empty sections."""
     kept: list[Any] = []
     for item in items:
         if isinstance(item, dict):
             (title, value), *_ = item.items()
             if isinstance(value, list):
-                value = _prune(value, docs_dir, optional)
+                value = prune_nav(value, docs_dir, optional)
                 if not value:
                     continue
             elif isinstance(value, str) and value in optional and not (docs_dir / value).exists():
@@ -35,5 +35,5 @@ def _prune(items: list[Any], docs_dir: Path, optional: set[str]) -> list[Any]:
 def on_config(config: Any) -> Any:
     optional = set(config["extra"].get("optional_pages", []))
     if config["nav"] and optional:
-        config["nav"] = _prune(config["nav"], Path(config["docs_dir"]), optional)
+        config["nav"] = prune_nav(config["nav"], Path(config["docs_dir"]), optional)
     return config
