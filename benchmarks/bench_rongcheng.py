@@ -38,7 +38,7 @@ def main() -> None:
     for day in range(args.days):
         sim.step(day)
     t_run, c_run = time.perf_counter() - t1, time.process_time() - c1
-    res = sim.recorder.finish(sim)
+    res = sim.finish()
     total = time.perf_counter() - t0
     print(
         json.dumps(

@@ -53,7 +53,7 @@ def run_scslab(n: int, days: int, seed: int, plain_income: bool = False) -> tupl
         opp[day] = sim.behaviour.opportunities
         blocks[day] = sim.measures.blocked_total.sum()
     t_run, c_run = time.perf_counter() - t1, time.process_time() - c1
-    res = sim.recorder.finish(sim)
+    res = sim.finish()
     s = res.series
     out = {"opportunities": opp.sum(axis=0), "blocks": float(blocks[-1])}
     for b, spec in enumerate(sim.scenario.behaviours):

@@ -12,7 +12,7 @@ TOY = ENGINE_FIXTURES / "toy_points.toml"
 
 
 def run_recording(scenario=TOY, patch=None, **kw):
-    """Run a Sim day by day, keeping what behaviour handed to the sources each day.
+    """Run a Sim day by day, keeping what behaviour handed to the sources each day (``events.acts``).
 
     Returns ``(sim, results, acts)`` with ``acts[day] = (subjects, behaviour codes)``: the
     ground truth the ledger tests compare records against. ``patch(sim)`` runs after
@@ -22,18 +22,13 @@ def run_recording(scenario=TOY, patch=None, **kw):
 
     sim = Sim(scenario, **kw).init()
     acts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    inner = sim.behaviour.step
-
-    def spy(s, day):
-        subj, beh = inner(s, day)
-        acts[day] = (subj.copy(), beh.copy())
-        return subj, beh
-
-    sim.behaviour.step = spy
     if patch is not None:
         patch(sim)
-    res = sim.run()
-    return sim, res, acts
+    for day in range(sim.scenario.sim.days):
+        sim.step(day)
+        subj, beh = sim.events.acts  # what behaviour handed to the sources today
+        acts[day] = (subj.copy(), beh.copy())
+    return sim, sim.finish(), acts
 
 
 def toy_scenario(edit=None):

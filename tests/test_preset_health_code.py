@@ -21,7 +21,7 @@ QUIET = [
 
 
 def _epi(sim):
-    return next(e for e in sim.extensions if e.name == "epidemic")
+    return sim.module("epidemic")
 
 
 def _colours(overrides=(), days=60, d=5, setup=None):

@@ -32,7 +32,7 @@ def test_the_population_is_what_the_spec_asks_for(run):
     st = sim.state
     assert st.n == st.S == 3000 and st.adult.all()  # N persons, no organisations
     assert sim.pop.household_net.indices.size == 0 and sim.pop.work_net.indices.size == 0
-    deg = np.diff(sim.exclusion.friend_net.indptr)
+    deg = np.diff(sim.state.friend_net.indptr)
     assert 9.0 < deg.mean() <= 10.0  # random friends, mean degree 10
     assert [b.name for b in sim.scenario.behaviours] == BEHAVIOURS
     assert sim.scenario.lists[0].term_days == 730

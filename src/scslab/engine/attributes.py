@@ -84,8 +84,8 @@ def _scenario_getters(sim: Sim) -> dict[str, Getter]:
         g[f"records_{spec.name}"] = (lambda b: lambda s, i: s.state.behaviour_records[b, i])(b)
     for j, b in enumerate(sim.behaviour.obligations):
         g[f"unpaid_days_{b}"] = (lambda j: lambda s, i: s.behaviour.unpaid_days_one(j, i, s.day))(j)
-    for ext in getattr(sim, "extensions", ()):  # optional processes may expose attributes to rules
-        g.update(getattr(ext, "attributes", {}))
+    for mod in sim.modules:  # modules (e.g. an epidemic) may expose attributes to rules
+        g.update(mod.attributes)
     for k, band in enumerate(sim.scenario.scoring.bands):
         g[f"grade_{band.name.lower()}"] = (lambda k: lambda s, i: s.state.grade[i] == k)(k)
     return g

@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from ..scenario.schema import DOMAINS, SUBJECT_TYPES
+from .module import Module
 from .queue import FAR, Calendar
 
 if TYPE_CHECKING:
@@ -65,8 +66,8 @@ def _gaps(u: np.ndarray, per_year: float) -> np.ndarray:
     return np.maximum(1, np.ceil(-np.log1p(-u) * 365.0 / per_year)).astype(np.int64)
 
 
-class BehaviourModule:
-    """Decisions, open obligations and the day's events handed to the sources."""
+class BehaviourModule(Module):
+    """subjects with an opportunity comply, violate, do good or speak (events.acts)"""
 
     name = "behaviour"
 
@@ -113,7 +114,7 @@ class BehaviourModule:
         self.total_opportunities = np.zeros(B, np.int64)
         self.total_unobserved = 0.0
         self.total_observed = 0.0
-        self.refresh(sim)
+        self.configure(sim)
         self.reset_counters()
 
     def actual_detection(self, sim: Sim) -> np.ndarray:
@@ -126,7 +127,7 @@ class BehaviourModule:
                 miss[b] *= 1.0 - min(1.0, p * s.coverage_urban * sc.policy.detection_scale)
         return 1.0 - miss
 
-    def refresh(self, sim: Sim) -> None:
+    def configure(self, sim: Sim) -> None:
         """Recompute what people expect from a recorded act (after a schedule change).
 
         For a violation: the points it costs plus every enabled measure of a list whose entry
@@ -184,8 +185,8 @@ class BehaviourModule:
         return np.where(since >= 0, day - since, 0)
 
     # -- the step ---------------------------------------------------------------------------
-    def step(self, sim: Sim, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return today's observable acts as (subjects, behaviour codes)."""
+    def step(self, sim: Sim, day: int) -> None:
+        """Decide; today's observable acts go to ``sim.events.acts`` as (subjects, behaviour codes)."""
         self.reset_counters()
         st, mdl = sim.state, sim.scenario.model
         subj_out, beh_out = [], []
@@ -243,8 +244,9 @@ class BehaviourModule:
         self.total_unobserved += self.comply_unobserved
         self.total_observed += self.comply_observed
         if subj_out:
-            return np.concatenate(subj_out), np.concatenate(beh_out)
-        return np.empty(0, np.int64), np.empty(0, np.int16)
+            sim.events.acts = (np.concatenate(subj_out), np.concatenate(beh_out))
+        else:
+            sim.events.acts = (np.empty(0, np.int64), np.empty(0, np.int16))
 
     def learn_detection(self, sim: Sim, subj: np.ndarray, beh: np.ndarray, detected: np.ndarray) -> None:
         """Experience: each violation nudges the violator's perceived detection toward what
@@ -256,7 +258,7 @@ class BehaviourModule:
         self.perceived[b, s] = p + per.learning_rate * (d - p)
         if per.vicarious_rate > 0 and s.size:
             people = s < sim.state.n
-            for net in (sim.pop.household_net, sim.pop.work_net, sim.exclusion.friend_net):
+            for net in (sim.pop.household_net, sim.pop.work_net, sim.state.friend_net):
                 _vicarious(
                     net.indptr,
                     net.indices,

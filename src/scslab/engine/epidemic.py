@@ -30,6 +30,7 @@ import numpy as np
 from numba import njit
 
 from .behaviour import sigmoid
+from .module import Module
 from .queue import FAR, Calendar, DayQueue
 from .rng import draw
 
@@ -134,7 +135,7 @@ def _account(day, code, iso_end, epi, days_yellow, days_red, days_isolated, post
 
 def _person_view(sim: Sim, idx: np.ndarray, field: str, value) -> np.ndarray:
     """``field == value`` for the persons in idx (False for organisations)."""
-    ext = sim.extension("epidemic")
+    ext = sim.module("epidemic")
     arr = getattr(ext, field)
     out = np.zeros(idx.size, bool)
     people = idx < arr.size
@@ -153,11 +154,11 @@ def _neighbours(csr, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return csr.indices[starts + offs].astype(np.int64), np.repeat(np.arange(who.size), deg)
 
 
-class EpidemicModule:
-    """Per-person disease state and health-code colour, plus what the code did to each person."""
+class EpidemicModule(Module):
+    """an epidemic spreads; health codes colour, isolate and stop people"""
 
     name = "epidemic"
-    phase = "before_behaviour"
+    position = ("before", "behaviour")
 
     # names rule expressions may use while the epidemic runs (persons only; firms read False/0)
     attributes: ClassVar[dict] = {
@@ -407,7 +408,7 @@ class EpidemicModule:
         d["susceptible"][day], d["infectious"][day], d["recovered"][day] = counts[3], counts[5], counts[6]
         d["infected"][day] = counts[4] + counts[5]
         d["isolated"][day] = counts[7]
-        rec = getattr(sim, "recorder", None)
+        rec = sim.module("results")
         if rec is not None:  # the recorder is built after init: share the arrays on first use
             for k, v in d.items():
                 if rec.series.get(k) is not v:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .module import Module
 from .rng import uniform_sub
 
 if TYPE_CHECKING:
@@ -20,12 +21,13 @@ if TYPE_CHECKING:
 __all__ = ["ExclusionModule"]
 
 
-class ExclusionModule:
+class ExclusionModule(Module):
+    """contacts cut ties with publicly exposed subjects (applied weekly)"""
+
     name = "exclusion"
 
     def init(self, sim: Sim) -> None:
-        self.friend_net = sim.pop.friend_net
-        self.degree0 = self.friend_net.degree().astype(np.int32)
+        self.degree0 = sim.state.friend_net.degree().astype(np.int32)
         self.exposed = np.zeros(sim.state.n, np.bool_)
         self.pending_src: list[np.ndarray] = []
         self.pending_dst: list[np.ndarray] = []
@@ -41,7 +43,7 @@ class ExclusionModule:
         self.exposed[who] = True
         if share <= 0:
             return
-        net = self.friend_net
+        net = sim.state.friend_net
         deg = (net.indptr[who + 1] - net.indptr[who]).astype(np.int64)
         if deg.sum() == 0:
             return
@@ -61,13 +63,13 @@ class ExclusionModule:
         dst = np.concatenate(self.pending_dst)
         self.pending_src, self.pending_dst = [], []
         if src.size:
-            self.friend_net = self.friend_net.remove_edges(src, dst, symmetric=True)
+            sim.state.friend_net = sim.state.friend_net.remove_edges(src, dst, symmetric=True)
             self.cuts += src.size
 
-    def degree_loss(self) -> float | None:
+    def degree_loss(self, sim: Sim) -> float | None:
         """Mean share of friendship ties lost by persons exposed by publicity (None if nobody was)."""
         who = np.flatnonzero(self.exposed & (self.degree0 > 0))
         if who.size == 0:
             return None
-        now = self.friend_net.degree()[who]
+        now = sim.state.friend_net.degree()[who]
         return float(np.mean(1.0 - now / self.degree0[who]))

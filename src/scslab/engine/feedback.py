@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from .behaviour import _gaps
+from .module import Module
 from .queue import Calendar
 
 if TYPE_CHECKING:
@@ -42,7 +43,9 @@ def _economy(base, effect, benefit, income, savings, consumption_share, subsiste
         savings[i] += (inc - spend) / 365.0
 
 
-class FeedbackModule:
+class FeedbackModule(Module):
+    """income, savings and shocks"""
+
     name = "feedback"
 
     def init(self, sim: Sim) -> None:

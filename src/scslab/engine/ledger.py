@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..scenario.schema import SEVERITIES
+from ..scenario.schema import DOMAINS, SEVERITIES
 from .columns import Columns
+from .module import Module
 from .results import RECORD_STATUS
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ RECORD_DTYPES = {
 }
 
 
-class LedgerModule:
-    """Owns the records table and the per-subject record counters derived from it."""
+class LedgerModule(Module):
+    """observations due today become records (with their ground truth)"""
 
     name = "ledger"
 
@@ -54,15 +55,15 @@ class LedgerModule:
         to records written from then on)."""
         specs = sim.scenario.behaviours
         self.b_points = np.array([b.points for b in specs], np.float32)
-        self.b_domain = sim.behaviour.domain
+        self.b_domain = np.array([DOMAINS.index(b.domain) for b in specs], np.int8)
         self.b_sev = np.array([SEVERITIES.index(b.severity) for b in specs], np.int8)
 
-    def step(self, sim: Sim, day: int) -> np.ndarray:
-        """Append today's due observations; returns the new record ids."""
+    def step(self, sim: Sim, day: int) -> None:
+        """Append today's due observations (their ids in ``new_today``)."""
         obs = sim.sources.due(day)
         if obs is None:
             self.new_today = np.empty(0, np.int64)
-            return self.new_today
+            return
         subj, beh, src, happened = obs
         keep = self._still_open(sim, subj, beh, src)
         if not keep.all():
@@ -92,7 +93,6 @@ class LedgerModule:
             mine = beh == b
             last[subj[mine]] = ids[mine]
         self.new_today = ids
-        return ids
 
     def _still_open(self, sim: Sim, subj: np.ndarray, beh: np.ndarray, src: np.ndarray) -> np.ndarray:
         """Drop true obligation reports from sources that report only still-unpaid obligations."""

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..population.network import neighbor_mean
 from .behaviour import sigmoid
+from .module import Module
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -68,22 +69,22 @@ def local_shares(
     return town, postcode
 
 
-class LettersModule:
-    """Send letters, draw responses, settle responders within the window."""
+class LettersModule(Module):
+    """reminder letters go out; responders pay within the window"""
 
     name = "letters"
-    phase = "before_behaviour"
+    position = ("before", "behaviour")
 
     def init(self, sim: Sim) -> None:
         cfg = sim.scenario.letters
-        beh = sim.behaviour
-        if cfg.behaviour not in beh.obl_index:
+        obligations = [b.name for b in sim.scenario.behaviours if b.kind == "obligation"]
+        if cfg.behaviour not in obligations:
             raise ValueError(
                 f"letters.behaviour: '{cfg.behaviour}' is not an obligation of this scenario "
-                f"(choose from {beh.obligations})"
+                f"(choose from {obligations})"
             )
         self.cfg = cfg
-        self.j = beh.obl_index[cfg.behaviour]
+        self.j = obligations.index(cfg.behaviour)
         self.send_days = set(int(d) for d in cfg.send_days)
         # one row per letter: recipient, send day, the obligation's open day, stated share,
         # perceived norm, response probability, responded, scheduled pay day, paid day
@@ -100,7 +101,7 @@ class LettersModule:
         # who missed a payment when: a rise in the amount owed, or an obligation opened
         # yesterday, is a missed payment (read each morning before behaviour runs)
         n = sim.state.n
-        self.owed_prev = beh.owed[self.j, :n].copy()
+        self.owed_prev = np.zeros(n, np.float32)  # nothing is owed before the first day
         self.last_miss = np.full(n, -(10**9), np.int64)
 
     # -- the message ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ import numpy as np
 from ..scenario.expr import compile_expr
 from .attributes import SubjectView, attribute_names
 from .columns import Columns
+from .module import Module
 from .queue import DayQueue
 from .results import END_REASONS
 
@@ -38,7 +39,9 @@ SUBJECTS = {"person": (0,), "enterprise": (1,), "any": (0, 1, 2, 3)}
 DOMAIN_CODES = {"government": 0, "commercial": 1, "social": 2, "judicial": 3}
 
 
-class ListsModule:
+class ListsModule(Module):
+    """subjects enter or leave red lists, blacklists and watch lists"""
+
     name = "lists"
 
     def init(self, sim: Sim) -> None:

@@ -27,6 +27,7 @@ from ..scenario.expr import compile_expr
 from ..scenario.schema import Measure, Policy
 from .attributes import attribute_names
 from .columns import Columns
+from .module import Module
 from .results import VIA
 
 if TYPE_CHECKING:
@@ -68,13 +69,16 @@ def _chain(first: np.ndarray, nxt: np.ndarray, spells: np.ndarray) -> np.ndarray
     return out
 
 
-class MeasuresModule:
+class MeasuresModule(Module):
+    """joint sanctions and rewards reach subjects and their links"""
+
     name = "measures"
 
     def init(self, sim: Sim) -> None:
         self.rows = Columns(SANCTION_DTYPES, capacity=4096)
         self.spell_first = np.full(1024, -1, np.int64)
         self.applied_today = 0
+        self.rows_counted = 0  # rows already counted in an earlier day's applied_today
         self.blocked_total = np.zeros(len(sim.scenario.measures), np.int64)
         self.blocked_by_service = np.zeros(len(sim.state.services), np.int64)
         self.configure(sim)
@@ -174,7 +178,6 @@ class MeasuresModule:
             self._effect(sim, j, tgt, np.full(tgt.size, effect), np.full(tgt.size, m.benefit), +1)
             if m.publicity:
                 sim.exclusion.expose(sim, tgt, day)
-            self.applied_today += ids.size
 
     def _scale(self, sim: Sim, j: int) -> float:
         """Severity multiplier in force for a new application of measure j."""
@@ -229,6 +232,9 @@ class MeasuresModule:
             if m.until_day == day:
                 self._lift(sim, j, day)
         self._attempts(sim, day)
+        # rows appended since yesterday's step: today's starts by lists and agencies joining
+        self.applied_today = len(self.rows) - self.rows_counted
+        self.rows_counted = len(self.rows)
 
     def _lift(self, sim: Sim, j: int, day: int) -> None:
         """Measure j ends today for every target it still reaches (its spells carry on)."""
@@ -264,6 +270,3 @@ class MeasuresModule:
             self.blocked_by_service[svc] += hit.size
             for j in js:
                 self.blocked_total[j] += int((self.active[self.block_row[j], hit] > 0).sum())
-
-    def reset_counters(self) -> None:
-        self.applied_today = 0

@@ -1,4 +1,4 @@
-"""Step 9: the day's figures go into series preallocated for the whole run.
+"""The last row of the day (``results``): the day's figures go into series preallocated for the run.
 
 Cheap counters are stored daily; population-wide means and shares (one pass over every
 subject) are sampled every ``SAMPLE_EVERY`` days and on the last day, and held between
@@ -12,18 +12,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..scenario.schema import DOMAINS, SEVERITIES, SUBJECT_TYPES
+from .module import Module
 from .results import END_REASONS, RECORD_STATUS, VIA, Results
 
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["SAMPLE_EVERY", "Recorder"]
+__all__ = ["SAMPLE_EVERY", "ResultsModule"]
 
 SAMPLE_EVERY = 7
 
 
-class Recorder:
-    def __init__(self, sim: Sim) -> None:
+class ResultsModule(Module):
+    """the day's figures are stored"""
+
+    name = "results"
+
+    def init(self, sim: Sim) -> None:
         sc = sim.scenario
         self.days = sc.sim.days
         names = [
@@ -70,7 +75,7 @@ class Recorder:
         self.series = {k: np.zeros(self.days, np.float64) for k in names}
         self.black = [k for k, x in enumerate(sc.lists) if x.type == "black"]
 
-    def record(self, sim: Sim, day: int) -> None:
+    def step(self, sim: Sim, day: int) -> None:
         s, st, beh = self.series, sim.state, sim.behaviour
         viol_kind = np.isin(beh.kind, (0, 1))
         opp = beh.opportunities[viol_kind].sum()
@@ -147,7 +152,8 @@ class Recorder:
                 if k in s:
                     s[k][day] = s[k][day - 1]
 
-    def finish(self, sim: Sim) -> Results:
+    def collect(self, sim: Sim) -> Results:
+        """The finished run as :class:`Results`, with its summary and indicators."""
         from ..metrics.indicators import compute_indicators
         from ..metrics.summary import summarize
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..scenario.schema import SEVERITIES
 from .ledger import ACTIVE, CORRECTED, DISPUTED, EXPIRED, REPAIRED
+from .module import Module
 from .queue import DayQueue
 
 if TYPE_CHECKING:
@@ -25,7 +26,9 @@ __all__ = ["COURSE_DAYS", "RepairModule"]
 COURSE_DAYS = 30  # a certified repair course before serious cases can be repaired (facts 1.16)
 
 
-class RepairModule:
+class RepairModule(Module):
+    """records expire, are repaired, objected to and verified"""
+
     name = "repair"
 
     def init(self, sim: Sim) -> None:

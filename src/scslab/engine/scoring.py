@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .module import Module
+
 if TYPE_CHECKING:
     from .sim import Sim
 
@@ -31,7 +33,7 @@ def _rank(x: np.ndarray) -> np.ndarray:
 RANKED = {
     "income_rank": lambda s: s.state.income,
     "savings_rank": lambda s: s.state.savings,
-    "degree_rank": lambda s: s.exclusion.friend_net.degree().astype(np.float32),
+    "degree_rank": lambda s: s.state.friend_net.degree().astype(np.float32),
 }
 DIMENSION_ATTRIBUTES = {
     "education": lambda s, idx: s.state.education[idx] / 3.0,
@@ -42,7 +44,9 @@ DIMENSION_ATTRIBUTES = {
 }
 
 
-class ScoringModule:
+class ScoringModule(Module):
+    """scores and grades move"""
+
     name = "scoring"
 
     def init(self, sim: Sim) -> None:

@@ -1,5 +1,9 @@
 """The simulation: a population, the institution's modules and the published day loop.
 
+``Sim.modules`` *is* the loop: every day, after the day's event buffers are cleared, each
+module's ``step(sim, day)`` runs in this order (:data:`MODULES`; ``Sim.loop_table()``
+prints it for a run, with the CPU time each row took):
+
 | # | module    | does                                                               |
 |---|-----------|--------------------------------------------------------------------|
 | 0 | schedule  | timed scenario changes take effect (``[[schedule]]``)              |
@@ -10,39 +14,66 @@
 | 5 | lists     | subjects enter or leave red lists, blacklists, watch lists         |
 | 6 | measures  | joint sanctions and rewards reach subjects and their links         |
 | 7 | repair    | expiry, credit repair, objections filed and resolved               |
-| 8 | feedback  | income, savings and shocks; exclusion (ties cut with exposed       |
-|   |           | subjects); society (weekly peer shares and social perception)      |
-| 9 | results   | the day's figures are stored                                       |
+| 8 | feedback  | income, savings and shocks                                         |
+| 9 | exclusion | contacts cut ties with publicly exposed subjects (weekly)          |
+|10 | society   | peer shares and socially learnt perception (every few days)        |
+|11 | results   | the day's figures are stored                                       |
 
-Optional processes (an epidemic for health codes, reminder letters) join through
-:mod:`.extensions` before step 1 or after step 8, without changing this order.
+Optional modules (:data:`EXTENSIONS`: an epidemic for health codes, reminder letters) join
+when their scenario table is enabled, at the position each declares (both run before
+behaviour). A module of your own joins the same way: ``Sim(..., modules=[*MODULES, Mine])``
+with ``Mine.position = ("after", "feedback")``, or one line in :data:`MODULES`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..population.synth import synthesize
 from ..scenario.schema import Scenario
 from .behaviour import BehaviourModule
+from .epidemic import EpidemicModule
+from .events import Events
 from .exclusion import ExclusionModule
-from .extensions import active_extensions
 from .feedback import FeedbackModule
 from .ledger import LedgerModule
+from .letters import LettersModule
 from .lists import ListsModule
 from .measures import MeasuresModule
-from .recorder import Recorder
+from .module import Module, assemble
+from .recorder import ResultsModule
 from .repair import RepairModule
 from .results import Results
 from .rng import Streams
+from .schedule import ScheduleModule
 from .scoring import ScoringModule
 from .society import SocietyModule
 from .sources import SourcesModule
 from .state import State
 
-__all__ = ["Sim"]
+__all__ = ["EXTENSIONS", "MODULES", "Sim"]
+
+#: The published loop, one row per module in the order they run each day.
+MODULES: list[type[Module]] = [
+    ScheduleModule,
+    BehaviourModule,
+    SourcesModule,
+    LedgerModule,
+    ScoringModule,
+    ListsModule,
+    MeasuresModule,
+    RepairModule,
+    FeedbackModule,
+    ExclusionModule,
+    SocietyModule,
+    ResultsModule,
+]
+
+#: Optional modules: scenario table -> module class (placed at the class's ``position``).
+EXTENSIONS: dict[str, type[Module]] = {"epidemic": EpidemicModule, "letters": LettersModule}
 
 
 class Sim:
@@ -50,6 +81,8 @@ class Sim:
 
     ``scenario`` is a :class:`Scenario`, a preset name or a TOML path; ``n``, ``seed``,
     ``days``/``years`` and ``overrides`` (``"policy.detection_scale=0.5"``) adjust it.
+    ``modules`` replaces the module list (default :data:`MODULES`; enabled
+    :data:`EXTENSIONS` join it either way).
     """
 
     def __init__(
@@ -62,6 +95,7 @@ class Sim:
         years: float | None = None,
         overrides: Iterable[str] = (),
         progress: bool = False,
+        modules: Sequence[type[Module] | Module] | None = None,
     ) -> None:
         from ..scenario.loader import apply_overrides, load_scenario
 
@@ -84,76 +118,59 @@ class Sim:
         self.streams = Streams(scenario.sim.seed)
         self.day = 0
         self.wall_s = 0.0
+        self.events = Events()
+        base = list(MODULES if modules is None else modules)
+        base += [cls for key, cls in EXTENSIONS.items() if getattr(getattr(scenario, key, None), "enabled", False)]
+        self.modules: list[Module] = assemble(m() if isinstance(m, type) else m for m in base)
+        self.cpu_s = {m.name: 0.0 for m in self.modules}
 
+    # -- the modules ----------------------------------------------------------------------
+    def module(self, name: str) -> Module | None:
+        """The module of this run called ``name`` (e.g. "epidemic"), or None."""
+        return next((m for m in self.modules if m.name == name), None)
+
+    extension = module  # the name earlier code used for optional modules
+
+    def __getattr__(self, name: str) -> Any:
+        # ``sim.lists``, ``sim.measures`` ...: the module of that name (for inspection and
+        # tests; modules themselves read shared state and events, never each other)
+        if name != "modules" and "modules" in self.__dict__:
+            for m in self.__dict__["modules"]:
+                if m.name == name:
+                    return m
+        raise AttributeError(f"{type(self).__name__!s} has no attribute or module {name!r}")
+
+    def loop_table(self) -> list[dict[str, Any]]:
+        """The published loop of this run: row, module, what it does, CPU seconds spent so far."""
+        rows = []
+        for i, m in enumerate(self.modules):
+            doc = (type(m).__doc__ or "").strip().splitlines()
+            rows.append({"row": i, "module": m.name, "does": doc[0] if doc else "", "cpu_s": self.cpu_s[m.name]})
+        return rows
+
+    # -- the run --------------------------------------------------------------------------
     def init(self) -> Sim:
         sc = self.scenario
         self.pop = synthesize(sc.population, self.streams.generator("population"))
         self.state = State(self.pop, sc, self.streams.generator("state"))
-        self.behaviour, self.sources, self.ledger = BehaviourModule(), SourcesModule(), LedgerModule()
-        self.scoring, self.lists, self.measures = ScoringModule(), ListsModule(), MeasuresModule()
-        self.repair, self.feedback = RepairModule(), FeedbackModule()
-        self.society, self.exclusion = SocietyModule(), ExclusionModule()
-        self.extensions = active_extensions(self)  # created first: rules may read their attributes
-        for mod in (
-            self.exclusion,
-            self.behaviour,
-            self.sources,
-            self.ledger,
-            self.scoring,
-            self.lists,
-            self.measures,
-            self.repair,
-            self.feedback,
-            self.society,
-        ):
+        for mod in self.modules:
             mod.init(self)
-        for ext in self.extensions:
-            ext.init(self)
-        self.recorder = Recorder(self)
         return self
 
-    def extension(self, name: str):
-        """The running extension module called ``name`` (e.g. "epidemic"), or None."""
-        return next((e for e in getattr(self, "extensions", ()) if e.name == name), None)
-
-    def _apply_schedule(self, day: int) -> None:
-        from ..scenario.loader import apply_overrides
-
-        items = [s for s in self.scenario.schedule if s.day == day]
-        if not items:
-            return
-        data = self.scenario.model_dump(mode="json")
-        for it in items:
-            data = apply_overrides(
-                data, [f"{k}={_toml_value(v)}" for k, v in it.set.items()], origin=f"schedule day {day}"
-            )
-        self.scenario = Scenario.model_validate(data)
-        # derived parameters follow the new scenario; state (records, spells, beliefs) carries on
-        for mod in (self.sources, self.ledger, self.scoring, self.lists, self.measures):
+    def configure(self) -> None:
+        """Every module re-derives its parameters from ``self.scenario`` (after a timed change)."""
+        for mod in self.modules:
             mod.configure(self)
-        self.behaviour.refresh(self)
 
     def step(self, day: int) -> None:
+        """One day: clear the event buffers, then every module's step in loop order."""
         self.day = day
-        self._apply_schedule(day)
-        for ext in self.extensions:
-            if ext.phase == "before_behaviour":
-                ext.step(self, day)
-        subj, beh = self.behaviour.step(self, day)
-        self.sources.step(self, day, subj, beh)
-        self.ledger.step(self, day)
-        self.scoring.step(self, day)
-        self.measures.reset_counters()
-        self.lists.step(self, day)
-        self.measures.step(self, day)
-        self.repair.step(self, day)
-        self.feedback.step(self, day)
-        self.exclusion.step(self, day)
-        self.society.step(self, day)
-        for ext in self.extensions:
-            if ext.phase == "after_feedback":
-                ext.step(self, day)
-        self.recorder.record(self, day)
+        self.events.clear()
+        clock, spent = time.process_time, self.cpu_s
+        for mod in self.modules:
+            t = clock()
+            mod.step(self, day)
+            spent[mod.name] += clock() - t
 
     def run(self) -> Results:
         t0 = time.perf_counter()
@@ -167,12 +184,8 @@ class Sim:
         for day in days:
             self.step(day)
         self.wall_s = time.perf_counter() - t0
-        return self.recorder.finish(self)
+        return self.finish()
 
-
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return '"' + v.replace('"', '\\"') + '"'
-    return repr(v)
+    def finish(self) -> Results:
+        """The run's :class:`Results` (after the last ``step``)."""
+        return self.module("results").collect(self)

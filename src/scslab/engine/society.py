@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from ..population.network import neighbor_mean
+from .module import Module
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -37,7 +38,9 @@ def scatter_share(indptr, indices, sources, out, weight):
             out[i] += weight / (indptr[i + 1] - indptr[i])
 
 
-class SocietyModule:
+class SocietyModule(Module):
+    """peer shares and socially learnt perception (every few days)"""
+
     name = "society"
 
     def init(self, sim: Sim) -> None:
@@ -50,7 +53,7 @@ class SocietyModule:
         return (
             (pop.household_net, mdl.peer_household),
             (pop.work_net, mdl.peer_work),
-            (sim.exclusion.friend_net, mdl.peer_friends),
+            (sim.state.friend_net, mdl.peer_friends),
         )
 
     def _mean(self, sim: Sim, values: np.ndarray) -> np.ndarray:

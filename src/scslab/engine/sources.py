@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .module import Module
 from .queue import FAR, Calendar
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["SourcesModule"]
 
 
-class SourcesModule:
-    """Turns acts into pending observations ``(subject, behaviour, source, happened)``."""
+class SourcesModule(Module):
+    """data sources observe a share of today's acts, with misses and false matches"""
 
     name = "sources"
 
@@ -77,7 +78,9 @@ class SourcesModule:
         self.entry_errors = 0
         self.false_matches = 0
 
-    def step(self, sim: Sim, day: int, subj: np.ndarray, beh: np.ndarray) -> None:
+    def step(self, sim: Sim, day: int) -> None:
+        """Observe ``sim.events.acts``; observations wait in ``pending`` until their delay has passed."""
+        subj, beh = sim.events.acts
         self.reset_counters()
         st, scale = sim.state, sim.scenario.policy.detection_scale
         if subj.size:

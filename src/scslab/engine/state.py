@@ -74,6 +74,8 @@ class State:
         self.ever_listed = np.zeros(S, np.bool_)
         self.wrongly_listed = np.zeros(S, np.bool_)
         # links
+        # the friend network: contacts may cut ties with exposed subjects (written by exclusion)
+        self.friend_net = pop.friend_net
         self.household = pop.household
         self.spouse = pop.spouse
         self.legal_rep = pop.legal_rep

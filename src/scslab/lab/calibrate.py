@@ -127,7 +127,7 @@ def run_traced(
         sim.step(d)
         blocked[d] = sim.measures.blocked_total
         by_service[d] = sim.measures.blocked_by_service
-    res = sim.recorder.finish(sim)
+    res = sim.finish()
     for j, m in enumerate(sim.scenario.measures):
         res.series[f"blocked_{m.name}"] = blocked[:, j]
     for k, svc in enumerate(sim.state.services):

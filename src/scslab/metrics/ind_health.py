@@ -25,7 +25,7 @@ __all__ = ["epidemic_of", "split_by_infection"]
 
 def epidemic_of(sim: Sim) -> EpidemicModule | None:
     """The run's epidemic module, or None when ``[epidemic]`` is off."""
-    return next((e for e in getattr(sim, "extensions", []) if getattr(e, "name", "") == "epidemic"), None)
+    return sim.module("epidemic")
 
 
 def _share(mask: np.ndarray, within: np.ndarray) -> float | None:

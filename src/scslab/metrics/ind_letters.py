@@ -34,7 +34,7 @@ _BUILTIN_PAYMENT_RATE = INDICATORS["payment_rate"]
 
 def letters_module(sim: Sim) -> Any | None:
     """The run's letters extension, or None when ``[letters]`` is not enabled."""
-    return next((e for e in getattr(sim, "extensions", []) if getattr(e, "name", "") == "letters"), None)
+    return sim.module("letters")
 
 
 @register("letter_payment_rate")

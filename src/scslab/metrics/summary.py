@@ -81,7 +81,7 @@ def summarize(res: Results, sim: Sim) -> dict[str, Any]:
             attr: core.ratio_by(res, sim.behaviour.expressed_n, sim.behaviour.desired_n, attr, complement=True)
             for attr in ("group", "sex", "urban", "migrant")
         }
-    out["exclusion_degree_loss"] = sim.exclusion.degree_loss()
+    out["exclusion_degree_loss"] = sim.exclusion.degree_loss(sim)
     if sim.behaviour.involuntary_n is not None:
         out["involuntary_defaults_by_income_quintile"] = core.by_income_quintile(res, sim.behaviour.involuntary_n)
     out["blocks"] = {
