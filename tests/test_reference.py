@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 from tools import reference
 
-from scslab.engine.reference import loop_reference, loop_rows
+from scslab.engine.reference import event_rows, loop_reference, loop_rows
+from scslab.engine.sim import EXTENSIONS, MODULES
 from scslab.scenario.reference import field_unit, scenario_reference, sections
 from scslab.scenario.schema import Scenario
 
@@ -101,11 +102,15 @@ def test_units_follow_the_naming_convention() -> None:
     assert field_unit("weight", plain) == ""
 
 
-def test_loop_page_is_the_engines_table() -> None:
+def test_loop_page_is_the_module_list() -> None:
     rows = loop_rows()
-    modules = [r[1] for r in rows]
-    assert modules[:3] == ["schedule", "behaviour", "sources"]
-    assert modules.index("lists") < modules.index("measures") < modules.index("repair")
+    assert [name for _, name, _, _ in rows] == [cls.name for cls in MODULES]
     page = loop_reference()
-    for step, module, _ in rows:
-        assert f"| {step} | {module} |" in page
+    for i, name, text, path in rows:
+        assert text, f"module {name} says nothing about what it does (first line of its class docstring)"
+        assert f"| {i} | {name} | {text} | `{path}` |" in page
+    for table, cls in EXTENSIONS.items():
+        assert f"| `[{table}]` | {cls.name} | {' '.join(cls.position or ())}" in page
+    buffers = [cells[0] for cells in event_rows()]
+    assert "``acts``" in buffers and "``spell_changes``" in buffers
+    assert "| `spell_changes` | lists |" in page
