@@ -80,16 +80,13 @@ class BehaviourModule(Module):
         self.obligations = [b.name for b in self.specs if b.kind == "obligation"]
         self.obl_index = {b.name: j for j, b in enumerate(s for s in self.specs if s.kind == "obligation")}
         self.opp_q = [Calendar(st.S, sc.sim.days) for _ in range(B)]
+        self.opp_rate = np.array([b.opportunities_per_year for b in self.specs], np.float64)
         self.perceived = np.empty((B, st.S), np.float32)
         self.open_since = np.full((len(self.obligations), st.S), -1, np.int32)
         self.owed = np.zeros((len(self.obligations), st.S), np.float32)
         self.open_idx = [np.empty(0, np.int64) for _ in self.obligations]
         for b, spec in enumerate(self.specs):
-            if spec.subject == "person":
-                elig = st.adult if spec.adults_only else st.is_person
-            else:
-                elig = st.kind == SUBJECT_TYPES.index(spec.subject)
-            idx = np.flatnonzero(elig)
+            idx = self._eligible(sim, spec)
             u = sim.streams.uniform(f"behaviour.{spec.name}.first", 0, idx)
             gaps = _gaps(u, spec.opportunities_per_year)
             self.opp_q[b].push(np.where(gaps >= FAR, FAR, gaps - 1), idx)
@@ -117,6 +114,33 @@ class BehaviourModule(Module):
         self.configure(sim)
         self.reset_counters()
 
+    @staticmethod
+    def _eligible(sim: Sim, spec) -> np.ndarray:
+        """Subjects who meet opportunities for this behaviour."""
+        st = sim.state
+        if spec.subject == "person":
+            return np.flatnonzero(st.adult if spec.adults_only else st.is_person)
+        return np.flatnonzero(st.kind == SUBJECT_TYPES.index(spec.subject))
+
+    def _rerate(self, sim: Sim) -> None:
+        """A scheduled change of ``opportunities_per_year`` takes effect the day it is made.
+
+        Waiting times are exponential, hence memoryless: redrawing every pending
+        opportunity from today at the new rate is the same process as one that had run at
+        the new rate all along (stream ``behaviour.<name>.rerate``). Without the redraw a
+        rare behaviour would keep the gaps drawn at the old rate, decades for a rate of a
+        few per thousand a year.
+        """
+        day, st = sim.day, sim.state
+        for b, spec in enumerate(self.specs):
+            if spec.opportunities_per_year == self.opp_rate[b]:
+                continue
+            self.opp_rate[b] = spec.opportunities_per_year
+            self.opp_q[b] = Calendar(st.S, sim.scenario.sim.days)
+            idx = self._eligible(sim, spec)
+            gaps = _gaps(sim.streams.uniform(f"behaviour.{spec.name}.rerate", day, idx), spec.opportunities_per_year)
+            self.opp_q[b].push(np.where(gaps >= FAR, FAR, day + gaps - 1), idx)
+
     def actual_detection(self, sim: Sim) -> np.ndarray:
         """Probability that at least one source detects each behaviour (urban coverage, current scale)."""
         sc = sim.scenario
@@ -136,6 +160,9 @@ class BehaviourModule(Module):
         as people know of them (``model.awareness``); money is in units of median income.
         """
         sc = sim.scenario
+        self.specs = sc.behaviours  # a schedule may change any field but the frozen ones (name, kind, subject)
+        if hasattr(self, "opp_rate"):
+            self._rerate(sim)
         pol, aware = sc.policy, sc.model.awareness
         lists = {x.name: x for x in sc.lists}
         median = sc.population.income_median_per_year
