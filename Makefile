@@ -13,7 +13,7 @@ YEARS ?= 3
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,web,docs]'
+	$(BIN)/pip install -q -e '.[test,web,docs,cluster]'
 	touch $(STAMP)
 
 install: $(STAMP)

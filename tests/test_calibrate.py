@@ -12,7 +12,6 @@ import pytest
 from scslab.engine.sim import Sim
 from scslab.lab.calibrate import (
     Target,
-    _ever_listed_by_day,
     _nelder_mead,
     _simplex,
     calibrate,
@@ -20,6 +19,7 @@ from scslab.lab.calibrate import (
     overrides_for,
     run_traced,
 )
+from scslab.lab.traced import ever_listed_by_day as _ever_listed_by_day
 
 TOY = Path(__file__).parent / "fixtures" / "engine" / "toy_points.toml"
 KEY = "behaviours.littering.base_logit"

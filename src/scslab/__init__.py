@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Results", "Scenario", "Sim", "__version__", "load_scenario"]
+__all__ = ["CompareResult", "Results", "Scenario", "Sim", "__version__", "compare", "load_scenario"]
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -17,11 +17,14 @@ _LAZY = {
     "Results": ("scslab.engine.results", "Results"),
     "load_scenario": ("scslab.scenario.loader", "load_scenario"),
     "Scenario": ("scslab.scenario.schema", "Scenario"),
+    "compare": ("scslab.lab.compare", "compare"),
+    "CompareResult": ("scslab.lab.compare", "CompareResult"),
 }
 
 if TYPE_CHECKING:  # for type checkers and IDEs only
     from scslab.engine.results import Results
     from scslab.engine.sim import Sim
+    from scslab.lab.compare import CompareResult, compare
     from scslab.scenario.loader import load_scenario
     from scslab.scenario.schema import Scenario
 

@@ -1,18 +1,36 @@
-"""Laboratory tools on top of the engine: calibration of scenario parameters to published figures.
+"""The laboratory on top of the engine: experiments that say what a policy changes, for whom,
+and how sure we are.
+
+- :mod:`.compare` -- baseline vs reform on paired seeds (common random numbers), intervals,
+  winners and losers per synthetic person
+- :mod:`.executor` -- one interface over a warm local spawn pool and Ray
+- :mod:`.runs`, :mod:`.experiment` -- what a run is, and the loop that stores runs as they finish
+- :mod:`.stats`, :mod:`.winners` -- the statistics
+- :mod:`.calibrate`, :mod:`.traced` -- fitting parameters to published figures
 
 Names are loaded on first use, so ``python -m scslab.lab.calibrate`` does not import the
-module twice. The function ``calibrate`` shares its name with its module: import it as
-``from scslab.lab.calibrate import calibrate``.
+module twice.
 """
 
 from __future__ import annotations
 
-__all__ = ["CalibrationResult", "Target", "TargetFit", "current_values", "evaluate", "overrides_for", "run_traced"]
+_NAMES = {
+    "CalibrationResult": "calibrate",
+    "Target": "calibrate",
+    "TargetFit": "calibrate",
+    "current_values": "calibrate",
+    "evaluate": "calibrate",
+    "overrides_for": "calibrate",
+    "run_traced": "traced",
+    "CompareResult": "compare",
+    "load_compare": "compare",
+}
+__all__ = sorted(_NAMES)
 
 
 def __getattr__(name: str):
-    if name in __all__:
+    if name in _NAMES:
         import importlib
 
-        return getattr(importlib.import_module(f"{__name__}.calibrate"), name)
+        return getattr(importlib.import_module(f"{__name__}.{_NAMES[name]}"), name)
     raise AttributeError(name)

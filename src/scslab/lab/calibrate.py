@@ -13,7 +13,7 @@ Why this shape:
 - **Figures by day.** Published figures are cumulative stocks at a date, but the engine
   keeps only run totals for service blocks. :func:`run_traced` drives the day loop itself
   and adds per-day cumulative series to the results: ``blocked_<measure>``,
-  ``blocked_<service>`` (flight, rail, ..., each attempt once) and ``ever_listed_cum`` (distinct subjects whose
+  ``blocked_<kind>`` (flight, rail, ...) and ``ever_listed_cum`` (distinct subjects whose
   first black-list spell started on or before the day). All are in agents; a target with
   ``scale=True`` multiplies by ``res.scale`` (real people per agent).
 """
@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.results import Results
-from ..engine.sim import Sim
 from ..scenario.schema import Scenario
+from .traced import run_traced
 
 __all__ = [
     "CalibrationResult",
@@ -112,42 +112,6 @@ class CalibrationResult:
 
 
 # ------------------------------------------------------------------------- running
-
-
-def run_traced(
-    scenario: ScenarioLike, n: int | None, seed: int, overrides: Sequence[str] = (), days: int | None = None
-) -> Results:
-    """One run with per-day cumulative block counts and ever-listed counts added to ``series``."""
-    sim = Sim(scenario, n=n, seed=seed, days=days, overrides=list(overrides))
-    sim.init()
-    D = sim.scenario.sim.days
-    blocked = np.zeros((D, len(sim.scenario.measures)), np.int64)
-    by_service = np.zeros((D, len(sim.state.services)), np.int64)
-    for d in range(D):
-        sim.step(d)
-        blocked[d] = sim.measures.blocked_total
-        by_service[d] = sim.measures.blocked_by_service
-    res = sim.finish()
-    for j, m in enumerate(sim.scenario.measures):
-        res.series[f"blocked_{m.name}"] = blocked[:, j]
-    for k, svc in enumerate(sim.state.services):
-        if any(m.blocks == svc for m in sim.scenario.measures):
-            res.series[f"blocked_{svc}"] = by_service[:, k]
-    res.series["ever_listed_cum"] = _ever_listed_by_day(res, D)
-    return res
-
-
-def _ever_listed_by_day(res: Results, days: int) -> np.ndarray:
-    sp = res.list_spells
-    types = np.asarray(res.names.get("list_type", []), dtype=object)
-    black = np.isin(sp["list"], np.flatnonzero(types == "black")) if len(sp["list"]) else np.zeros(0, bool)
-    subj, start = sp["subject"][black], sp["start"][black]
-    if subj.size == 0:
-        return np.zeros(days, np.int64)
-    order = np.lexsort((start, subj))  # by subject, then start: first spell comes first
-    s, st = subj[order], start[order]
-    first = st[np.r_[True, s[1:] != s[:-1]]]
-    return np.cumsum(np.bincount(first, minlength=days)[:days]).astype(np.int64)
 
 
 def _job(args: tuple) -> Results:

@@ -32,7 +32,9 @@ __all__ = [
     "TABLES",
     "connect",
     "db_path",
+    "ensure_schema",
     "export_parquet",
+    "insert_run",
     "latest_run_id",
     "list_runs",
     "to_json",
@@ -296,11 +298,6 @@ def _free_run_id(con: duckdb.DuckDBPyConnection, base: str) -> str:
     return run_id
 
 
-def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for name, cols in _DDL.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
-
-
 def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, data: pa.Table) -> None:
     cols = ", ".join(f'"{c}"' for c in data.column_names)
     con.register("_scslab_src", data)
@@ -308,6 +305,40 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, data: pa.Ta
         con.execute(f"INSERT INTO {table} (run_id, {cols}) SELECT ?, {cols} FROM _scslab_src", [run_id])
     finally:
         con.unregister("_scslab_src")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the run tables if the database does not have them yet."""
+    for name, cols in _DDL.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+
+def insert_run(con: duckdb.DuckDBPyConnection, results: Results, run_id: str, *, wall_s: float | None = None) -> None:
+    """Insert one run under a given ``run_id`` on an open connection, inside the caller's
+    transaction (the lab writes many runs into one database, each in its own transaction)."""
+    desc = results.scenario.get("description", "")
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            results.name,
+            str(desc),
+            int(results.seed),
+            int(results.days),
+            int(results.n_persons),
+            int(results.n_orgs),
+            float(results.scale),
+            _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
+            None if wall_s is None else float(wall_s),
+            to_json(results.scenario),
+            to_json(results.summary),
+            to_json(results.indicators),
+        ],
+    )
+    raw_ids = results.subjects.get("id")
+    ids = None if raw_ids is None else _strings(raw_ids)  # converted once, shared
+    for table, build in _BUILDERS.items():
+        _insert(con, table, run_id, build(results, ids))  # one table in memory at a time
 
 
 def write_run(results: Results, out_dir: Path | str, *, wall_s: float | None = None) -> str:
@@ -319,33 +350,11 @@ def write_run(results: Results, out_dir: Path | str, *, wall_s: float | None = N
     """
     con = connect(out_dir, read_only=False)
     try:
-        _ensure_schema(con)
+        ensure_schema(con)
         con.execute("BEGIN TRANSACTION")
         try:
             run_id = _free_run_id(con, _base_run_id(results))
-            desc = results.scenario.get("description", "")
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    results.name,
-                    str(desc),
-                    int(results.seed),
-                    int(results.days),
-                    int(results.n_persons),
-                    int(results.n_orgs),
-                    float(results.scale),
-                    _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
-                    None if wall_s is None else float(wall_s),
-                    to_json(results.scenario),
-                    to_json(results.summary),
-                    to_json(results.indicators),
-                ],
-            )
-            raw_ids = results.subjects.get("id")
-            ids = None if raw_ids is None else _strings(raw_ids)  # converted once, shared
-            for table, build in _BUILDERS.items():
-                _insert(con, table, run_id, build(results, ids))  # one table in memory at a time
+            insert_run(con, results, run_id, wall_s=wall_s)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
