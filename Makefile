@@ -8,7 +8,7 @@ OUT ?= out/rongcheng
 N ?= 20000
 YEARS ?= 3
 
-.PHONY: run test lint format typecheck docs reference baseline bench bench-mesa install clean
+.PHONY: run test lint format typecheck docs reference baseline bench bench-lab bench-mesa install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -52,6 +52,9 @@ baseline: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rongcheng.py
+
+bench-lab: $(STAMP)
+	$(BIN)/python benchmarks/bench_lab.py --n 20000 --years 1 --runs 200
 
 bench-mesa: $(STAMP)
 	$(BIN)/pip install -q "mesa>=3"

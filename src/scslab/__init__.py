@@ -9,7 +9,19 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["CompareResult", "Results", "Scenario", "Sim", "__version__", "compare", "load_scenario"]
+__all__ = [
+    "CompareResult",
+    "Ensemble",
+    "Results",
+    "Scenario",
+    "Sim",
+    "Sweep",
+    "__version__",
+    "calibrate",
+    "compare",
+    "load_scenario",
+    "sensitivity",
+]
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -19,12 +31,20 @@ _LAZY = {
     "Scenario": ("scslab.scenario.schema", "Scenario"),
     "compare": ("scslab.lab.compare", "compare"),
     "CompareResult": ("scslab.lab.compare", "CompareResult"),
+    "Ensemble": ("scslab.lab.ensemble", "Ensemble"),
+    "Sweep": ("scslab.lab.sweep", "Sweep"),
+    "sensitivity": ("scslab.lab.sensitivity", "sensitivity"),
+    "calibrate": ("scslab.lab.calibrate", "calibrate"),
 }
 
 if TYPE_CHECKING:  # for type checkers and IDEs only
     from scslab.engine.results import Results
     from scslab.engine.sim import Sim
+    from scslab.lab.calibrate import calibrate
     from scslab.lab.compare import CompareResult, compare
+    from scslab.lab.ensemble import Ensemble
+    from scslab.lab.sensitivity import sensitivity
+    from scslab.lab.sweep import Sweep
     from scslab.scenario.loader import load_scenario
     from scslab.scenario.schema import Scenario
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .checks import init_checked
 from .common import UserError, dumps, int_arg, num, positive_float, positive_int
+from .labopts import add_executor_options
 
 NAME = "run"
 LONG_RUN = 20_000_000  # agent-days above which a progress bar is shown even without a TTY
@@ -39,9 +40,15 @@ def register(sub: Any) -> None:
     r.add_argument("--no-report", action="store_true", help="do not write report.html")
     r.add_argument("--parquet", action="store_true", help="also export the run's tables as Parquet")
     r.add_argument("--quiet", action="store_true", help="no progress bar; print only the output folder")
+    r.add_argument("--runs", type=positive_int, default=1, help="run K seeds (seed..seed+K-1): mean and 95%% interval")
+    add_executor_options(r)
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.runs > 1 or args.workers > 1 or args.executor != "local":
+        from .ensemble import main as ensemble_main
+
+        return ensemble_main(args)
     from scslab.engine.sim import Sim
 
     out = args.out

@@ -6,7 +6,8 @@ and how sure we are.
 - :mod:`.executor` -- one interface over a warm local spawn pool and Ray
 - :mod:`.runs`, :mod:`.experiment` -- what a run is, and the loop that stores runs as they finish
 - :mod:`.stats`, :mod:`.winners` -- the statistics
-- :mod:`.calibrate`, :mod:`.traced` -- fitting parameters to published figures
+- :mod:`.ensemble`, :mod:`.sweep` (:mod:`.sweepfile`), :mod:`.sensitivity` -- many runs, streamed
+- :mod:`.calibrate` (:mod:`.targets`, :mod:`.traced`) -- Optuna fits to published figures
 
 Names are loaded on first use, so ``python -m scslab.lab.calibrate`` does not import the
 module twice.
@@ -16,14 +17,23 @@ from __future__ import annotations
 
 _NAMES = {
     "CalibrationResult": "calibrate",
-    "Target": "calibrate",
     "TargetFit": "calibrate",
     "current_values": "calibrate",
     "evaluate": "calibrate",
-    "overrides_for": "calibrate",
+    "Target": "targets",
+    "load_targets": "targets",
     "run_traced": "traced",
     "CompareResult": "compare",
     "load_compare": "compare",
+    "Ensemble": "ensemble",
+    "EnsembleResult": "ensemble",
+    "Sweep": "sweep",
+    "SweepResult": "sweep",
+    "load_sweep": "sweepfile",
+    "SensitivityResult": "sensitivity",
+    "LocalExecutor": "executor",
+    "RayExecutor": "executor",
+    "make_executor": "executor",
 }
 __all__ = sorted(_NAMES)
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .executor import Executor, Failure, ProgressCallback
-from .experiment import Planned, execute, experiment_id, open_executor, run_id
+from .experiment import Planned, execute, experiment_id, run_id, use_executor
 from .runs import HEADLINE, RunOutcome, RunSpec, resolve
 from .stats import paired
 from .winners import PersonOutcomes, WinnersLosers, person_outcomes
@@ -200,7 +200,7 @@ def compare(
             nxt[0] += 1
 
     name = f"{base_sc.get('name')} vs {reform_sc.get('name')}" + (f" [{' '.join(reform_set)}]" if reform_set else "")
-    with open_executor(executor, workers, ray_address) as ex:
+    with use_executor(executor, workers, ray_address) as ex:
         failures, _ = execute(
             planned,
             executor=ex,

@@ -10,7 +10,8 @@ the same experiment run twice, on another executor or after a crash, names its r
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from .executor import Executor, Failure, ProgressCallback, Task, make_executor
 from .runs import RunOutcome, RunSpec, run_spec, scenario_hash
 
-__all__ = ["Planned", "execute", "experiment_id", "open_executor", "run_id"]
+__all__ = ["Planned", "execute", "experiment_id", "run_id", "use_executor"]
 
 
 def experiment_id(kind: str, spec: Any) -> str:
@@ -54,19 +55,18 @@ class Planned:
         }
 
 
-class open_executor:
-    """Use a given executor as is, or make (and later close) one from its name."""
-
-    def __init__(self, executor: str | Executor, workers: int, address: str | None) -> None:
-        self._given = not isinstance(executor, str)
-        self.ex = executor if self._given else make_executor(executor, workers, address=address)  # type: ignore[arg-type]
-
-    def __enter__(self) -> Executor:
-        return self.ex  # type: ignore[return-value]
-
-    def __exit__(self, *exc: object) -> None:
-        if not self._given:
-            self.ex.close()  # type: ignore[union-attr]
+@contextmanager
+def use_executor(executor: str | Executor, workers: int, address: str | None) -> Iterator[Executor]:
+    """An executor given as an object is used as is (the caller keeps it warm and closes it);
+    one given by name is made here and closed afterwards."""
+    if not isinstance(executor, str):
+        yield executor
+        return
+    ex = make_executor(executor, workers, address=address)
+    try:
+        yield ex
+    finally:
+        ex.close()
 
 
 def execute(

@@ -224,7 +224,7 @@ def run_spec(spec: RunSpec) -> RunOutcome:
     else:
         res = Sim(scenario, seed=spec.seed).run()
     wall = time.perf_counter() - t0
-    out = RunOutcome(spec.key, figures(res, spec.metrics), wall)
+    out = RunOutcome(spec.key, figures(res, spec.metrics), wall, extra={"scale": float(res.scale)})
     if spec.collect in ("series", "persons", "full"):
         out.series = {k: np.asarray(v) for k, v in res.series.items() if np.asarray(v).ndim == 1}
     if spec.collect == "persons":

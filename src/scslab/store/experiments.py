@@ -125,10 +125,14 @@ class ExperimentStore:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            for table in ("experiment_runs", "run_metrics", "run_timings"):
-                con.execute(f"DELETE FROM {table} WHERE experiment_id = ? AND run_id = ?", [experiment_id, run_id])
-            for table in ("runs", "timeseries", "records", "list_spells", "sanctions", "subjects"):
-                con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+            seen = con.execute(
+                "SELECT count(*) FROM experiment_runs WHERE experiment_id = ? AND run_id = ?", [experiment_id, run_id]
+            ).fetchone()[0]
+            if seen:  # a run's rows are written in one transaction: none exist unless this row does
+                for table in ("experiment_runs", "run_metrics", "run_timings"):
+                    con.execute(f"DELETE FROM {table} WHERE experiment_id = ? AND run_id = ?", [experiment_id, run_id])
+                for table in ("runs", "timeseries", "records", "list_spells", "sanctions", "subjects"):
+                    con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             con.execute(
                 "INSERT INTO experiment_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [

@@ -1,0 +1,63 @@
+"""Ray: a real local cluster (``ray start --head`` on 127.0.0.1, then ``ray stop``) runs the same
+sweep and compare as the local executor, and the DuckDB contents come out identical.
+
+Ray binds its servers to every interface of the node and turns 127.0.0.1 into the machine's
+routable address, so the cluster is started inside a private network namespace
+(``unshare -n``) whose only interface is loopback: there it can bind 127.0.0.1 and nothing
+else. The driver (a sweep joining with ``--ray-address``, a compare joining through
+``RAY_ADDRESS``) runs in the same namespace; the comparison with the local executor runs here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from scslab.cli import main as cli_main
+from test_lab_sweep import contents, sweep_file
+
+BIN = Path(sys.executable).parent
+PORT = 26391
+
+SCRIPT = """set -e
+ip link set lo up
+export RAY_USAGE_STATS_ENABLED=0
+"{ray}" start --head --port={port} --node-ip-address=127.0.0.1 --num-cpus=2 --include-dashboard=false \\
+    --disable-usage-stats --object-store-memory=100000000 > "{tmp}/ray-start.log" 2>&1
+ss -ltn > "{tmp}/listening.txt" || true
+status=0
+"{scslab}" sweep "{sweep}" --out "{tmp}/ray" --executor ray --ray-address 127.0.0.1:{port} --workers 2 --quiet \\
+    || status=$?
+RAY_ADDRESS=127.0.0.1:{port} "{scslab}" compare rongcheng --reform-set policy.detection_scale=2 --runs 2 \\
+    --n 600 --days 20 --executor ray --workers 2 --json --out "{tmp}/ray-compare" > "{tmp}/compare.json" \\
+    || status=$?
+"{ray}" stop > /dev/null 2>&1 || true
+exit $status
+"""
+
+
+def test_a_real_local_ray_cluster_gives_the_local_executors_results(tmp_path):
+    assert shutil.which("unshare") and shutil.which("ip"), "util-linux unshare and iproute2 ip are needed"
+    sweep = sweep_file(tmp_path, series=True)
+    script = SCRIPT.format(ray=BIN / "ray", scslab=BIN / "scslab", port=PORT, tmp=tmp_path, sweep=sweep)
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    proc = subprocess.run(["unshare", "-n", "bash", "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    log = (tmp_path / "ray-start.log").read_text() if (tmp_path / "ray-start.log").exists() else ""
+    assert proc.returncode == 0, proc.stderr[-3000:] + log[-2000:]
+    listening = (tmp_path / "listening.txt").read_text()
+    addrs = [line.split()[3] for line in listening.splitlines() if line.startswith("LISTEN")]
+    assert any(a.endswith(f"127.0.0.1:{PORT}") or a.endswith(f"127.0.0.1]:{PORT}") for a in addrs), addrs
+    assert all("127.0.0.1" in a or a.startswith("[::1]") for a in addrs), addrs  # loopback only
+
+    assert cli_main(["sweep", str(sweep), "--out", str(tmp_path / "local"), "--quiet"]) == 0
+    assert contents(tmp_path / "ray") == contents(tmp_path / "local")
+
+    on_ray = json.loads((tmp_path / "compare.json").read_text())
+    from scslab.lab.compare import compare
+
+    local = compare("rongcheng", reform_set=["policy.detection_scale=2"], runs=2, n=600, days=20)
+    assert on_ray == local.to_dict()
