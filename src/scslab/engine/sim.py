@@ -28,7 +28,7 @@ with ``Mine.position = ("after", "feedback")``, or one line in :data:`MODULES`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -172,17 +172,25 @@ class Sim:
             mod.step(self, day)
             spent[mod.name] += clock() - t
 
-    def run(self) -> Results:
+    def run(self, on_day: Callable[[int, int], None] | None = None) -> Results:
+        """Simulate every day and return the results.
+
+        ``on_day(days_done, days_total)`` is called after each simulated day (a web server's
+        progress bar, a notebook's widget); it must be cheap, and it cannot change the run.
+        """
         t0 = time.perf_counter()
         if not hasattr(self, "state"):
             self.init()
-        days = range(self.scenario.sim.days)
+        total = self.scenario.sim.days
+        days = range(total)
         if self.progress:
             from tqdm import tqdm
 
             days = tqdm(days, desc=self.scenario.name, unit="day", mininterval=0.5)
         for day in days:
             self.step(day)
+            if on_day is not None:
+                on_day(day + 1, total)
         self.wall_s = time.perf_counter() - t0
         return self.finish()
 

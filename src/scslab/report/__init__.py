@@ -1,5 +1,14 @@
 """HTML report of a run: Jinja2 template with offline (inlined) Plotly figures."""
 
-from scslab.report.html import render_report, write_report
+from scslab.report.html import figure_sections, render_report, summary_rows, write_report
+from scslab.report.story import cost_section, headline, summary_label
 
-__all__ = ["render_report", "write_report"]
+__all__ = [
+    "cost_section",
+    "figure_sections",
+    "headline",
+    "render_report",
+    "summary_label",
+    "summary_rows",
+    "write_report",
+]

@@ -20,7 +20,16 @@ from scslab.report import figures as F
 from scslab.report.story import _COST_KEYS, _LABELS, _pct, cost_section, headline
 from scslab.report.tables import _fmt, _plain, is_scalar, nested_table, nested_tables
 
-__all__ = ["headline", "is_scalar", "nested_table", "nested_tables", "render_report", "write_report"]
+__all__ = [
+    "figure_sections",
+    "headline",
+    "is_scalar",
+    "nested_table",
+    "nested_tables",
+    "render_report",
+    "summary_rows",
+    "write_report",
+]
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -232,16 +241,18 @@ def _figure_html(fig: Any, key: str) -> Markup:
     return Markup(html)
 
 
-def render_report(results: Results, *, wall_s: float | None = None) -> str:
-    """The report as one HTML string (see ``write_report``)."""
-    from plotly.offline import get_plotlyjs
+def figure_sections(results: Results) -> list[dict[str, Any]]:
+    """The report's figure sections: ``{"id", "title", "how", "figures": [(key, plotly Figure)],
+    "counts", "flat"}`` for every section the run has something to show in.
 
-    r, sc = results, results.scenario if isinstance(results.scenario, dict) else {}
+    Public so that other views of a run (the web application) draw exactly the report's figures.
+    """
+    r = results
     builders = {**F.FIGURES, **F.SCENARIO_FIGURES}
     sections = []
     for sid, title, how, keys in _SECTIONS:
         figs = [(k, builders[k](r)) for k in keys]
-        figs = [(k, _figure_html(f, k)) for k, f in figs if f is not None]
+        figs = [(k, f) for k, f in figs if f is not None]
         table = _wrongful_counts(r) if sid == "wrongful" else None
         if table and not figs and all(row[2] == "0" for row in table):
             how = "No false record was written and nobody was listed on one during the run (no figure)."
@@ -250,6 +261,22 @@ def render_report(results: Results, *, wall_s: float | None = None) -> str:
             sections.append(
                 {"id": sid, "title": title, "how": how, "figures": figs, "counts": table, "flat": ", ".join(flat)}
             )
+    return sections
+
+
+def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, key, formatted value) of each scalar summary figure, as the report's table shows them."""
+    return [(_LABELS.get(k, k), k, _fmt(v)) for k, v in summary.items() if is_scalar(_plain(v))]
+
+
+def render_report(results: Results, *, wall_s: float | None = None) -> str:
+    """The report as one HTML string (see ``write_report``)."""
+    from plotly.offline import get_plotlyjs
+
+    r, sc = results, results.scenario if isinstance(results.scenario, dict) else {}
+    sections = figure_sections(r)
+    for s in sections:
+        s["figures"] = [(k, _figure_html(f, k)) for k, f in s["figures"]]
     facts = [
         ("scenario", r.name),
         ("seed", _fmt(int(r.seed))),
@@ -268,7 +295,7 @@ def render_report(results: Results, *, wall_s: float | None = None) -> str:
         lstrip_blocks=True,
     )
     summary = r.summary if isinstance(r.summary, dict) else {}
-    scalars = [(_LABELS.get(k, k), k, _fmt(v)) for k, v in summary.items() if is_scalar(_plain(v))]
+    scalars = summary_rows(summary)
     nested = [k for k, v in summary.items() if not is_scalar(_plain(v)) and k not in _COST_KEYS]
     ind = r.indicators if isinstance(r.indicators, dict) else {}
     return env.get_template("report.html").render(

@@ -14,7 +14,7 @@ import numpy as np
 from scslab.engine.results import Results
 from scslab.report.tables import _fmt, nested_table
 
-__all__ = ["cost_section", "headline"]
+__all__ = ["cost_section", "headline", "summary_label"]
 
 #: plain-language labels of the summary keys (the raw key is shown beside, for --json users)
 _LABELS = {
@@ -46,6 +46,13 @@ _LABELS = {
     "exclusion_degree_loss": "share of social ties lost by exposed persons",
     "grade_shares": "Grades at the end (share of scored persons)",
 }
+
+
+def summary_label(key: str) -> str:
+    """The plain-language label of a summary key (the key itself, spaced, when it has none)."""
+    return _LABELS.get(key, key.replace("_", " "))
+
+
 _COST_KEYS = ("disparate_impact", "chilling_by_group", "involuntary_defaults_by_income_quintile", "blocks")
 _DI_TITLES = {
     "listing": "Blacklisting",

@@ -2,5 +2,15 @@
 
 from scslab.store.duck import DB_NAME, TABLES, export_parquet, list_runs, write_run
 from scslab.store.inspect import credit_file, format_credit_file
+from scslab.store.lookup import add_lookup_indexes
 
-__all__ = ["DB_NAME", "TABLES", "credit_file", "export_parquet", "format_credit_file", "list_runs", "write_run"]
+__all__ = [
+    "DB_NAME",
+    "TABLES",
+    "add_lookup_indexes",
+    "credit_file",
+    "export_parquet",
+    "format_credit_file",
+    "list_runs",
+    "write_run",
+]

@@ -57,7 +57,13 @@ def _measure_text(s: dict[str, Any], subject: int) -> str:
     return f"{word} {s['measure']} ({s['agency']}, {s['via']}{target}, {when}{flag})"
 
 
-def credit_file(out_dir: Path | str, subject_id: str, run_id: str | None = None) -> dict[str, Any]:
+def credit_file(
+    out_dir: Path | str | None,
+    subject_id: str,
+    run_id: str | None = None,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> dict[str, Any]:
     """Everything the database knows about one subject, with cause chains.
 
     Returns ``{"run_id", "scenario", "subject", "records", "list_spells", "sanctions",
@@ -66,8 +72,13 @@ def credit_file(out_dir: Path | str, subject_id: str, run_id: str | None = None)
     ``cause``) and ``rule`` (the measure row of the scenario). ``reaches_others`` lists the
     measures that the subject's own spells imposed on *other* subjects (a firm's spell
     reaching its legal representative). Raises ``KeyError`` for an unknown subject id.
+
+    ``con`` reads through an open connection (a server's read-only one) instead of opening
+    ``out_dir``; it is left open.
     """
-    con = connect(out_dir)
+    own = con is None
+    if con is None:
+        con = connect(out_dir)
     try:
         run_id = run_id or latest_run_id(con)
         run = _rows(con, "SELECT name, scenario_json FROM runs WHERE run_id = ?", [run_id])
@@ -123,7 +134,8 @@ def credit_file(out_dir: Path | str, subject_id: str, run_id: str | None = None)
             )
         }
     finally:
-        con.close()
+        if own:
+            con.close()
 
     list_rules = {x.get("name"): x for x in scenario.get("lists", []) or []}
     measure_rules = {x.get("name"): x for x in scenario.get("measures", []) or []}
