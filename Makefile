@@ -8,7 +8,7 @@ OUT ?= out/rongcheng
 N ?= 20000
 YEARS ?= 3
 
-.PHONY: run test lint format typecheck docs reference baseline bench bench-lab bench-mesa install clean
+.PHONY: run test lint format typecheck docs reference baseline bench bench-lab bench-mesa bench-web screenshots install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,11 +18,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot reach
+# the internet); installed here when missing, non-interactively (CI runs as root on Debian).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "the browser tests need Chromium at $(CHROMIUM) (Debian: apt-get install chromium)"; exit 1; }
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 run: $(STAMP)
 	$(BIN)/scslab run rongcheng --n $(N) --years $(YEARS) --seed 1 --out $(OUT)
 	@echo "open $(OUT)/report.html in a browser; query $(OUT)/results.duckdb with DuckDB"
 
-test: $(STAMP) lint
+test: $(STAMP) $(CHROMIUM) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -59,6 +68,14 @@ bench-lab: $(STAMP)
 bench-mesa: $(STAMP)
 	$(BIN)/pip install -q "mesa>=3"
 	$(BIN)/python benchmarks/compare_mesa.py --n 10000 --days 365 --seed 1
+
+# screenshots of every page for the docs, taken by the browser tests
+screenshots: $(STAMP) $(CHROMIUM)
+	SCSLAB_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/test_web_browser.py -q
+
+# load benchmark of the web server (127.0.0.1 only): BENCH_WEB_ARGS=--quick for a reduced run
+bench-web: $(STAMP)
+	$(BIN)/python benchmarks/bench_web.py $(BENCH_WEB_ARGS)
 
 clean:
 	rm -rf $(VENV) out site .pytest_cache .mypy_cache

@@ -47,3 +47,72 @@ def toy_scenario(edit=None):
 def toy_run():
     """The toy scenario as written (60 days, 600 persons), run once for the session."""
     return run_recording()
+
+
+# ---------------------------------------------------------------------------- web application
+# One application (and one worker pool) for the whole session: spawning a worker and loading
+# numba's cached kernels costs seconds, paid once. The API tests talk to it in-process through
+# FastAPI's test client; the browser tests through a real uvicorn server on 127.0.0.1.
+
+WEB_LIMITS = dict(max_n=20_000, max_years=3.0, max_agent_days=20_000 * 365, max_jobs=4, workers=1, max_page=100)
+
+
+@pytest.fixture(scope="session")
+def web_app(tmp_path_factory):
+    from scslab.web.app import create_app
+    from scslab.web.limits import Limits
+
+    app = create_app(tmp_path_factory.mktemp("web"), Limits(**WEB_LIMITS), hosts=["testserver"])
+    yield app
+    app.state.scslab.close()
+
+
+@pytest.fixture(scope="session")
+def web_client(web_app):
+    from fastapi.testclient import TestClient
+
+    return TestClient(web_app)  # no lifespan: the session fixture closes the state
+
+
+@pytest.fixture(scope="session")
+def web_server(web_app):
+    """The same application served by uvicorn on 127.0.0.1 (a free port) in a thread; yields its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def wait_for_run(client, run_id, timeout=120):
+    """Poll GET /api/runs/{id} until done or failed; returns the last body."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get(f"/api/runs/{run_id}").json()
+        if body["status"] in ("done", "failed"):
+            return body
+        assert time.monotonic() < deadline, f"run {run_id} still {body['status']} after {timeout} s"
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def sanctioned_run(web_client):
+    """A finished private-scoring run with listings, sanctions and wrongful ones (1,000 persons, 1 year)."""
+    r = web_client.post("/api/runs", json={"scenario": "private-scoring", "n": 1000, "years": 1, "seed": 1})
+    assert r.status_code == 202, r.text
+    body = wait_for_run(web_client, r.json()["run_id"])
+    assert body["status"] == "done", body
+    return body

@@ -1,0 +1,255 @@
+"""Load benchmark of the web server: a flood of small runs, then credit-file look-ups on a large run.
+
+Everything stays on this machine: the server is started as ``scslab serve`` on 127.0.0.1
+(a free port), the clients are asyncio tasks in this process, and every loop is bounded in
+count and in time, so the benchmark stops by itself.
+
+1. **Flood**: ``--flood-clients`` clients each submit small runs (court-blacklist, 500
+   persons, 0.2 years) as fast as answers come, ``--flood-requests`` in all. The server
+   accepts up to its ``max_jobs`` queued or running and answers ``429`` with ``Retry-After``
+   beyond; every accepted run must finish (nothing accepted is lost) and the server must
+   still answer.
+2. **Look-ups**: one large run (rongcheng, ``--n`` persons, ``--years``) is submitted and
+   waited for; then ``--clients`` clients fetch credit files
+   (``GET /api/runs/{id}/subjects/{subject_id}``) for ``--seconds`` seconds, half of them of
+   listed subjects (the files with chains) and half of random subjects. Throughput and
+   latency percentiles are reported; the target of issue 11 is p99 <= 200 ms with 20 clients
+   on a 1,000,000-person run.
+
+    .venv/bin/python benchmarks/bench_web.py                 # the full benchmark (1 M persons)
+    .venv/bin/python benchmarks/bench_web.py --quick         # reduced: 50,000 persons, short
+    make bench-web BENCH_WEB_ARGS=--quick
+
+Timings are wall-clock and only meaningful on a quiet machine; the load average at the
+start and end is printed with the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+SMALL = {"scenario": "court-blacklist", "n": 500, "years": 0.2, "seed": 1}
+
+
+def start_server(out: Path, max_n: int, max_jobs: int) -> tuple[subprocess.Popen, str]:
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from scslab.cli import main; sys.exit(main())",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--out",
+        str(out),
+        "--max-n",
+        str(max_n),
+        "--max-jobs",
+        str(max_jobs),
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if "http://127.0.0.1:" not in line:
+        proc.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    return proc, line.split(" at ", 1)[1].split()[0].rstrip("/")
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+
+
+async def wait_done(client: httpx.AsyncClient, run_id: str, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = (await client.get(f"/api/runs/{run_id}")).json()
+        if body.get("status") in ("done", "failed"):
+            return body
+        await asyncio.sleep(0.5)
+    return {"status": "timeout"}
+
+
+async def flood(base: str, clients: int, requests: int, timeout: float) -> dict:
+    """Submit small runs concurrently; count accepted and refused; wait for every accepted run."""
+    accepted: list[str] = []
+    codes: dict[int, int] = {}
+    latencies: list[float] = []
+    retry_after_ok = True
+    left = [requests]
+
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+        async def one_client() -> None:
+            nonlocal retry_after_ok
+            while left[0] > 0:
+                left[0] -= 1
+                t0 = time.perf_counter()
+                r = await client.post("/api/runs", json=SMALL)
+                latencies.append(time.perf_counter() - t0)
+                codes[r.status_code] = codes.get(r.status_code, 0) + 1
+                if r.status_code == 202:
+                    accepted.append(r.json()["run_id"])
+                elif r.status_code == 429:
+                    retry_after_ok &= int(r.headers.get("retry-after", "0")) > 0
+                    await asyncio.sleep(0.2)  # a polite client waits (shorter than asked, to keep pressure on)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+        submit_s = time.perf_counter() - t0
+        results = [await wait_done(client, rid, timeout) for rid in accepted]
+        total_s = time.perf_counter() - t0
+        done = sum(1 for b in results if b.get("status") == "done")
+        health = (await client.get("/api/health")).json()
+        listed = {x["run_id"] for x in (await client.get("/api/runs")).json()["runs"]}
+    return {
+        "requests": requests,
+        "clients": clients,
+        "status_codes": codes,
+        "accepted": len(accepted),
+        "accepted_done": done,
+        "accepted_listed": sum(1 for rid in accepted if rid in listed),
+        "retry_after_on_every_429": retry_after_ok,
+        "submit_s": round(submit_s, 2),
+        "all_done_s": round(total_s, 2),
+        "runs_per_s": round(done / total_s, 2) if total_s else None,
+        "post_p99_ms": round(1000 * pct(latencies, 99), 1),
+        "health_after": health,
+    }
+
+
+async def lookups(base: str, run_id: str, clients: int, seconds: float, sample: int) -> dict:
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=clients)) as client:
+        listed, page = [], 0
+        while len(listed) < sample // 2:
+            params = {"which": "listed", "limit": 200, "offset": page}
+            r = (await client.get(f"/api/runs/{run_id}/subjects", params=params)).json()
+            listed += [x["id"] for x in r["subjects"]]
+            page += 200
+            if page >= r["total"]:
+                break
+        total = (await client.get(f"/api/runs/{run_id}/subjects", params={"which": "all", "limit": 1})).json()["total"]
+        rng = random.Random(1)
+        randoms = []
+        for off in rng.sample(range(total), min(sample // 2, total) // 50 or 1):
+            params = {"which": "all", "limit": 50, "offset": off}
+            r = (await client.get(f"/api/runs/{run_id}/subjects", params=params)).json()
+            randoms += [x["id"] for x in r["subjects"]]
+        ids = listed + randoms
+        rng.shuffle(ids)
+        # warm-up: the server opens the database and pages its indexes in
+        for sid in ids[:20]:
+            await client.get(f"/api/runs/{run_id}/subjects/{sid}")
+
+        latencies: list[float] = []
+        errors: dict[int, int] = {}
+        deadline = time.monotonic() + seconds
+        k = [0]
+
+        async def one_client() -> None:
+            while time.monotonic() < deadline:
+                sid = ids[k[0] % len(ids)]
+                k[0] += 1
+                t0 = time.perf_counter()
+                r = await client.get(f"/api/runs/{run_id}/subjects/{sid}")
+                latencies.append(time.perf_counter() - t0)
+                if r.status_code != 200:
+                    errors[r.status_code] = errors.get(r.status_code, 0) + 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+        wall = time.perf_counter() - t0
+    return {
+        "clients": clients,
+        "seconds": round(wall, 1),
+        "subjects_sampled": len(ids),
+        "listed_share_of_sample": round(len(listed) / max(len(ids), 1), 2),
+        "requests": len(latencies),
+        "errors": errors,
+        "throughput_per_s": round(len(latencies) / wall, 1),
+        "p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
+        "p95_ms": round(1000 * pct(latencies, 95), 1),
+        "p99_ms": round(1000 * pct(latencies, 99), 1),
+        "max_ms": round(1000 * max(latencies), 1) if latencies else None,
+    }
+
+
+async def main_async(args: argparse.Namespace) -> dict:
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="scslab-bench-web-"))
+    proc, base = start_server(out, max_n=max(args.n, 1000), max_jobs=args.max_jobs)
+    report: dict = {"load_before": os.getloadavg(), "n": args.n, "years": args.years, "out": str(out)}
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            # the large run first: its worker then serves the flood warm
+            t0 = time.perf_counter()
+            big_run = {"scenario": "rongcheng", "n": args.n, "years": args.years, "seed": 1}
+            r = await client.post("/api/runs", json=big_run)
+            r.raise_for_status()
+            big = r.json()["run_id"]
+            body = await wait_done(client, big, timeout=args.run_timeout)
+            if body.get("status") != "done":
+                raise SystemExit(f"the large run did not finish: {body}")
+            s = body["summary"]
+            report["large_run"] = {
+                "run_id": big,
+                "wall_s_submit_to_done": round(time.perf_counter() - t0, 1),
+                "persons": s["persons"],
+                "days": s["days"],
+                "records": s["records"],
+                "ever_listed": s["ever_listed"],
+                "sanctions_applied": s["sanctions_applied"],
+                "db_mb": round((out / "runs" / big / "results.duckdb").stat().st_size / 2**20, 1),
+            }
+        report["lookups"] = await lookups(base, big, args.clients, args.seconds, args.sample)
+        report["flood"] = await flood(base, args.flood_clients, args.flood_requests, timeout=args.run_timeout)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    report["load_after"] = os.getloadavg()
+    return report
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="reduced: 50,000 persons, 10 s of look-ups, 40 flood requests")
+    p.add_argument("--n", type=int, default=1_000_000)
+    p.add_argument("--years", type=float, default=1.0)
+    p.add_argument("--clients", type=int, default=20)
+    p.add_argument("--seconds", type=float, default=30.0)
+    p.add_argument("--sample", type=int, default=2000, help="subject ids to cycle through")
+    p.add_argument("--flood-clients", type=int, default=20)
+    p.add_argument("--flood-requests", type=int, default=200)
+    p.add_argument("--max-jobs", type=int, default=8)
+    p.add_argument("--run-timeout", type=float, default=900.0)
+    p.add_argument("--out", help="server folder (default: a new temporary folder)")
+    p.add_argument("--json-out", help="also write the results here")
+    args = p.parse_args()
+    if args.quick:
+        args.n, args.seconds, args.flood_requests, args.sample = 50_000, 10.0, 40, 600
+    report = asyncio.run(main_async(args))
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json_out:
+        Path(args.json_out).write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

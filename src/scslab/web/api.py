@@ -1,0 +1,298 @@
+"""The JSON API behind the pages, the same one scripts use.
+
+Status codes: ``200`` read, ``202`` accepted for the background (a run, a compare
+experiment), ``204`` deleted, ``404`` unknown run, subject or comparison, ``409`` a run that
+is still running cannot be deleted, ``413`` body too large, ``415`` not JSON, ``422`` bad
+input (every problem, each ``{"field", "reason"}``), ``429`` queue full (with
+``Retry-After``). The route handlers are plain functions: FastAPI runs them in its thread
+pool, so a slow database read never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from scslab.web.credit import credit_view
+from scslab.web.inputs import CompareRequest, InputError, RunRequest, build_scenario
+from scslab.web.jobs import Busy, new_id
+from scslab.web.presets import presets
+from scslab.web.runstore import SUBJECT_QUERY
+from scslab.web.state import AppState
+
+__all__ = ["HEADLINE_KEYS", "build_router", "invalid", "problem", "request_problems", "run_listing", "run_status"]
+
+#: summary figures shown for each run in a listing
+HEADLINE_KEYS = (
+    "records",
+    "records_false",
+    "listed_now",
+    "ever_listed",
+    "wrongful_listings",
+    "sanctions_applied",
+    "wrongful_sanctions",
+    "compliance_rate",
+    "score_mean",
+)
+
+
+def problem(status: int, error: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+def invalid(problems: list[tuple[str, str]]) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": "invalid request",
+            "errors": [{"field": f, "reason": r} for f, r in problems],
+        },
+        status_code=422,
+    )
+
+
+def _busy(state: AppState, e: Busy) -> JSONResponse:
+    s = state.limits.retry_after_s
+    return problem(429, f"{e}; retry in about {s} s", headers={"Retry-After": str(s)})
+
+
+def run_status(state: AppState, run_id: str) -> dict[str, Any] | None:
+    """A run's public state, from the job (queued, running) or from its folder (done, failed)."""
+    job = state.jobs.get(run_id)
+    if job is not None and job.kind == "run" and job.status in ("queued", "running"):
+        spec = job.spec
+        return {
+            "run_id": run_id,
+            "status": job.status,
+            "progress": job.progress,
+            "phase": job.phase,
+            "scenario": spec["preset"],
+            "n": spec["n"],
+            "days": spec["days"],
+            "seed": spec["seed"],
+            "set": spec["overrides"],
+            "schedule": spec["schedule"],
+            "submitted_at": job.submitted_at,
+            "summary": None,
+            "error": None,
+        }
+    meta = state.runs.meta(run_id)
+    if meta is None:
+        return None
+    done = meta.get("status") == "done"
+    return {
+        "run_id": run_id,
+        "status": meta.get("status", "failed"),
+        "progress": 1.0 if done else 0.0,
+        "phase": meta.get("status", "failed"),
+        **{k: meta.get(k) for k in ("scenario", "n", "days", "seed", "set", "schedule", "submitted_at")},
+        "finished_at": meta.get("finished_at"),
+        "wall_s": meta.get("wall_s"),
+        "summary": state.runs.summary(run_id) if done else None,
+        "error": meta.get("error"),
+    }
+
+
+def run_listing(st: dict[str, Any]) -> dict[str, Any]:
+    s = st.pop("summary") or {}
+    st["headline"] = {k: s.get(k) for k in HEADLINE_KEYS if k in s}
+    return st
+
+
+def build_router(state: AppState) -> APIRouter:
+    r = APIRouter(prefix="/api")
+    limits = state.limits
+
+    @r.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @r.get("/limits")
+    def get_limits() -> dict[str, Any]:
+        return limits.as_dict()
+
+    @r.get("/presets")
+    def get_presets() -> dict[str, Any]:
+        return {"presets": presets()}
+
+    # ------------------------------------------------------------------ runs
+    @r.post("/runs", status_code=202)
+    def post_run(req: RunRequest) -> Any:
+        if state.runs.count() + state.jobs.active() >= limits.max_stored_runs:
+            return problem(
+                429,
+                f"{limits.max_stored_runs} runs are stored (the server limit max_stored_runs): delete some first",
+                headers={"Retry-After": str(limits.retry_after_s)},
+            )
+        try:
+            spec = build_scenario(
+                req.scenario,
+                n=req.n,
+                years=req.years,
+                seed=req.seed,
+                overrides=req.set,
+                schedule=req.schedule,
+                limits=limits,
+            )
+        except InputError as e:
+            return invalid(e.problems)
+        try:
+            job = state.jobs.submit("run", vars(spec))
+        except Busy as e:
+            return _busy(state, e)
+        return JSONResponse(
+            {"run_id": job.id, "status": job.status},
+            status_code=202,
+            headers={"Location": f"/api/runs/{job.id}"},
+        )
+
+    @r.get("/runs")
+    def list_runs() -> dict[str, Any]:
+        live = [j.id for j in state.jobs.list() if j.kind == "run"]
+        ids = list(dict.fromkeys(state.runs.ids() + live))
+        rows = [st for i in ids if (st := run_status(state, i)) is not None]
+        return {"runs": [run_listing(st) for st in rows]}
+
+    @r.get("/runs/{run_id}")
+    def get_run(run_id: str) -> Any:
+        st = run_status(state, run_id)
+        return st if st is not None else problem(404, f"no run {run_id!r}")
+
+    @r.delete("/runs/{run_id}", status_code=204, response_model=None)
+    def delete_run(run_id: str) -> Any:
+        job = state.jobs.get(run_id)
+        if job is not None and job.status in ("queued", "running"):
+            if state.jobs.cancel(run_id):
+                return Response(status_code=204)
+            return problem(409, f"run {run_id!r} is running; delete it when it has finished")
+        if not state.runs.delete(run_id):
+            return problem(404, f"no run {run_id!r}")
+        return Response(status_code=204)
+
+    def _done(run_id: str) -> JSONResponse | None:
+        st = run_status(state, run_id)
+        if st is None:
+            return problem(404, f"no run {run_id!r}")
+        if st["status"] != "done":
+            return problem(404, f"run {run_id!r} is {st['status']}: it has no results yet")
+        return None
+
+    @r.get("/runs/{run_id}/view")
+    def get_view(run_id: str) -> Any:
+        return _done(run_id) or state.runs.view(run_id)
+
+    @r.get("/runs/{run_id}/report")
+    def get_report(run_id: str) -> Any:
+        bad = _done(run_id)
+        path = state.runs.report_path(run_id)
+        if bad is not None or path is None:
+            return bad or problem(404, f"run {run_id!r} has no report")
+        name = f"scslab-{(state.runs.meta(run_id) or {}).get('scenario', 'run')}-{run_id}.html"
+        return FileResponse(path, media_type="text/html", filename=name)
+
+    @r.get("/runs/{run_id}/subjects")
+    def get_subjects(
+        run_id: str,
+        q: str = Query("", max_length=18),
+        which: str = Query("listed", pattern="^(listed|sanctioned|wrongful|all)$"),
+        limit: int = Query(50, ge=1),
+        offset: int = Query(0, ge=0, le=100_000_000),
+    ) -> Any:
+        bad = _done(run_id)
+        if bad is not None:
+            return bad
+        problems = []
+        if q and not SUBJECT_QUERY.match(q):
+            problems.append(("q", "an id or its beginning: digits and capital letters only"))
+        if limit > limits.max_page:
+            problems.append(("limit", f"{limit} exceeds the server limit max_page = {limits.max_page}"))
+        if problems:
+            return invalid(problems)
+        return {"run_id": run_id, **state.runs.subjects(run_id, q=q, which=which, limit=limit, offset=offset)}
+
+    @r.get("/runs/{run_id}/subjects/{subject_id}")
+    def get_subject(run_id: str, subject_id: str) -> Any:
+        bad = _done(run_id)
+        if bad is not None:
+            return bad
+        if not SUBJECT_QUERY.match(subject_id):
+            return problem(404, f"no subject {subject_id!r} (ids are 18 digits or capital letters)")
+        try:
+            cf = state.runs.credit_file(run_id, subject_id.upper())
+        except KeyError:
+            return problem(404, f"no subject {subject_id!r} in run {run_id!r}")
+        meta = state.runs.meta(run_id) or {}
+        return credit_view(cf, state.runs.scenario(run_id), run_id, int(meta.get("days") or 0))
+
+    # ------------------------------------------------------------------ compare
+    @r.post("/compare", status_code=202)
+    def post_compare(req: CompareRequest) -> Any:
+        if req.a is not None or req.b is not None:
+            problems = [
+                (k, f"no finished run {v!r}")
+                for k, v in (("a", req.a), ("b", req.b))
+                if v is None or (state.runs.meta(v) or {}).get("status") != "done"
+            ]
+            if problems:
+                return invalid(problems)
+            from scslab.web.compare import compare_runs
+
+            cid = new_id()
+            state.compares.save(
+                cid, {"status": "done", "progress": 1.0, "result": compare_runs(state.runs, req.a, req.b)}
+            )
+            return JSONResponse(
+                {"compare_id": cid, "status": "done"}, status_code=202, headers={"Location": f"/api/compare/{cid}"}
+            )
+        return invalid([("scenario", "give two finished runs as 'a' and 'b'")])
+
+    @r.get("/compare")
+    def list_compare() -> dict[str, Any]:
+        out = []
+        for cid in state.compares.ids():
+            doc = state.compares.get(cid) or {}
+            res = doc.get("result") or {}
+            out.append(
+                {
+                    "compare_id": cid,
+                    "status": doc.get("status"),
+                    "kind": res.get("kind"),
+                    "a": res.get("a"),
+                    "b": res.get("b"),
+                }
+            )
+        return {"compare": out}
+
+    @r.get("/compare/{compare_id}")
+    def get_compare(compare_id: str) -> Any:
+        doc = state.compares.get(compare_id)
+        return doc if doc is not None else problem(404, f"no comparison {compare_id!r}")
+
+    return r
+
+
+_UNION_TAGS = {"bool", "int", "float", "str"}
+
+
+def request_problems(request: Request, errors: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """FastAPI's validation errors as (field, reason): the body's own field path, no 'body.' prefix.
+
+    A value that fits none of a union's members (``set`` values: a number or true/false) is
+    reported once, not once per member.
+    """
+    out: dict[str, str] = {}
+    for e in errors:
+        loc = [str(x) for x in e.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path"):
+            loc = loc[1:]
+        msg = e.get("msg", "invalid")
+        if loc and loc[-1] in _UNION_TAGS:
+            loc = loc[:-1]
+            msg = f"must be a number or true/false (got {e.get('input')!r})"
+        elif e.get("type") == "extra_forbidden":
+            msg = "unknown field (a scenario comes only as a preset name plus overrides in 'set')"
+        elif e.get("type") == "json_invalid":
+            msg = "the body is not valid JSON"
+        out.setdefault(".".join(loc) or "body", msg)
+    return list(out.items())

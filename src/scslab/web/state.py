@@ -1,0 +1,65 @@
+"""What one server holds: its limits, its stored runs and comparisons, and its job queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from scslab.web.compare import CompareStore
+from scslab.web.jobs import Job, JobManager
+from scslab.web.limits import Limits
+from scslab.web.runstore import RunStore
+
+__all__ = ["AppState"]
+
+
+@dataclass
+class AppState:
+    out: Path
+    limits: Limits
+    runs: RunStore
+    compares: CompareStore
+    jobs: JobManager
+
+    @classmethod
+    def open(cls, out: Path | str, limits: Limits) -> AppState:
+        """Open (or create) the server's folder: ``OUT/runs``, ``OUT/compare``; start the job queue."""
+        out = Path(out)
+        runs = RunStore(out / "runs")
+        compares = CompareStore(out / "compare")
+
+        def failed(job: Job) -> None:
+            spec = job.spec
+            if job.kind == "run":
+                runs.write_failed(
+                    job.id,
+                    {
+                        "scenario": spec.get("preset"),
+                        "n": spec.get("n"),
+                        "days": spec.get("days"),
+                        "seed": spec.get("seed"),
+                        "set": spec.get("overrides"),
+                        "schedule": spec.get("schedule"),
+                        "submitted_at": job.submitted_at,
+                        "error": job.error,
+                    },
+                )
+            else:
+                compares.save(job.id, {"status": "failed", "progress": 0.0, "error": job.error, "result": None})
+
+        def done(job: Job) -> None:
+            if job.kind != "run" and job.result is not None:
+                compares.save(job.id, {"status": "done", "progress": 1.0, "result": job.result})
+
+        jobs = JobManager(
+            workers=limits.workers,
+            max_jobs=limits.max_jobs,
+            out_dir=str(out),
+            on_done=done,
+            on_failed=failed,
+        )
+        return cls(out=out, limits=limits, runs=runs, compares=compares, jobs=jobs)
+
+    def close(self) -> None:
+        self.jobs.shutdown()
+        self.runs.close()

@@ -1,0 +1,149 @@
+"""What a worker process does with one job: simulate, then write the run's folder.
+
+Why a separate process: a run takes seconds to minutes and all cores (numba's threads), and
+the server must keep answering meanwhile; a crash or a memory blow-up of a run must not take
+the server with it. Workers are *spawned*, never forked (forking after numba's threads have
+started crashes). This module imports no web framework, so spawning stays cheap.
+
+A run's folder is written under a temporary name and renamed when complete, so a reader (or
+a server restarted after a crash) never sees half a run:
+
+    runs/<run_id>/results.duckdb   the run's tables with look-up indexes (scslab inspect reads it)
+    runs/<run_id>/report.html      the offline report (scslab run writes the same)
+    runs/<run_id>/summary.json     the headline figures and indicators (as ``scslab run --json``)
+    runs/<run_id>/view.json        the report's figures as Plotly JSON, for the pages
+    runs/<run_id>/meta.json        what was asked, when, how long it took
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["init_worker", "jsonable", "run_job", "view_of", "write_json"]
+
+_QUEUE: Any = None  # the progress queue, set in each worker by init_worker
+
+
+def init_worker(queue: Any) -> None:
+    """Pool initializer: remember the queue progress messages go to."""
+    global _QUEUE
+    _QUEUE = queue
+
+
+def _report(job_id: str, progress: float, phase: str) -> None:
+    if _QUEUE is not None:
+        _QUEUE.put((job_id, round(float(progress), 4), phase))
+
+
+def _progress_callback(job_id: str, lo: float = 0.05, hi: float = 0.9, every_s: float = 0.25):
+    """``on_day`` for :meth:`Sim.run` sending at most four messages a second."""
+    last = [0.0]
+
+    def on_day(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] >= every_s:
+            last[0] = now
+            _report(job_id, lo + (hi - lo) * done / max(total, 1), "simulating")
+
+    return on_day
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON values: NumPy unwrapped, NaN and infinities as None, other objects as text."""
+    import math
+
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in obj]
+    if hasattr(obj, "tolist") and hasattr(obj, "dtype"):
+        return jsonable(obj.tolist())
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    return str(obj)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write JSON atomically (temporary name, then rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(jsonable(obj), allow_nan=False, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def view_of(results: Any, summary: dict[str, Any]) -> dict[str, Any]:
+    """What the Run page shows: the report's headline, tables and figures (as Plotly JSON)."""
+    import plotly.io as pio
+
+    from scslab.report import cost_section, figure_sections, headline, summary_rows
+
+    sections = []
+    for s in figure_sections(results):
+        figs = [{"key": k, "figure": json.loads(pio.to_json(f, validate=False))} for k, f in s["figures"]]
+        sections.append({**s, "figures": figs})
+    return {
+        "headline": headline(results),
+        "summary_rows": summary_rows(summary),
+        "indicators": results.indicators,
+        "cost": cost_section(summary),
+        "sections": sections,
+    }
+
+
+def run_job(job_id: str, spec: dict[str, Any], runs_dir: str) -> dict[str, Any]:
+    """Simulate ``spec["scenario"]`` and write ``runs_dir/<job_id>/``; returns the run's meta."""
+    from scslab.engine.sim import Sim
+    from scslab.report import write_report
+    from scslab.scenario.schema import Scenario
+    from scslab.store import add_lookup_indexes, write_run
+
+    started = _dt.datetime.now(_dt.UTC)
+    _report(job_id, 0.01, "building the population")
+    sim = Sim(Scenario.model_validate(spec["scenario"]))
+    sim.init()
+    _report(job_id, 0.05, "simulating")
+    results = sim.run(on_day=_progress_callback(job_id))
+    _report(job_id, 0.92, "writing results")
+    root = Path(runs_dir)
+    tmp = root / f".tmp-{job_id}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        db_run_id = write_run(results, tmp, wall_s=sim.wall_s)
+        add_lookup_indexes(tmp)
+        _report(job_id, 0.96, "writing the report")
+        write_report(results, tmp / "report.html", wall_s=sim.wall_s)
+        summary = dict(results.summary)
+        summary["indicators"] = results.indicators
+        write_json(tmp / "summary.json", summary)
+        write_json(tmp / "view.json", view_of(results, results.summary))
+        meta = {
+            "run_id": job_id,
+            "db_run_id": db_run_id,
+            "status": "done",
+            "scenario": spec["preset"],
+            "name": results.name,
+            "n": int(results.n_persons),
+            "days": int(results.days),
+            "seed": int(results.seed),
+            "set": spec.get("overrides") or {},
+            "schedule": spec.get("schedule") or [],
+            "submitted_at": spec.get("submitted_at"),
+            "started_at": started.isoformat(timespec="seconds"),
+            "finished_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "wall_s": round(float(sim.wall_s), 3),
+        }
+        write_json(tmp / "meta.json", meta)
+        final = root / job_id
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return meta
