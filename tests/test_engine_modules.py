@@ -14,7 +14,7 @@ from collections import Counter
 import numpy as np
 
 from conftest import run_recording, toy_scenario
-from scslab.engine.ledger import ACTIVE, EXPIRED
+from scslab.engine.records import ACTIVE, EXPIRED
 from scslab.engine.results import END_REASONS, VIA
 from scslab.engine.sim import Sim
 from scslab.engine.state import BLOCKS
@@ -58,7 +58,7 @@ def test_score_is_start_plus_active_points_every_day():
     for day in range(sc.sim.days):
         sim.step(day)
         snapshots.append((sim.state.score.copy(), sim.state.grade.copy()))
-    rec = sim.ledger.rec.view()
+    rec = sim.state.records.view()
     n = sim.state.n
     assert len(rec["subject"]) > 30
     for day, (score, grade) in enumerate(snapshots):
@@ -337,12 +337,12 @@ def test_objection_corrects_false_record_after_verify_days():
     corrected_on: dict[int, int] = {}
     for day in range(sc.sim.days):
         sim.step(day)
-        status = sim.ledger.rec["status"]
+        status = sim.state.records["status"]
         for r in np.flatnonzero(status == 4):  # 'disputed'
             disputed_on.setdefault(int(r), day)
         for r in np.flatnonzero(status == 3):  # 'corrected'
             corrected_on.setdefault(int(r), day)
-    rec, sp = sim.ledger.rec.view(), sim.lists.spells.view()
+    rec, sp = sim.state.records.view(), sim.state.spells.view()
     false = np.flatnonzero(~rec["true"])
     assert len(corrected_on) > 5
     assert all(not rec["true"][r] for r in disputed_on)  # true records are never disputed
@@ -412,7 +412,7 @@ def test_obligation_unpaid_days_settlement_and_able_to_pay():
 
     sc = toy_scenario(edit)
     sim = Sim(sc).init()
-    beh, st = sim.behaviour, sim.state
+    beh, st = sim.state.obligations, sim.state
     prev = None
     grew = settled = opened = 0
     for day in range(sc.sim.days):
@@ -436,6 +436,6 @@ def test_obligation_unpaid_days_settlement_and_able_to_pay():
             paid = (p_since >= 0) & (since < 0)
             assert np.all(st.debt[paid] == 0) and np.all(p_debt[paid] > 0)
             settled += int(paid.sum())
-            assert int(paid.sum()) <= beh.settled  # some open and settle on one day
+            assert int(paid.sum()) <= sim.behaviour.settled  # some open and settle on one day
         prev = (since, unpaid, st.debt.copy())
     assert grew > 100 and settled > 10 and opened > 10

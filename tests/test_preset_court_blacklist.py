@@ -45,10 +45,10 @@ def test_removal_on_performance_within_three_days(run):
     refusal = res.names["list"].index("dishonest_refusal")
     done = (sp["list"] == refusal) & (sp["end_reason"] == END_REASONS.index("performance"))
     assert done.any()  # people pay and come off the list
-    j = sim.behaviour.obl_index["judgment_debt"]
+    j = sim.state.obligations.index["judgment_debt"]
     still = np.flatnonzero(sim.state.listed[refusal])
     # whoever is still listed either still owes, or performed less than 3 days ago and is pending removal
-    owes = sim.behaviour.open_since[j, still] >= 0
+    owes = sim.state.obligations.open_since[j, still] >= 0
     pending = sim.state.pending_exit[refusal, still]
     last = res.days - 1
     assert (owes | ((pending >= 0) & (pending <= last + 3))).all()

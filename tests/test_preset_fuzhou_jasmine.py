@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scslab.engine.ledger import CORRECTED
+from scslab.engine.records import CORRECTED
 from scslab.engine.sim import Sim
 
 N, DAYS = 2000, 400
@@ -51,6 +51,6 @@ def test_points_scale_and_annual_bonus(run):
     bad_year = (rec["points"] < 0) & (rec["day"] > 0) & (rec["day"] <= 365) & ~corrected_before
     had_bad = np.zeros(res.subjects["type"].size, bool)
     had_bad[rec["subject"][bad_year]] = True
-    bonus = sim.scoring.bonus[persons]
+    bonus = sim.state.scores.bonus[persons]
     np.testing.assert_array_equal(bonus > 0, ~had_bad[persons])
     assert set(np.unique(bonus)) <= {0.0, 30.0}

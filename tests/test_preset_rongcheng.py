@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scslab.engine.ledger import ACTIVE, DISPUTED
+from scslab.engine.records import ACTIVE, DISPUTED
 from scslab.engine.sim import Sim
 
 BANDS = [("AAA", 1050), ("AA", 1030), ("A", 960), ("B", 850), ("C", 600), ("D", 0)]

@@ -18,7 +18,7 @@ def test_rejections_concentrate_on_bottom_and_vanish_unshared():
     # only profiled persons can be listed
     bottom = next(k for k, x in enumerate(shared.scenario.lists) if x.name == "bottom_profile")
     n = shared.state.n
-    assert not (shared.state.listed[bottom, :n] & ~shared.scoring.mask[:n]).any()
+    assert not (shared.state.listed[bottom, :n] & ~shared.state.scores.mask[:n]).any()
 
     unshared = Sim("russia-trajectory", n=2000, seed=1, days=540, overrides=["policy.joint_sanctions=false"]).run()
     assert unshared.indicators["hiring_blocks"] == 0

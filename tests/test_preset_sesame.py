@@ -32,7 +32,7 @@ def test_loads_with_published_structure(run):
 def test_nobody_outside_opt_in_gets_a_score(run):
     sim, res = run
     persons = res.subjects["type"] == 0
-    opted = sim.scoring.mask[: persons.size]
+    opted = sim.state.scores.mask[: persons.size]
     out = persons & ~opted
     assert 0.4 < opted[persons].mean() < 0.6  # opt_in_share = 0.5
     assert out.any()
@@ -46,7 +46,7 @@ def test_perks_only_for_opted_in_above_threshold(run):
     sim, res = run
     sa, names = res.sanctions, res.names["measure"]
     assert len(sa["target"]) > 0
-    assert np.all(sim.scoring.mask[sa["target"]])  # only opted-in subjects
+    assert np.all(sim.state.scores.mask[sa["target"]])  # only opted-in subjects
     assert np.all(sim.state.adult[sa["target"]])
     score = res.subjects["score"]
     below_any = False
@@ -55,9 +55,9 @@ def test_perks_only_for_opted_in_above_threshold(run):
         holders = np.unique(sa["target"][(sa["measure"] == j) & (sa["end"] < 0)])
         assert holders.size > 0
         assert np.all(score[holders] >= thr)  # nobody below holds the perk
-        eligible = np.flatnonzero(sim.scoring.mask & sim.state.adult & (score >= thr))
+        eligible = np.flatnonzero(sim.state.scores.mask & sim.state.adult & (score >= thr))
         assert set(eligible.tolist()) == set(holders.tolist())  # everyone above holds it
-        below_any |= bool((sim.scoring.mask & sim.state.adult & (score < thr)).any())
+        below_any |= bool((sim.state.scores.mask & sim.state.adult & (score < thr)).any())
     assert below_any  # the thresholds bite
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scslab.engine.ledger import ACTIVE
+from scslab.engine.records import ACTIVE
 from scslab.engine.sim import Sim
 
 N, DAYS = 2000, 365

@@ -48,7 +48,7 @@ def test_expected_sanction_weights_and_priors_are_the_hand_computed_ones(run):
     detects = [0.7, 0.8, 0.3, 0.8]
     prior = [0.5 * 0.3 + 0.5 * d for d in detects]  # (1 - visibility) x announced + visibility x actual
     assert sim.behaviour.visible == pytest.approx(detects)
-    assert sim.behaviour.perceived[:, :1].ravel() == pytest.approx(prior, abs=0.15)  # after 150 days of learning
+    assert sim.state.perceived[:, :1].ravel() == pytest.approx(prior, abs=0.15)  # after 150 days of learning
 
 
 def test_every_daily_output_is_recorded(run):

@@ -52,18 +52,14 @@ def _base() -> dict[str, Getter]:
         "good_records": lambda s, i: s.state.good_records[i],
         "serious_records": lambda s, i: s.state.serious_records[i],
         "debt": lambda s, i: s.state.debt[i],
-        "open_obligations": lambda s, i: (
-            (s.behaviour.open_since[:, i] >= 0).sum(axis=0)
-            if s.behaviour.open_since.shape[0]
-            else np.zeros(i.size, np.int64)
-        ),
-        "unpaid_days": lambda s, i: s.behaviour.unpaid_days(i, s.day),
+        "open_obligations": lambda s, i: s.state.obligations.open_count(i),
+        "unpaid_days": lambda s, i: s.state.obligations.unpaid_days(i, s.day),
         "able_to_pay": lambda s, i: s.state.savings[i] + s.state.income[i] / 12.0 >= s.state.debt[i],
         "sanctions": lambda s, i: s.state.n_sanctions[i],
         "rewards": lambda s, i: s.state.n_rewards[i],
-        "blacklisted": lambda s, i: s.lists.on_type(i, "black"),
-        "redlisted": lambda s, i: s.lists.on_type(i, "red"),
-        "watchlisted": lambda s, i: s.lists.on_type(i, "watch"),
+        "blacklisted": lambda s, i: s.state.spells.on_type(s.state, i, "black"),
+        "redlisted": lambda s, i: s.state.spells.on_type(s.state, i, "red"),
+        "watchlisted": lambda s, i: s.state.spells.on_type(s.state, i, "watch"),
     }
     for d, name in enumerate(DOMAINS):
         g[f"records_{name}"] = (lambda d: lambda s, i: s.state.domain_records[d, i])(d)
@@ -77,13 +73,13 @@ def _scenario_getters(sim: Sim) -> dict[str, Getter]:
     g = dict(_BASE)
     for k, lst in enumerate(sim.scenario.lists):
         g[f"listed_{lst.name}"] = (lambda k: lambda s, i: s.state.listed[k, i])(k)
-        g[f"days_listed_{lst.name}"] = (lambda k: lambda s, i: s.lists.days_listed(k, i, s.day))(k)
+        g[f"days_listed_{lst.name}"] = (lambda k: lambda s, i: s.state.spells.days_listed(s.state, k, i, s.day))(k)
     for gi, grp in enumerate(sim.scenario.population.groups):
         g[f"group_{grp.name}"] = (lambda gi: lambda s, i: s.state.is_person[i] & (s.state.group[i] == gi))(gi)
     for b, spec in enumerate(sim.scenario.behaviours):
         g[f"records_{spec.name}"] = (lambda b: lambda s, i: s.state.behaviour_records[b, i])(b)
-    for j, b in enumerate(sim.behaviour.obligations):
-        g[f"unpaid_days_{b}"] = (lambda j: lambda s, i: s.behaviour.unpaid_days_one(j, i, s.day))(j)
+    for j, b in enumerate(x.name for x in sim.scenario.behaviours if x.kind == "obligation"):
+        g[f"unpaid_days_{b}"] = (lambda j: lambda s, i: s.state.obligations.unpaid_days_one(j, i, s.day))(j)
     for mod in sim.modules:  # modules (e.g. an epidemic) may expose attributes to rules
         g.update(mod.attributes)
     for k, band in enumerate(sim.scenario.scoring.bands):

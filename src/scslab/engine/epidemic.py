@@ -3,7 +3,7 @@
 Why it is here: a health code (facts 8.11-8.12) is a score computed from infection,
 contact and travel data that gates movement. To ask how the code treats people -- and
 how it keeps treating them after they recover -- the simulator needs the epidemic that
-feeds it. Runs ``before_behaviour`` each day, in this order:
+feeds it. Its row comes before behaviour (``position = ("before", "behaviour")``); each day:
 
 1. yesterday's check-ins: a coded person past isolation who checked in with a normal
    reading (not infectious) extends a streak; the code turns green when the streak reaches
@@ -13,8 +13,11 @@ feeds it. Runs ``before_behaviour`` each day, in this order:
 3. trips to risk areas: non-green people are stopped (a green code is required to enter,
    facts 8.11); travellers may bring an infection back and are coded yellow (facts 8.12);
 4. isolated people may break isolation (``violation_behaviour``): the decision uses the
-   behaviour's logit (deterrence, honesty, norms), detection uses the scenario's sources,
-   and detected breaches go into the ledger like any record, so list rules can blacklist;
+   behaviour's logit (:func:`.decision.violation_logit`: deterrence, honesty, norms),
+   detection uses the scenario's sources, detected breaches are filed in
+   ``sim.state.observations`` and reach the ledger like any record, so list rules can
+   blacklist; the breakers learn from being caught or not (:func:`.perception.learn`)
+   before the day's other decisions;
 5. transmission: each susceptible escapes every infectious neighbour independently; an
    isolated person's contacts are multiplied by the isolation factors (unless violating).
 
@@ -29,10 +32,12 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from numba import njit
 
-from .behaviour import sigmoid
+from .decision import expected_weights, sigmoid, violation_logit, watched
 from .module import Module
+from .perception import learn
 from .queue import FAR, Calendar, DayQueue
 from .rng import draw
+from .sources import source_tables
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -206,6 +211,12 @@ class EpidemicModule(Module):
         self.case_src = src[ep.case_record_source] if ep.case_record_source else -1
         self.trips = Calendar(n, days)
         self._next_trip(sim, -1, np.arange(n, dtype=np.int64), ep.travel_per_year)
+        self.configure(sim)
+
+    def configure(self, sim: Sim) -> None:
+        """The sources' detection tables and the breach's expected sanction weight, as behaviour sees them."""
+        self.sources = source_tables(sim.scenario)
+        self.weight = expected_weights(sim.scenario)[0]
 
     # -- public helpers -----------------------------------------------------------------
     def assign_code(self, idx: np.ndarray, colour: int, day: int, sim: Sim | None = None) -> np.ndarray:
@@ -280,8 +291,8 @@ class EpidemicModule(Module):
         cases = self.assign_code(cases, RED, day)
         self.daily["new_confirmed"][day] += cases.size
         if self.case_b >= 0:  # the case leaves a record on file (the 'after recovery' question)
-            sim.sources._queue(
-                day + int(sim.sources.delay[self.case_src]),
+            sim.state.observations.file(
+                day + int(self.sources.delay[self.case_src]),
                 cases,
                 np.full(cases.size, self.case_b, np.int16),
                 self.case_src,
@@ -338,28 +349,31 @@ class EpidemicModule(Module):
         ]
         if cand.size == 0:
             return cand
-        spec = sim.scenario.behaviours[b]
-        logit, _ = sim.behaviour._violation_logit(sim, b, spec, cand)
+        spec, mdl = sim.scenario.behaviours[b], sim.scenario.model
+        seen = watched(st, mdl.perception, b, cand)
+        logit, _ = violation_logit(st, mdl, spec, self.weight[b], seen, cand)
         p = sigmoid(logit)
         viol = cand[sim.streams.uniform("epidemic.violation.choice", day, cand) < p]
         self.violations[viol] += 1
         self.daily["quarantine_violations"][day] += viol.size
         if viol.size == 0:
             return viol
-        src, beh = sim.sources, np.full(viol.size, b, np.int16)
+        src, beh = self.sources, np.full(viol.size, b, np.int16)
         remaining = np.ones(viol.size, np.bool_)
         scale = sim.scenario.policy.detection_scale
-        for k, s in enumerate(src.specs):
+        for k, s in enumerate(sim.scenario.sources):
             pk = src.detect[k, b] * src.coverage[k, st.urban[viol]] * scale
             if not pk.any():
                 continue
             hit = remaining & (sim.streams.uniform(f"epidemic.violation.detect.{s.name}", day, viol) < pk)
             remaining &= ~hit
             if hit.any():
-                src._queue(day + int(src.delay[k]), viol[hit], beh[hit], k, np.ones(int(hit.sum()), np.bool_))
+                sim.state.observations.file(
+                    day + int(src.delay[k]), viol[hit], beh[hit], k, np.ones(int(hit.sum()), np.bool_)
+                )
         self.violations_detected[viol[~remaining]] += 1
         self.daily["quarantine_violations_detected"][day] += int((~remaining).sum())
-        sim.behaviour.learn_detection(sim, viol, beh, ~remaining)
+        learn(sim, viol, beh, ~remaining)  # the breakers learn before today's decisions
         return viol
 
     def _transmit(self, sim: Sim, day: int, iso: np.ndarray, viol: np.ndarray) -> None:

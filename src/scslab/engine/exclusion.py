@@ -33,7 +33,7 @@ class ExclusionModule(Module):
         self.pending_dst: list[np.ndarray] = []
         self.cuts = 0
 
-    def expose(self, sim: Sim, who: np.ndarray, day: int) -> None:
+    def _expose(self, sim: Sim, who: np.ndarray, day: int) -> None:
         """Publicity reached these subjects today: their contacts may cut ties."""
         share = sim.scenario.model.exclusion.cut_share
         who = who[who < sim.state.n]
@@ -57,6 +57,9 @@ class ExclusionModule(Module):
         self.pending_dst.append(dst[cut])
 
     def step(self, sim: Sim, day: int) -> None:
+        """Contacts of the subjects exposed today (``events.exposed``) decide; cuts apply weekly."""
+        for who in sim.events.exposed:  # in the order the measures exposed them
+            self._expose(sim, who, day)
         if day % 7 or not self.pending_src:
             return
         src = np.concatenate(self.pending_src)

@@ -1,4 +1,4 @@
-"""Step 8: the society answers -- income, savings, shocks and peer behaviour update.
+"""The feedback row: the society answers -- income, savings, shocks and peer behaviour update.
 
 Sanctions that deny loans, jobs or procurement cut income; income stress raises the
 chance of missing the next obligation (the poverty trap). One fused pass over subjects
@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from .behaviour import _gaps
 from .module import Module
-from .queue import Calendar
+from .queue import Calendar, exponential_gaps
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -54,7 +53,7 @@ class FeedbackModule(Module):
         mdl = sim.scenario.model
         u = sim.streams.uniform("feedback.shock", -1, self.adults)
         self.shock_q = Calendar(st.S, sim.scenario.sim.days)
-        self.shock_q.push(_gaps(u, mdl.shocks_per_year), self.adults)
+        self.shock_q.push(exponential_gaps(u, mdl.shocks_per_year), self.adults)
         self.shocks_today = 0
         self.zeros = np.zeros(st.S, np.float64)
 
@@ -72,4 +71,4 @@ class FeedbackModule(Module):
         if hit.size:
             st.savings[hit] -= mdl.shock_months * st.base_income[hit] / 12.0
             u = sim.streams.uniform("feedback.shock", day, hit)
-            self.shock_q.push(day + _gaps(u, mdl.shocks_per_year), hit)
+            self.shock_q.push(day + exponential_gaps(u, mdl.shocks_per_year), hit)

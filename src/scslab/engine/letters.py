@@ -18,10 +18,10 @@ predicts from the simulated local compliance, so changing who pays locally chang
 
 A responder pays on a uniformly drawn day inside the window (stream ``letters.delay``),
 if able to then; the response draw has its own stream ``letters.respond``, so the arms
-of one seed are compared on the same luck. Settlement mirrors ``BehaviourModule._settle``
-(savings fall by the amount owed, the obligation closes, the subject becomes dirty for
-list rules). Payments through the ordinary settlement hazard during the window count too:
-the outcome is the share of recipients whose obligation closed within the window.
+of one seed are compared on the same luck. Settlement is the shared
+:meth:`.obligations.Obligations.settle` that behaviour uses too (savings fall by the amount
+owed, the obligation closes, the subject becomes dirty for list rules). Payments through
+the ordinary settlement hazard during the window count too: the outcome is the share of recipients whose obligation closed within the window.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..population.network import neighbor_mean
-from .behaviour import sigmoid
+from .decision import sigmoid
 from .module import Module
 
 if TYPE_CHECKING:
@@ -130,17 +130,17 @@ class LettersModule(Module):
             self._send(sim, day)
         self._track(sim, day)
         self._pay(sim, day)
-        self.owed_prev[:] = sim.behaviour.owed[self.j, : sim.state.n]
+        self.owed_prev[:] = sim.state.obligations.owed[self.j, : sim.state.n]
 
     def _watch_misses(self, sim: Sim, day: int) -> None:
         """Record yesterday's missed payments (the ground truth of the local statistics)."""
-        beh, n = sim.behaviour, sim.state.n
-        missed = (beh.owed[self.j, :n] > self.owed_prev) | (beh.open_since[self.j, :n] == day - 1)
+        ob, n = sim.state.obligations, sim.state.n
+        missed = (ob.owed[self.j, :n] > self.owed_prev) | (ob.open_since[self.j, :n] == day - 1)
         self.last_miss[missed] = day - 1
 
     def _send(self, sim: Sim, day: int) -> None:
-        beh, st = sim.behaviour, sim.state
-        since = beh.open_since[self.j, : st.n]
+        ob, st = sim.state.obligations, sim.state
+        since = ob.open_since[self.j, : st.n]
         who = np.flatnonzero((since >= 0) & (since <= day - self.cfg.min_overdue_days) & st.adult[: st.n])
         if who.size == 0:
             return
@@ -174,7 +174,7 @@ class LettersModule(Module):
         rows = self._open_letters(day, slack=1)
         if rows.size == 0:
             return
-        cur = sim.behaviour.open_since[self.j, self.recipient[rows]]
+        cur = sim.state.obligations.open_since[self.j, self.recipient[rows]]
         closed = cur != self.opened[rows]
         self.paid_day[rows[closed]] = day - 1  # it closed at the latest yesterday
 
@@ -184,17 +184,17 @@ class LettersModule(Module):
         rows = rows[self.responded[rows] & (self.pay_day[rows] <= day)]
         if rows.size == 0:
             return
-        beh, st, j = sim.behaviour, sim.state, self.j
+        ob, st, j = sim.state.obligations, sim.state, self.j
         who = self.recipient[rows]
-        able = st.savings[who] + st.income[who] / 12.0 >= beh.owed[j, who]
+        able = st.savings[who] + st.income[who] / 12.0 >= ob.owed[j, who]
         pay = np.unique(who[able])
         if pay.size == 0:
             return
-        beh.settle(sim, j, pay)
+        ob.settle(st, j, pay)
         self.settled_by_letter += int(pay.size)
 
     # -- outcome ----------------------------------------------------------------------------
-    def finish(self, sim: Sim) -> None:
+    def close_books(self, sim: Sim) -> None:
         """Close the books at the end of the run: windows still running are checked once more."""
         self._track(sim, sim.scenario.sim.days)
 
@@ -202,5 +202,5 @@ class LettersModule(Module):
         """Share of letters whose obligation closed within the response window."""
         if self.recipient.size == 0:
             return None
-        self.finish(sim)
+        self.close_books(sim)
         return float((self.paid_day >= 0).mean())

@@ -1,10 +1,14 @@
-"""Step 5: subjects enter and leave red lists, blacklists and watch lists.
+"""The lists row: subjects enter and leave red lists, blacklists and watch lists.
 
 Entry rules are evaluated only for *candidates*: subjects whose institution-visible state
 changed (a record arrived, expired or was corrected; an obligation opened or was settled)
 and subjects with an open obligation, whose ``unpaid_days`` grow daily. Terms end through a
 day-keyed queue; a rule at term end may extend the spell; an exit rule removes a subject
 within ``exit_within_days`` of performance. A spell remembers the record that caused it.
+
+Spells live in the shared :class:`.spells.SpellTable` (``sim.state.spells``). Every spell
+this row starts or ends goes to ``sim.events.spell_changes`` in the order it happened; the
+measures row applies and lifts their measures from there.
 """
 
 from __future__ import annotations
@@ -15,44 +19,29 @@ import numpy as np
 
 from ..scenario.expr import compile_expr
 from .attributes import SubjectView, attribute_names
-from .columns import Columns
+from .events import SPELL_END, SPELL_START
 from .module import Module
 from .queue import DayQueue
-from .results import END_REASONS
+from .spells import PERFORMANCE, TERM, SpellTable
 
 if TYPE_CHECKING:
     from .sim import Sim
 
 __all__ = ["ListsModule"]
 
-SPELL_DTYPES = {
-    "subject": "i4",
-    "list": "i2",
-    "start": "i4",
-    "end": "i4",
-    "cause_record": "i8",
-    "end_reason": "i1",
-    "wrongful": "?",
-}
-TERM, PERFORMANCE, CORRECTED = (END_REASONS.index(r) for r in ("term", "performance", "corrected"))
 SUBJECTS = {"person": (0,), "enterprise": (1,), "any": (0, 1, 2, 3)}
 DOMAIN_CODES = {"government": 0, "commercial": 1, "social": 2, "judicial": 3}
 
 
 class ListsModule(Module):
-    """subjects enter or leave red lists, blacklists and watch lists"""
+    """subjects enter or leave red lists, blacklists and watch lists (events.spell_changes)"""
 
     name = "lists"
 
     def init(self, sim: Sim) -> None:
-        self.sim_state = sim.state
-        self.spells = Columns(SPELL_DTYPES, capacity=4096)
+        sim.state.spells = SpellTable([x.type for x in sim.scenario.lists])
         self.term_q = DayQueue()
-        nl = len(sim.scenario.lists)
-        self.exit_q = [DayQueue() for _ in range(nl)]
-        self.count = np.zeros(nl, np.int64)
-        self.entries_today = np.zeros(nl, np.int64)
-        self.exits_today = np.zeros(nl, np.int64)
+        self.exit_q = [DayQueue() for _ in sim.scenario.lists]
         self.configure(sim)
 
     def configure(self, sim: Sim) -> None:
@@ -67,31 +56,12 @@ class ListsModule(Module):
         bidx = {f"records_{b.name}": i for i, b in enumerate(sc.behaviours)}
         self.cause_behaviours = [frozenset(bidx[nm] for nm in e.names if nm in bidx) for e in self.entry]
         for bs in self.cause_behaviours:
-            sim.ledger.track(set(bs))
-        self.types = np.array([{"black": 0, "red": 1, "watch": 2}[x.type] for x in self.specs], np.int8)
+            sim.state.records.track(set(bs))
         self.kind_ok = [np.isin(np.arange(4), SUBJECTS[x.subjects]) for x in self.specs]
         self.exit_reads_time = [
             e is not None and any(nm == "day" or nm.startswith(("days_listed_", "unpaid_days")) for nm in e.names)
             for e in self.exit
         ]
-
-    # -- rule attributes ----------------------------------------------------------------
-    def on_type(self, idx: np.ndarray, type_name: str) -> np.ndarray:
-        code = {"black": 0, "red": 1, "watch": 2}[type_name]
-        rows = np.flatnonzero(self.types == code)
-        if rows.size == 0:
-            return np.zeros(idx.size, bool)
-        return self._listed(rows, idx)
-
-    def _listed(self, rows: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        return self.sim_state.listed[rows][:, idx].any(axis=0)
-
-    def days_listed(self, k: int, idx: np.ndarray, day: int) -> np.ndarray:
-        sp = self.sim_state.spell_of[k, idx]
-        if len(self.spells) == 0:
-            return np.zeros(idx.size, np.int32)
-        start = self.spells["start"][np.maximum(sp, 0)]
-        return np.where(sp >= 0, day - start, 0)
 
     def view(self, sim: Sim, idx: np.ndarray) -> SubjectView:
         return SubjectView(sim, idx, self.getters)
@@ -99,10 +69,8 @@ class ListsModule(Module):
     # -- the step -----------------------------------------------------------------------
     def step(self, sim: Sim, day: int) -> None:
         st = sim.state
-        self.entries_today[:] = 0
-        self.exits_today[:] = 0
         self._terms(sim, day)
-        for owing in sim.behaviour.open_idx:  # unpaid_days grows daily for open obligations
+        for owing in st.obligations.open_idx:  # unpaid_days grows daily for open obligations
             st.dirty[owing] = True
         cand_idx = np.flatnonzero(st.dirty)
         for k, spec in enumerate(self.specs):
@@ -116,60 +84,41 @@ class ListsModule(Module):
                 continue
             enter = idx[self.entry[k].condition(self.view(sim, idx), idx.size)]
             if enter.size:
-                self.start(sim, k, enter, day)
+                self._start(sim, k, enter, day)
         st.dirty[:] = False
 
-    def start(self, sim: Sim, k: int, who: np.ndarray, day: int) -> np.ndarray:
-        spec, st, led = self.specs[k], sim.state, sim.ledger
-        cause = led.cause(who, None if spec.domain is None else DOMAIN_CODES[spec.domain], self.cause_behaviours[k])
+    def _start(self, sim: Sim, k: int, who: np.ndarray, day: int) -> None:
+        spec, rec = self.specs[k], sim.state.records
+        cause = rec.cause(who, None if spec.domain is None else DOMAIN_CODES[spec.domain], self.cause_behaviours[k])
         wrongful = np.zeros(who.size, bool)
         has = cause >= 0
-        wrongful[has] = ~led.rec["true"][cause[has]]
-        ids = self.spells.append(
-            subject=who, list=k, start=day, end=-1, cause_record=cause, end_reason=0, wrongful=wrongful
-        )
-        st.listed[k, who] = True
-        st.spell_of[k, who] = ids
-        st.ever_listed[who] |= self.types[k] == 0
-        st.wrongly_listed[who] |= wrongful & (self.types[k] == 0)
+        wrongful[has] = ~rec["true"][cause[has]]
+        ids = sim.state.spells.start(sim.state, k, who, day, cause, wrongful)
         if spec.term_days > 0:
             self.term_q.push(day + spec.term_days, ids)
-        self.entries_today[k] += who.size
-        self.count[k] += who.size
-        sim.measures.on_spell_start(sim, k, ids, who, day)
-        return ids
+        sim.events.spell_changes.append((SPELL_START, ids))
 
-    def end(self, sim: Sim, ids: np.ndarray, reason: int, day: int) -> None:
-        ids = ids[self.spells["end"][ids] < 0]
-        if ids.size == 0:
-            return
-        st = sim.state
-        subj, lst = self.spells["subject"][ids], self.spells["list"][ids]
-        self.spells["end"][ids] = day
-        self.spells["end_reason"][ids] = reason
-        st.listed[lst, subj] = False
-        st.spell_of[lst, subj] = -1
-        st.pending_exit[lst, subj] = -1
-        st.dirty[subj] = True
-        np.add.at(self.exits_today, lst, 1)
-        np.add.at(self.count, lst, -1)
-        sim.measures.on_spell_end(sim, ids, day)
+    def _end(self, sim: Sim, ids: np.ndarray, reason: int, day: int) -> None:
+        ended = sim.state.spells.end(sim.state, ids, reason, day)
+        if ended.size:
+            sim.events.spell_changes.append((SPELL_END, ended))
 
     def _terms(self, sim: Sim, day: int) -> None:
+        spells = sim.state.spells
         ids = self.term_q.pop(day)
-        ids = ids[self.spells["end"][ids] < 0] if ids.size else ids
+        ids = ids[spells["end"][ids] < 0] if ids.size else ids
         if ids.size == 0:
             return
-        lst = self.spells["list"][ids]
+        lst = spells["list"][ids]
         for k in np.unique(lst):
             mine = ids[lst == k]
             ext = self.extend[k]
             if ext is not None and self.specs[k].extension_days > 0:
-                subj = self.spells["subject"][mine].astype(np.int64)
+                subj = spells["subject"][mine].astype(np.int64)
                 more = ext.condition(self.view(sim, subj), subj.size)
                 self.term_q.push(day + self.specs[k].extension_days, mine[more])
                 mine = mine[~more]
-            self.end(sim, mine, TERM, day)
+            self._end(sim, mine, TERM, day)
 
     def _exits(self, sim: Sim, k: int, day: int, cand: np.ndarray) -> None:
         """Removal on performance: checked for listed candidates (or all listed if the rule reads time)."""
@@ -178,8 +127,8 @@ class ListsModule(Module):
             return
         due = self.exit_q[k].pop(day)
         if due.size:
-            due = due[self.spells["end"][due] < 0]
-            self.end(sim, due, PERFORMANCE, day)
+            due = due[st.spells["end"][due] < 0]
+            self._end(sim, due, PERFORMANCE, day)
         if self.exit_reads_time[k]:
             listed = np.flatnonzero(st.listed[k])
         else:
@@ -196,12 +145,4 @@ class ListsModule(Module):
             later = ok[~now]
             self.exit_q[k].push(day + delay[~now], st.spell_of[k, later])
             if now.any():
-                self.end(sim, st.spell_of[k, ok[now]].astype(np.int64), PERFORMANCE, day)
-
-    def on_corrected(self, sim: Sim, record_ids: np.ndarray, day: int) -> None:
-        """A corrected record ends the open spells it caused."""
-        if record_ids.size == 0 or len(self.spells) == 0:
-            return
-        open_ = np.flatnonzero(self.spells["end"] < 0)
-        hit = open_[np.isin(self.spells["cause_record"][open_], record_ids)]
-        self.end(sim, hit, CORRECTED, day)
+                self._end(sim, st.spell_of[k, ok[now]].astype(np.int64), PERFORMANCE, day)

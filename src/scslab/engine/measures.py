@@ -1,4 +1,4 @@
-"""Step 6: joint sanctions and joint rewards across agencies.
+"""The measures row: joint sanctions and joint rewards across agencies.
 
 The scenario's ``measures`` table is the measure × list × agency matrix of the 2016
 Opinions (facts 2.6, 2b). When a spell starts, each enabled measure of that list reaches
@@ -14,6 +14,15 @@ per subject, service and day (stream ``services.<service>.attempt``), so a subje
 flights by two measures is not counted twice. A blocked attempt counts once for the
 service (``blocked_by_service``) and once for every measure denying it at the time
 (``blocked_total``, per measure).
+
+The row runs after repair and retirement and works through the day's spell events in this
+order: the spells lists started and ended today (``events.spell_changes``, in the order
+they happened: a lift before an application to the same subject changes a floating-point
+sum), agencies joining and measures lifted today, the blocked attempts, and last the spells
+retirement ended because their causing record was corrected (``events.spells_corrected``).
+Neither repair nor retirement reads anything this row writes, so running it after them is
+the same as running it between lists and repair. Publicity measures put their targets in
+``events.exposed`` for the exclusion row.
 """
 
 from __future__ import annotations
@@ -24,9 +33,10 @@ import numpy as np
 from numba import njit
 
 from ..scenario.expr import compile_expr
-from ..scenario.schema import Measure, Policy
-from .attributes import attribute_names
+from .attributes import SubjectView, attribute_names
 from .columns import Columns
+from .decision import measure_enabled
+from .events import SPELL_START
 from .module import Module
 from .results import VIA
 
@@ -94,19 +104,13 @@ class MeasuresModule(Module):
         self.specs = sc.measures
         names = attribute_names(sim)
         self.eligible = [compile_expr(m.eligible, names) for m in self.specs]
+        self.getters = SubjectView.getters(sim)
         list_idx = {x.name: k for k, x in enumerate(sc.lists)}
         self.list_of = np.array([list_idx[m.list] for m in self.specs], np.int16)
         services = sim.state.services
         self.block = np.array([services.index(m.blocks) if m.blocks else -1 for m in self.specs], np.int16)
 
-    @staticmethod
-    def enabled(m: Measure, policy: Policy, day: int | None = None) -> bool:
-        """A measure is off if it is joint and joint sanctions are off, or public and publicity is off."""
-        if m.joint and not policy.joint_sanctions:
-            return False
-        if m.publicity and not policy.publicity:
-            return False
-        return day is None or (day >= m.from_day and (m.until_day is None or day < m.until_day))
+    enabled = staticmethod(measure_enabled)
 
     # -- targets ------------------------------------------------------------------------
     def _targets(self, sim: Sim, via: str, subj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,12 +146,12 @@ class MeasuresModule(Module):
 
     def _apply(self, sim: Sim, j: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
         m = self.specs[j]
-        wrong = sim.lists.spells["wrongful"][spells]
+        wrong = sim.state.spells["wrongful"][spells]
         for via in m.applies_to:
             tgt, src = self._targets(sim, via, subj)
             if tgt.size == 0:
                 continue
-            ok = self.eligible[j].condition(sim.lists.view(sim, tgt), tgt.size)
+            ok = self.eligible[j].condition(SubjectView(sim, tgt, self.getters), tgt.size)
             if m.human_review_share > 0:  # GDPR Art. 22-style review of automated decisions
                 u = sim.streams.uniform_sub(f"measures.{m.name}.review", day, tgt, spells[src])
                 veto = ok & (u < m.human_review_share) & wrong[src]
@@ -177,7 +181,7 @@ class MeasuresModule(Module):
                 self.spell_first[s] = r
             self._effect(sim, j, tgt, np.full(tgt.size, effect), np.full(tgt.size, m.benefit), +1)
             if m.publicity:
-                sim.exclusion.expose(sim, tgt, day)
+                sim.events.exposed.append(tgt)
 
     def _scale(self, sim: Sim, j: int) -> float:
         """Severity multiplier in force for a new application of measure j."""
@@ -197,15 +201,15 @@ class MeasuresModule(Module):
             np.add.at(self.active[self.block_row[j]], tgt, sign)
         np.add.at(st.n_sanctions if m.kind == "sanction" else st.n_rewards, tgt, sign)
 
-    # -- hooks from lists ---------------------------------------------------------------
-    def on_spell_start(self, sim: Sim, k: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
-        self._grow(len(sim.lists.spells))
+    # -- spells starting and ending ---------------------------------------------------------
+    def _spell_start(self, sim: Sim, k: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
+        self._grow(len(sim.state.spells))
         pol = sim.scenario.policy
         for j in np.flatnonzero(self.list_of == k):
             if self.enabled(self.specs[j], pol, day):
                 self._apply(sim, int(j), spells, subj.astype(np.int64), day)
 
-    def on_spell_end(self, sim: Sim, spells: np.ndarray, day: int) -> None:
+    def _spell_end(self, sim: Sim, spells: np.ndarray, day: int) -> None:
         rows = _chain(self.spell_first, self.rows["next"], spells.astype(np.int64))
         rows = rows[self.rows["end"][rows] < 0]
         if rows.size == 0:
@@ -219,9 +223,15 @@ class MeasuresModule(Module):
             self._effect(sim, int(j), tgt[mine], effect[mine], benefit[mine], -1)
 
     def step(self, sim: Sim, day: int) -> None:
-        """Agencies joining today apply to open spells, measures lifted today leave them;
-        blocked targets try the services denied to them."""
-        pol, spells = sim.scenario.policy, sim.lists.spells
+        """Measures of the spells started and ended today; agencies joining today apply to
+        open spells, measures lifted today leave them; blocked targets try the services
+        denied to them; the measures of spells ended by a correction are lifted."""
+        pol, spells = sim.scenario.policy, sim.state.spells
+        for kind, ids in sim.events.spell_changes:  # in the order lists made them
+            if kind == SPELL_START:
+                self._spell_start(sim, int(spells["list"][ids[0]]), ids, spells["subject"][ids], day)
+            else:
+                self._spell_end(sim, ids, day)
         for j, m in enumerate(self.specs):
             if m.from_day == day and day > 0 and self.enabled(m, pol, day) and len(spells):
                 open_ = np.flatnonzero(
@@ -232,6 +242,8 @@ class MeasuresModule(Module):
             if m.until_day == day:
                 self._lift(sim, j, day)
         self._attempts(sim, day)
+        if sim.events.spells_corrected.size:
+            self._spell_end(sim, sim.events.spells_corrected, day)
         # rows appended since yesterday's step: today's starts by lists and agencies joining
         self.applied_today = len(self.rows) - self.rows_counted
         self.rows_counted = len(self.rows)

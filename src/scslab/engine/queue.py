@@ -7,9 +7,19 @@ from collections import defaultdict
 import numpy as np
 from numba import njit
 
-__all__ = ["FAR", "Calendar", "DayQueue"]
+__all__ = ["FAR", "Calendar", "DayQueue", "exponential_gaps"]
 
 FAR = 10**9
+
+
+def exponential_gaps(u: np.ndarray, per_year: float) -> np.ndarray:
+    """Exponential waiting times in whole days (at least 1) for a rate per year (``FAR`` if 0).
+
+    ``u`` are uniform draws, so the gap of each member comes from its own named stream.
+    """
+    if per_year <= 0:
+        return np.full(u.shape, FAR, np.int64)
+    return np.maximum(1, np.ceil(-np.log1p(-u) * 365.0 / per_year)).astype(np.int64)
 
 
 class DayQueue:

@@ -98,25 +98,25 @@ class ResultsModule(Module):
         src = sim.sources
         s["detected"][day], s["missed"][day] = src.detected, src.missed
         s["false_matches"][day], s["entry_errors"][day] = src.false_matches, src.entry_errors
-        new = sim.ledger.new_today
+        new = sim.events.records_written
         s["records"][day] = new.size
-        s["records_false"][day] = (~sim.ledger.rec["true"][new]).sum() if new.size else 0
+        s["records_false"][day] = (~sim.state.records["true"][new]).sum() if new.size else 0
         for k, x in enumerate(sim.scenario.lists):
-            s[f"listed_{x.name}"][day] = sim.lists.count[k]
+            s[f"listed_{x.name}"][day] = st.spells.count[k]
         if len(self.black) == 1:
-            s["listed_total"][day] = sim.lists.count[self.black[0]]
+            s["listed_total"][day] = st.spells.count[self.black[0]]
         elif self.black:  # subjects on several blacklists count once: one pass, daily
             s["listed_total"][day] = st.listed[self.black].any(axis=0).sum()
-        s["list_entries"][day] = sim.lists.entries_today.sum()
-        s["list_exits"][day] = sim.lists.exits_today.sum()
+        s["list_entries"][day] = sim.events.spells_started().size
+        s["list_exits"][day] = sim.events.spells_ended().size
         s["sanctions_applied"][day] = sim.measures.applied_today
-        s["debtors"][day] = sum(x.size for x in beh.open_idx)
+        s["debtors"][day] = st.obligations.debtors()
         s["settled"][day] = beh.settled
         s["shocks"][day] = sim.feedback.shocks_today
         for k in ("expired", "repaired", "objections", "corrected"):
             s[k][day] = sim.repair.today[k]
         if day % SAMPLE_EVERY == 0 or day == self.days - 1:
-            sp = sim.lists.spells
+            sp = st.spells
             if self.black and len(sp):
                 open_ = (sp["end"] < 0) & sp["wrongful"] & np.isin(sp["list"], self.black)
                 s["wrongful_listed"][day] = open_.sum()
@@ -124,12 +124,12 @@ class ResultsModule(Module):
             s["rewards_active"][day] = st.n_rewards.sum(dtype=np.int64)
             n = st.n  # persons are subjects 0..n-1: slices, not copies
             s["norm_mean"][day] = st.norm[:n].mean()
-            s["perceived_mean"][day] = beh.perceived[:, :n].mean() if beh.perceived.shape[0] else 0.0
+            s["perceived_mean"][day] = st.perceived[:, :n].mean() if st.perceived.shape[0] else 0.0
             s["income_mean"][day] = st.income[:n].mean()
             s["peer_share_mean"][day] = st.peer_share[:n].mean()
-            s["seen_sanctioned_share"][day] = sim.society.seen_share.mean()
+            s["seen_sanctioned_share"][day] = st.seen_share.mean()
             if "score_mean" in s:
-                sc = sim.scoring.scored
+                sc = st.scores.scored
                 s["score_mean"][day] = st.score[sc].mean() if sc.size else np.nan
                 g = st.grade[sc]
                 shares = np.bincount(g[g >= 0].astype(np.int64), minlength=len(sim.scenario.scoring.bands))
@@ -199,8 +199,8 @@ class ResultsModule(Module):
             n_orgs=st.m,
             scale=sc.population.scale,
             series=self.series,
-            records=sim.ledger.rec.copy(),
-            list_spells=sim.lists.spells.copy(),
+            records=st.records.copy(),
+            list_spells=st.spells.copy(),
             sanctions=sanc,
             subjects=subjects,
             names=names,

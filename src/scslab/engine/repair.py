@@ -1,4 +1,4 @@
-"""Step 7: expiry, credit repair and objections (facts 1.14-1.16).
+"""The repair row: expiry, credit repair and objections (facts 1.14-1.16).
 
 Every new record is scheduled at once: its expiry (by severity), a repair application if
 the subject will apply after the waiting period (3 months, 6 months or 3 years; serious
@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..scenario.schema import SEVERITIES
-from .ledger import ACTIVE, CORRECTED, DISPUTED, EXPIRED, REPAIRED
 from .module import Module
 from .queue import DayQueue
+from .records import ACTIVE, CORRECTED, DISPUTED, EXPIRED, REPAIRED
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -32,14 +32,18 @@ class RepairModule(Module):
     name = "repair"
 
     def init(self, sim: Sim) -> None:
+        self.q_expire, self.q_repair, self.q_object, self.q_verify = DayQueue(), DayQueue(), DayQueue(), DayQueue()
+        self.reset_counters()
+        self.totals = {"expired": 0, "repaired": 0, "objections": 0, "corrected": 0, "wrongly_corrected": 0}
+        self.configure(sim)
+
+    def configure(self, sim: Sim) -> None:
+        """Expiry and waiting periods by severity (a timed change applies to records written later)."""
         cfg = sim.scenario.repair
         self.expiry = np.array([cfg.expiry_days[s] for s in SEVERITIES], np.int64)
         self.wait = np.array(
             [cfg.wait_days[s] + (COURSE_DAYS if s in cfg.course_required else 0) for s in SEVERITIES], np.int64
         )
-        self.q_expire, self.q_repair, self.q_object, self.q_verify = DayQueue(), DayQueue(), DayQueue(), DayQueue()
-        self.reset_counters()
-        self.totals = {"expired": 0, "repaired": 0, "objections": 0, "corrected": 0, "wrongly_corrected": 0}
 
     def reset_counters(self) -> None:
         self.today = {"expired": 0, "repaired": 0, "objections": 0, "corrected": 0}
@@ -48,7 +52,7 @@ class RepairModule(Module):
         """Plan each new record's life: expiry, repair application, objection."""
         if ids.size == 0:
             return
-        cfg, pol, rec = sim.scenario.repair, sim.scenario.policy, sim.ledger.rec
+        cfg, pol, rec = sim.scenario.repair, sim.scenario.policy, sim.state.records
         sev = rec["severity"][ids]
         self.q_expire.push(day + self.expiry[sev], ids)
         bad = rec["points"][ids] < 0
@@ -65,17 +69,23 @@ class RepairModule(Module):
             self.q_object.push(day + 1 + np.floor(u2[obj] * 30).astype(np.int64), ids[obj])
 
     def step(self, sim: Sim, day: int) -> None:
+        """Plan today's new records; retire, dispute and verify the records due today.
+
+        Status changes are written to the records table at once (later checks today see
+        them); what they mean for counters, scores and spells is the retirement row's job,
+        read from ``events.records_retired`` and ``events.records_corrected``.
+        """
         self.reset_counters()
-        led, rec, cfg = sim.ledger, sim.ledger.rec, sim.scenario.repair
-        self.schedule(sim, led.new_today, day)
-        self.today["expired"] = led.retire(sim, self.q_expire.pop(day), EXPIRED, day).size
+        rec, cfg = sim.state.records, sim.scenario.repair
+        self.schedule(sim, sim.events.records_written, day)
+        self.today["expired"] = self._retire(sim, self.q_expire.pop(day), EXPIRED, day).size
         ids = self.q_repair.pop(day)
         if ids.size and sim.scenario.policy.repair:
             # repair needs the underlying obligation performed first
             subj = rec["subject"][ids]
             owing = sim.state.debt[subj] > 0
             self.q_repair.push(day + 30, ids[owing])
-            self.today["repaired"] = led.retire(sim, ids[~owing], REPAIRED, day).size
+            self.today["repaired"] = self._retire(sim, ids[~owing], REPAIRED, day).size
         ids = self.q_object.pop(day)
         if ids.size:
             ids = ids[rec["status"][ids] == ACTIVE]
@@ -91,18 +101,16 @@ class RepairModule(Module):
             fix = ids[(false & right) | (~false & ~right)]
             keep = ids[~((false & right) | (~false & ~right))]
             rec["status"][keep] = ACTIVE
-            fixed = led.retire(sim, fix, CORRECTED, day)
+            fixed = self._retire(sim, fix, CORRECTED, day)
             self.totals["wrongly_corrected"] += int(rec["true"][fixed].sum())
             self.today["corrected"] = fixed.size
-            sim.lists.on_corrected(sim, fixed, day)
+            sim.events.records_corrected = fixed
         for k, v in self.today.items():
             self.totals[k] += v
 
-    def bad_in_last_year(self, sim: Sim, idx: np.ndarray, day: int) -> np.ndarray:
-        """Count of negative records per subject in the last 365 days (for annual bonuses)."""
-        rec = sim.ledger.rec
-        if len(rec) == 0:
-            return np.zeros(idx.size, np.int64)
-        recent = (rec["day"] > day - 365) & (rec["points"] < 0) & (rec["status"] != CORRECTED)
-        counts = np.bincount(rec["subject"][recent], minlength=sim.state.S)
-        return counts[idx]
+    @staticmethod
+    def _retire(sim: Sim, ids: np.ndarray, status: int, day: int) -> np.ndarray:
+        live = sim.state.records.end(ids, status, day)
+        if live.size:
+            sim.events.records_retired.append((status, live))
+        return live

@@ -1,9 +1,13 @@
-"""Step 4: scores and grades move.
+"""The scoring row: scores and grades move.
 
 Three regimes from the sources: a municipal *points ledger* (Rongcheng: start at 1,000,
 add and deduct per record, grade bands), a *weighted-dimension* score (Sesame, Tencent,
 FICO: a range split among dimensions), or *none* (the national system is mostly lists).
 Negative points are a sanction, so ``policy.sanction_scale`` multiplies them.
+
+The score book (:class:`ScoreBook`, ``sim.state.scores``) is shared state: this row adds
+the records written today (``events.records_written``), the yearly bonus and the monthly
+rescoring; the retirement row takes out the points of records retired today.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from .module import Module
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["DIMENSION_ATTRIBUTES", "ScoringModule"]
+__all__ = ["DIMENSION_ATTRIBUTES", "ScoreBook", "ScoringModule"]
 
 
 def _rank(x: np.ndarray) -> np.ndarray:
@@ -40,16 +44,19 @@ DIMENSION_ATTRIBUTES = {
     "history_length": lambda s, idx: np.clip((s.state.age[idx].astype(np.float32) - 18.0) / 30.0, 0.0, 1.0),
     "urban": lambda s, idx: s.state.urban[idx].astype(np.float32),
     "no_debt": lambda s, idx: (s.state.debt[idx] <= 0).astype(np.float32),
-    **{k: (lambda k: lambda s, idx: s.scoring.ranks[k][idx])(k) for k in RANKED},
+    **{k: (lambda k: lambda s, idx: s.state.scores.ranks[k][idx])(k) for k in RANKED},
 }
 
 
-class ScoringModule(Module):
-    """scores and grades move"""
+class ScoreBook:
+    """Who is scored and what each record added (``sim.state.scores``).
 
-    name = "scoring"
+    Writers: scoring (records written, bonus, rescoring), retirement (records retired).
+    ``add(sim, ids, +1)`` remembers the points each record actually added, so ``-1`` undoes
+    exactly that even after a timed change of ``sanction_scale``.
+    """
 
-    def init(self, sim: Sim) -> None:
+    def __init__(self, sim: Sim) -> None:
         sc, st = sim.scenario, sim.state
         self.cfg = sc.scoring
         self.kind = self.cfg.kind
@@ -77,7 +84,7 @@ class ScoringModule(Module):
                     f"(choose from {sorted(DIMENSION_ATTRIBUTES)})"
                 )
         self.ranks: dict[str, np.ndarray] = {}
-        self.configure(sim)
+        self.thresholds = np.zeros(0)
 
     def configure(self, sim: Sim) -> None:
         """Bands, range, start and bonus (a scheduled change rescores everyone at once)."""
@@ -85,10 +92,11 @@ class ScoringModule(Module):
         self.thresholds = np.array([b.min for b in self.cfg.bands], np.float64)
         if self.kind == "none":
             return
-        self._refresh_ranks(sim)
-        self._recompute(sim, self.scored)
+        self.refresh_ranks(sim)
+        self.recompute(sim, self.scored)
 
-    def _refresh_ranks(self, sim: Sim) -> None:
+    def refresh_ranks(self, sim: Sim) -> None:
+        """Percentile ranks of the ranked dimension attributes over every scored subject."""
         used = {d.attribute for d in self.cfg.dimensions} & set(RANKED)
         for k in used:
             full = np.zeros(sim.state.S, np.float32)
@@ -98,10 +106,11 @@ class ScoringModule(Module):
     def _scale(self, sim: Sim, pts: np.ndarray) -> np.ndarray:
         return np.where(pts < 0, pts * sim.scenario.policy.sanction_scale, pts)
 
-    def _apply(self, sim: Sim, ids: np.ndarray, sign: float) -> None:
+    def add(self, sim: Sim, ids: np.ndarray, sign: float) -> None:
+        """Records ``ids`` start (+1) or stop (-1) counting toward their subjects' scores."""
         if self.kind == "none" or ids.size == 0:
             return
-        rec = sim.ledger.rec
+        rec = sim.state.records
         subj = rec["subject"][ids]
         keep = self.mask[subj]
         subj, ids = subj[keep], ids[keep]
@@ -116,7 +125,7 @@ class ScoringModule(Module):
             for d in range(self.dim_bad.shape[0]):
                 hit = bad & self.dim_of_behaviour[d, beh]
                 np.add.at(self.dim_bad[d], subj[hit], sign)
-        self._recompute(sim, np.unique(subj))
+        self.recompute(sim, np.unique(subj))
 
     def _reserve(self, n: int) -> None:
         if n > self.applied.size:
@@ -124,22 +133,8 @@ class ScoringModule(Module):
             new[: self.applied.size] = self.applied
             self.applied = new
 
-    def step(self, sim: Sim, day: int) -> None:
-        self._apply(sim, sim.ledger.new_today, +1.0)
-        if self.kind == "none":
-            return
-        if self.cfg.annual_bonus and day > 0 and day % 365 == 0:
-            clean = self.scored[sim.repair.bad_in_last_year(sim, self.scored, day) == 0]
-            self.bonus[clean] += self.cfg.annual_bonus
-            self._recompute(sim, clean)
-        if self.kind == "weighted" and day % 30 == 0:
-            self._refresh_ranks(sim)
-            self._recompute(sim, self.scored)
-
-    def retire(self, sim: Sim, ids: np.ndarray) -> None:
-        self._apply(sim, ids, -1.0)
-
-    def _recompute(self, sim: Sim, idx: np.ndarray) -> None:
+    def recompute(self, sim: Sim, idx: np.ndarray) -> None:
+        """Score and grade of the subjects ``idx`` from their points (or dimensions) now."""
         st, c = sim.state, self.cfg
         if self.kind == "points":
             raw = c.start + self.bonus[idx] + self.points[idx]
@@ -157,6 +152,32 @@ class ScoringModule(Module):
             # bands are listed highest first: grade k is the first band whose min the score reaches
             st.grade[idx] = _grade(st.score[idx], self.thresholds)
         st.dirty[idx] = True
+
+
+class ScoringModule(Module):
+    """scores and grades move: records written today, the yearly bonus, monthly rescoring"""
+
+    name = "scoring"
+
+    def init(self, sim: Sim) -> None:
+        sim.state.scores = ScoreBook(sim)
+        self.configure(sim)
+
+    def configure(self, sim: Sim) -> None:
+        sim.state.scores.configure(sim)
+
+    def step(self, sim: Sim, day: int) -> None:
+        book = sim.state.scores
+        book.add(sim, sim.events.records_written, +1.0)
+        if book.kind == "none":
+            return
+        if book.cfg.annual_bonus and day > 0 and day % 365 == 0:
+            clean = book.scored[sim.state.records.bad_in_last_year(book.scored, day, sim.state.S) == 0]
+            book.bonus[clean] += book.cfg.annual_bonus
+            book.recompute(sim, clean)
+        if book.kind == "weighted" and day % 30 == 0:
+            book.refresh_ranks(sim)
+            book.recompute(sim, book.scored)
 
 
 def _grade(score: np.ndarray, thresholds_desc: np.ndarray) -> np.ndarray:

@@ -4,20 +4,26 @@
 module's ``step(sim, day)`` runs in this order (:data:`MODULES`; ``Sim.loop_table()``
 prints it for a run, with the CPU time each row took):
 
-| # | module    | does                                                               |
-|---|-----------|--------------------------------------------------------------------|
-| 0 | schedule  | timed scenario changes take effect (``[[schedule]]``)              |
-| 1 | behaviour | subjects with an opportunity comply, violate, do good or speak     |
-| 2 | sources   | data sources observe a share of it, with misses and false matches  |
-| 3 | ledger    | observations due today become records (with their ground truth)    |
-| 4 | scoring   | scores and grades move                                             |
-| 5 | lists     | subjects enter or leave red lists, blacklists, watch lists         |
-| 6 | measures  | joint sanctions and rewards reach subjects and their links         |
-| 7 | repair    | expiry, credit repair, objections filed and resolved               |
-| 8 | feedback  | income, savings and shocks                                         |
-| 9 | exclusion | contacts cut ties with publicly exposed subjects (weekly)          |
-|10 | society   | peer shares and socially learnt perception (every few days)        |
-|11 | results   | the day's figures are stored                                       |
+| # | module     | does                                                                  |
+|---|------------|-----------------------------------------------------------------------|
+| 0 | schedule   | timed scenario changes take effect; every module re-configures        |
+| 1 | behaviour  | subjects with an opportunity comply, violate, do good or speak        |
+| 2 | sources    | data sources observe a share of it, with misses and false matches     |
+| 3 | perception | violators and those who saw them learn whether they were caught       |
+| 4 | ledger     | observations due today become records (with their ground truth)       |
+| 5 | scoring    | records written today move scores; yearly bonus, monthly rescoring    |
+| 6 | lists      | terms end, subjects leave on performance or enter by the entry rules  |
+| 7 | repair     | records expire, are repaired, objected to and verified                |
+| 8 | retirement | retired records leave counters and scores; spells they caused end     |
+| 9 | measures   | joint sanctions and rewards reach the listed and their links, or lift |
+|10 | feedback   | income, savings and shocks                                            |
+|11 | exclusion  | contacts cut ties with publicly exposed subjects (weekly)             |
+|12 | society    | peer shares and socially learnt perception (every few days)           |
+|13 | results    | every module writes the day's values of its declared series           |
+
+Modules talk through the day's event buffers (:mod:`.events`: a producer fills them in its
+step, a later row reads them) and shared state (``sim.state``); none calls another, so this
+table is the order in which things happen. ``docs/design.md`` lists every cross-module read.
 
 Optional modules (:data:`EXTENSIONS`: an epidemic for health codes, reminder letters) join
 when their scenario table is enabled, at the position each declares (both run before
@@ -44,9 +50,11 @@ from .letters import LettersModule
 from .lists import ListsModule
 from .measures import MeasuresModule
 from .module import Module, assemble
+from .perception import PerceptionModule
 from .recorder import ResultsModule
 from .repair import RepairModule
 from .results import Results
+from .retirement import RetirementModule
 from .rng import Streams
 from .schedule import ScheduleModule
 from .scoring import ScoringModule
@@ -61,11 +69,13 @@ MODULES: list[type[Module]] = [
     ScheduleModule,
     BehaviourModule,
     SourcesModule,
+    PerceptionModule,
     LedgerModule,
     ScoringModule,
     ListsModule,
-    MeasuresModule,
     RepairModule,
+    RetirementModule,
+    MeasuresModule,
     FeedbackModule,
     ExclusionModule,
     SocietyModule,

@@ -7,6 +7,8 @@ belief drifts toward their contacts' beliefs (DeGroot averaging, which spreads w
 violators learn to people who never test the system), and the share of contacts they *see*
 punished adds to how watched they feel while it lasts. Publicity makes every sanction
 visible; without it only a fraction is.
+
+Writes ``sim.state.peer_share``, ``sim.state.seen_share`` and moves ``sim.state.perceived``.
 """
 
 from __future__ import annotations
@@ -44,9 +46,7 @@ class SocietyModule(Module):
     name = "society"
 
     def init(self, sim: Sim) -> None:
-        st = sim.state
-        self.n = st.n
-        self.seen_share = np.zeros(st.S, np.float32)
+        self.n = sim.state.n
 
     def _networks(self, sim: Sim):
         mdl, pop = sim.scenario.model, sim.pop
@@ -91,8 +91,8 @@ class SocietyModule(Module):
             return
         st, n, per = sim.state, self.n, mdl.perception
         st.peer_share[:n] = self._mean(sim, st.recent_violation[:n])
-        self.seen_share[:n] = self._seen(sim, per)
-        perceived = sim.behaviour.perceived
+        st.seen_share[:n] = self._seen(sim, per)
+        perceived = st.perceived
         if perceived.shape[0] and per.social_rate > 0:
             mine = perceived[:, :n].mean(axis=0)
             shift = (per.social_rate * (self._mean(sim, mine) - mine)).astype(np.float32)

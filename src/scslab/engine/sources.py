@@ -1,14 +1,18 @@
-"""Step 2: data sources observe a share of what happened, late and with errors.
+"""The sources row: data sources observe a share of what happened, late and with errors.
 
 Each source has a detection probability per behaviour, coverage by region, a reporting
 delay, a data-entry error share (the record lands on the wrong subject) and, for cameras
 with face recognition, a false-match rate with per-attribute multipliers (facts 8.7-8.8).
 The simulator keeps the truth next to each record, so every false record is countable.
+
+Reads ``sim.events.acts``; writes ``sim.events.detections`` (what was seen and missed,
+for the perception row) and files observations in ``sim.state.observations`` (shared: the
+epidemic files its own there too), which the ledger takes out on the day they fall due.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -16,9 +20,59 @@ from .module import Module
 from .queue import FAR, Calendar
 
 if TYPE_CHECKING:
+    from ..scenario.schema import Scenario
     from .sim import Sim
 
-__all__ = ["SourcesModule"]
+__all__ = ["Observations", "SourceTables", "SourcesModule", "source_tables"]
+
+
+class Observations:
+    """Observations waiting for their reporting delay (``sim.state.observations``).
+
+    Writers: sources, the epidemic (``file``); reader: the ledger (``pop`` on the due day).
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[int, list[tuple[np.ndarray, ...]]] = {}
+
+    def file(self, due: int, subj, beh, source: int, happened) -> None:
+        """Observations of (subject, behaviour) by ``source``, reaching the ledger on ``due``."""
+        self.pending.setdefault(int(due), []).append(
+            (
+                np.asarray(subj, np.int64),
+                np.asarray(beh, np.int16),
+                np.full(len(subj), source, np.int16),
+                np.asarray(happened, np.bool_),
+            )
+        )
+
+    def pop(self, day: int) -> tuple[np.ndarray, ...] | None:
+        """(subjects, behaviours, sources, happened) due today, or None."""
+        batches = self.pending.pop(day, None)
+        if not batches:
+            return None
+        return tuple(np.concatenate(c) for c in zip(*batches))
+
+
+class SourceTables(NamedTuple):
+    """Per source and behaviour: detection probability; per source: rural/urban coverage, delay."""
+
+    detect: np.ndarray
+    coverage: np.ndarray
+    delay: np.ndarray
+
+
+def source_tables(sc: Scenario) -> SourceTables:
+    """The scenario's sources as arrays (shared with the epidemic, which detects its breaches)."""
+    bidx = {b.name: i for i, b in enumerate(sc.behaviours)}
+    B, K = len(sc.behaviours), len(sc.sources)
+    detect = np.zeros((K, B))
+    for k, s in enumerate(sc.sources):
+        for b, p in s.detects.items():
+            detect[k, bidx[b]] = p
+    coverage = np.array([[s.coverage_rural, s.coverage_urban] for s in sc.sources]).reshape(K, 2)
+    delay = np.array([s.delay_days for s in sc.sources], np.int64)
+    return SourceTables(detect, coverage, delay)
 
 
 class SourcesModule(Module):
@@ -27,7 +81,7 @@ class SourcesModule(Module):
     name = "sources"
 
     def init(self, sim: Sim) -> None:
-        self.pending: dict[int, list[tuple[np.ndarray, ...]]] = {}
+        sim.state.observations = Observations()
         self.fm_q: dict[int, Calendar] = {}
         self.configure(sim)
         st, sc = sim.state, sim.scenario
@@ -47,13 +101,7 @@ class SourcesModule(Module):
         sc, st = sim.scenario, sim.state
         self.specs = sc.sources
         bidx = {b.name: i for i, b in enumerate(sc.behaviours)}
-        B, K = len(sc.behaviours), len(self.specs)
-        self.detect = np.zeros((K, B))
-        for k, s in enumerate(self.specs):
-            for b, p in s.detects.items():
-                self.detect[k, bidx[b]] = p
-        self.coverage = np.array([[s.coverage_rural, s.coverage_urban] for s in self.specs]).reshape(K, 2)
-        self.delay = np.array([s.delay_days for s in self.specs], np.int64)
+        self.detect, self.coverage, self.delay = source_tables(sc)
         self.fm_rate: dict[int, np.ndarray] = {}
         self.fm_behaviour: dict[int, int] = {}
         for k, s in enumerate(self.specs):
@@ -79,7 +127,7 @@ class SourcesModule(Module):
         self.false_matches = 0
 
     def step(self, sim: Sim, day: int) -> None:
-        """Observe ``sim.events.acts``; observations wait in ``pending`` until their delay has passed."""
+        """Observe today's acts; observations wait in ``sim.state.observations`` for their delay."""
         subj, beh = sim.events.acts
         self.reset_counters()
         st, scale = sim.state, sim.scenario.policy.detection_scale
@@ -96,7 +144,7 @@ class SourcesModule(Module):
                     self._observe(sim, day, k, subj[hit], beh[hit])
             self.missed = int(remaining.sum())
             self.detected = subj.size - self.missed
-            sim.behaviour.learn_detection(sim, subj, beh, ~remaining)
+            sim.events.detections = (subj, beh, ~remaining)
         for k, q in self.fm_q.items():
             if k not in self.fm_rate:  # false matches switched off by a scheduled change
                 continue
@@ -106,7 +154,7 @@ class SourcesModule(Module):
             u = sim.streams.uniform(f"source.{self.specs[k].name}.false_match", day, who)
             q.push(self._fm_gap(u, self.fm_rate[k][who], scale, day), who)
             self.false_matches += who.size
-            self._queue(
+            sim.state.observations.file(
                 day + self.delay[k],
                 who,
                 np.full(who.size, self.fm_behaviour[k], np.int16),
@@ -129,26 +177,7 @@ class SourcesModule(Module):
                 subj[wrong] = np.minimum(other, st.S - 1)
                 happened = ~wrong
                 self.entry_errors += int(wrong.sum())
-        self._queue(day + self.delay[k], subj, beh, k, happened)
-
-    def _queue(self, due: int, subj, beh, k: int, happened) -> None:
-        self.pending.setdefault(int(due), []).append(
-            (
-                np.asarray(subj, np.int64),
-                np.asarray(beh, np.int16),
-                np.full(len(subj), k, np.int16),
-                np.asarray(happened, np.bool_),
-            )
-        )
-
-    queue = _queue  # public: extensions (an epidemic's quarantine breaches) queue observations too
-
-    def due(self, day: int) -> tuple[np.ndarray, ...] | None:
-        """Observations that reach the ledger today (after each source's delay)."""
-        batches = self.pending.pop(day, None)
-        if not batches:
-            return None
-        return tuple(np.concatenate(c) for c in zip(*batches))
+        sim.state.observations.file(day + self.delay[k], subj, beh, k, happened)
 
 
 def _person_flag(sim: Sim, attr: str) -> np.ndarray:

@@ -3,15 +3,37 @@
 Subjects share one index space: persons ``0 .. n-1`` then organisations ``n .. n+m-1``
 (enterprises, social organisations, government bodies), so the ledger, lists and measures
 treat a person and a firm alike. Narrow dtypes keep a million subjects in a few hundred MB.
+
+``State`` is also where modules share what they share: besides the per-subject arrays it
+holds the tables several modules read or write, each created by its owner's ``init``:
+
+| attribute      | class (module)                 | created by | written by                  |
+|----------------|--------------------------------|------------|-----------------------------|
+| ``obligations``| :class:`.obligations.Obligations` | State   | behaviour, letters          |
+| ``observations``| :class:`.sources.Observations` | sources    | sources, epidemic           |
+| ``records``    | :class:`.records.RecordTable`  | ledger     | ledger, repair, retirement  |
+| ``scores``     | :class:`.scoring.ScoreBook`    | scoring    | scoring, retirement         |
+| ``spells``     | :class:`.spells.SpellTable`    | lists      | lists, retirement           |
+
+``docs/design.md`` lists every array and who reads it.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..population.network import Csr
 from ..population.synth import SyntheticPopulation
 from ..scenario.schema import BUILTIN_SERVICES, DOMAINS, Scenario, service_names
+from .obligations import Obligations
+
+if TYPE_CHECKING:
+    from .records import RecordTable
+    from .scoring import ScoreBook
+    from .sources import Observations
+    from .spells import SpellTable
 
 __all__ = ["BLOCKS", "NEVER", "State", "rows_csr"]
 
@@ -21,7 +43,12 @@ NEVER = np.iinfo(np.int32).max
 
 
 class State:
-    """All per-subject arrays of a run. Attributes are plain NumPy arrays indexed by subject."""
+    """All per-subject arrays of a run (plain NumPy arrays indexed by subject) and the shared tables."""
+
+    records: RecordTable
+    spells: SpellTable
+    scores: ScoreBook
+    observations: Observations
 
     def __init__(self, pop: SyntheticPopulation, sc: Scenario, rng: np.random.Generator) -> None:
         n, m = pop.n, pop.m
@@ -50,7 +77,12 @@ class State:
         self.norm = np.zeros(S, np.float32)
         self.debt = np.zeros(S, np.float32)
         self.recent_violation = np.zeros(S, np.float32)
-        self.peer_share = np.zeros(S, np.float32)
+        self.peer_share = np.zeros(S, np.float32)  # contacts' recent violations (written by society)
+        # perceived detection per behaviour (prior set by behaviour; perception, society and the
+        # epidemic move it) and the share of contacts seen punished (written by society)
+        self.perceived = np.zeros((len(sc.behaviours), S), np.float32)
+        self.seen_share = np.zeros(S, np.float32)
+        self.obligations = Obligations(sc, S)
         # institution-visible
         self.score = np.zeros(S, np.float32)
         self.grade = np.full(S, -1, np.int8)

@@ -102,4 +102,4 @@ def income_gap_top_bottom(res: Results, sim: Sim) -> float | None:
 @register("profile_coverage")
 def profile_coverage(res: Results, sim: Sim) -> float:
     """Share of persons with a profile (scored), facts 7.13's '4 in 5'."""
-    return float(sim.scoring.mask[: sim.state.n].mean())
+    return float(sim.state.scores.mask[: sim.state.n].mean())

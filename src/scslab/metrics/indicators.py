@@ -62,7 +62,7 @@ def _paid_after_listing(res: Results, sim: Sim) -> float:
 def _payment_rate(res: Results, sim: Sim) -> float | None:
     """Share of obligation opportunities met on time (the nudge comparator's outcome)."""
     beh = sim.behaviour
-    viol = sum(res.series[f"violations_{b}"].sum() for b in beh.obligations)
+    viol = sum(res.series[f"violations_{b}"].sum() for b in beh.obligations.names)
     opp = sum(beh.total_opportunities[beh.specs.index(s)] for s in beh.specs if s.kind == "obligation")
     return None if opp == 0 else float(1.0 - viol / opp)
 
