@@ -19,9 +19,10 @@ predicts from the simulated local compliance, so changing who pays locally chang
 A responder pays on a uniformly drawn day inside the window (stream ``letters.delay``),
 if able to then; the response draw has its own stream ``letters.respond``, so the arms
 of one seed are compared on the same luck. Settlement is the shared
-:meth:`.obligations.Obligations.settle` that behaviour uses too (savings fall by the amount
-owed, the obligation closes, the subject becomes dirty for list rules). Payments through
-the ordinary settlement hazard during the window count too: the outcome is the share of recipients whose obligation closed within the window.
+:meth:`.obligations.Obligations.settle` that behaviour uses too (savings fall by the
+amount owed, the obligation closes, the subject becomes dirty for list rules). Payments
+through the ordinary settlement hazard during the window count too: the outcome is the
+share of recipients whose obligation closed within the window.
 """
 
 from __future__ import annotations
