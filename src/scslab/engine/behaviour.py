@@ -96,7 +96,8 @@ class BehaviourModule(Module):
             self.opp_rate[b] = spec.opportunities_per_year
             self.opp_q[b] = Calendar(st.S, sim.scenario.sim.days)
             idx = self._eligible(sim, spec)
-            gaps = exponential_gaps(sim.streams.uniform(f"behaviour.{spec.name}.rerate", day, idx), spec.opportunities_per_year)
+            u = sim.streams.uniform(f"behaviour.{spec.name}.rerate", day, idx)
+            gaps = exponential_gaps(u, spec.opportunities_per_year)
             self.opp_q[b].push(np.where(gaps >= FAR, FAR, day + gaps - 1), idx)
 
     def configure(self, sim: Sim) -> None:
