@@ -33,7 +33,7 @@ def sweep_spec(n: int, years: float, runs: int) -> dict:
         "days": int(round(years * 365)),
         "seed": 1,
         "replicates": replicates,
-        "metrics": ["compliance_rate", "records", "wrongful_listings"],
+        "metrics": ["compliance_rate", "records", "score_mean"],
         "parameters": [
             {"path": "policy.detection_scale", "low": 0.5, "high": 2.0, "sample": "lhs", "points": points},
             {"path": "policy.sanction_scale", "low": 0.5, "high": 3.0, "sample": "lhs", "points": points},
@@ -66,7 +66,7 @@ def time_sweep(spec: dict, executor: str, workers: int) -> dict:
 def crn(n: int, years: float, runs: int, workers: int) -> list[dict]:
     from scslab.lab.compare import compare
 
-    metrics = ["compliance_rate", "records", "wrongful_listings"]
+    metrics = ["compliance_rate", "records", "score_mean"]
     res = compare(
         "rongcheng",
         reform_set=["policy.detection_scale=2"],
@@ -99,7 +99,7 @@ def main() -> None:
     ap.add_argument("--years", type=float, default=1.0)
     ap.add_argument("--runs", type=int, default=200, help="runs per sweep")
     ap.add_argument("--crn-runs", type=int, default=10, help="paired runs per arm for the CRN figure")
-    ap.add_argument("--configs", nargs="+", default=["local:1", "local:2", "ray:2"], help="executor:workers")
+    ap.add_argument("--configs", nargs="*", default=["local:1", "local:2", "ray:2"], help="executor:workers")
     ap.add_argument("--json", type=Path, help="also write the results here")
     a = ap.parse_args()
     spec = sweep_spec(a.n, a.years, a.runs)

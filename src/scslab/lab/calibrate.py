@@ -32,7 +32,7 @@ from typing import Any
 
 from .executor import Executor, Failure, ProgressCallback, Task
 from .experiment import experiment_id, use_executor
-from .runs import RunSpec, resolve, run_spec
+from .runs import RunSpec, resolve, run_spec, with_seed
 from .stats import mean_ci
 from .targets import Target, TargetsSpec, load_targets
 from .traced import run_traced
@@ -149,7 +149,7 @@ def _plan(spec: TargetsSpec, base: dict[str, Any], number: int, values: Mapping[
     ovr = tuple(f"{k}={v!r}" for k, v in _values_overrides(spec, values).items())
     return [
         RunSpec(
-            dict(sc, sim={**sc["sim"], "seed": s}),
+            with_seed(sc, s),
             s,
             arm="calibration",
             point=number,

@@ -25,7 +25,7 @@ import numpy as np
 
 from .executor import Executor, Failure, ProgressCallback
 from .experiment import Planned, execute, experiment_id, run_id, use_executor
-from .runs import HEADLINE, RunOutcome, RunSpec, resolve
+from .runs import HEADLINE, RunOutcome, RunSpec, resolve, with_seed
 from .stats import paired
 from .winners import PersonOutcomes, WinnersLosers, person_outcomes
 
@@ -123,12 +123,6 @@ def _origin(problems: Iterable[Any], origin: str) -> list[Any]:
     ]
 
 
-def _with_seed(data: dict, seed: int) -> dict:
-    d = dict(data)
-    d["sim"] = {**data["sim"], "seed": int(seed)}
-    return d
-
-
 def compare(
     baseline: Any,
     reform: Any = None,
@@ -167,7 +161,7 @@ def compare(
     for i, s in enumerate(seeds):
         for arm, sc, ovr in (("baseline", base_sc, tuple(overrides)), ("reform", reform_sc, (*overrides, *reform_set))):
             rs = RunSpec(
-                _with_seed(sc, s), s, arm=arm, replicate=i, overrides=ovr, collect=collect, metrics=tuple(metrics)
+                with_seed(sc, s), s, arm=arm, replicate=i, overrides=ovr, collect=collect, metrics=tuple(metrics)
             )
             planned.append(Planned(rs, run_id(exp_id, rs.key), {}))
     figures: dict[tuple[str, int], dict[str, float]] = {}

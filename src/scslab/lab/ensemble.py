@@ -17,7 +17,7 @@ import numpy as np
 
 from .executor import Executor, Failure, ProgressCallback
 from .experiment import Planned, execute, experiment_id, run_id, use_executor
-from .runs import HEADLINE, RunOutcome, RunSpec, resolve
+from .runs import HEADLINE, RunOutcome, RunSpec, resolve, with_seed
 from .stats import mean_ci
 
 __all__ = ["Ensemble", "EnsembleResult"]
@@ -81,8 +81,15 @@ class Ensemble:
         collect = "full" if out is not None else "series"
         planned = []
         for i, s in enumerate(self.seeds):
-            sc = dict(self.scenario, sim={**self.scenario["sim"], "seed": s})
-            rs = RunSpec(sc, s, arm="run", replicate=i, overrides=self.overrides, collect=collect, metrics=self.metrics)
+            rs = RunSpec(
+                with_seed(self.scenario, s),
+                s,
+                arm="run",
+                replicate=i,
+                overrides=self.overrides,
+                collect=collect,
+                metrics=self.metrics,
+            )
             planned.append(Planned(rs, run_id(exp_id, rs.key), {}))
         figures: dict[int, dict[str, float]] = {}
         series: dict[int, dict[str, np.ndarray]] = {}

@@ -117,16 +117,21 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
-def _failure(task: Task, exc: BaseException, tb: str = "") -> Failure:
-    return Failure(task.key, task.seed, tuple(task.overrides), f"{type(exc).__name__}: {exc}", tb)
-
-
 def _call(fn: Callable[[Any], Any], payload: Any) -> tuple[bool, Any, str]:
     """Run one task in a worker; exceptions come back as values so one bad run loses nothing else."""
     try:
         return True, fn(payload), ""
     except Exception as e:  # reported to the parent, which decides
         return False, f"{type(e).__name__}: {e}", traceback.format_exc()
+
+
+def _settle(task: Task, ok: bool, value: Any, tb: str, p: Progress) -> Any:
+    """Count one finished task and turn a worker's error report into a Failure."""
+    if ok:
+        p.done += 1
+        return value
+    p.failed += 1
+    return Failure(task.key, task.seed, tuple(task.overrides), value, tb)
 
 
 def _init_worker(threads: int | None) -> None:
@@ -159,12 +164,7 @@ class SerialExecutor:
                 progress(p)
             ok, value, tb = _call(fn, task.payload)
             p.running = 0
-            if ok:
-                p.done += 1
-                out: Any = value
-            else:
-                p.failed += 1
-                out = Failure(task.key, task.seed, tuple(task.overrides), value, tb)
+            out = _settle(task, ok, value, tb, p)
             if progress:
                 progress(p)
             yield task, out
@@ -226,12 +226,7 @@ class LocalExecutor:
                         ok, value, tb = fut.result()
                     except Exception as e:  # the worker process itself died
                         ok, value, tb = False, f"{type(e).__name__}: {e}", ""
-                    if ok:
-                        p.done += 1
-                        yield task, value
-                    else:
-                        p.failed += 1
-                        yield task, Failure(task.key, task.seed, tuple(task.overrides), value, tb)
+                    yield task, _settle(task, ok, value, tb, p)
                 p.running = min(len(running), self.workers)
                 if progress:
                     progress(p)
@@ -314,12 +309,7 @@ class RayExecutor:
                     ok, value, tb = ray.get(ref)
                 except Exception as e:  # the actor died
                     ok, value, tb = False, f"{type(e).__name__}: {e}", ""
-                if ok:
-                    p.done += 1
-                    yield task, value
-                else:
-                    p.failed += 1
-                    yield task, Failure(task.key, task.seed, tuple(task.overrides), value, tb)
+                yield task, _settle(task, ok, value, tb, p)
             p.running = len(running)
             if progress:
                 progress(p)

@@ -35,6 +35,7 @@ __all__ = [
     "resolve",
     "run_spec",
     "scenario_hash",
+    "with_seed",
 ]
 
 #: summary keys that describe the machine or the run's identity, not the model's outcome
@@ -142,6 +143,11 @@ def resolve(
     if isinstance(scenario, dict):
         return resolve(Scenario.model_validate(scenario), overrides=[*more, *overrides], extra=extra)
     return load_scenario(scenario if isinstance(scenario, Path) else str(scenario), [*more, *overrides], extra=extra)
+
+
+def with_seed(scenario: dict[str, Any], seed: int) -> dict[str, Any]:
+    """A resolved scenario dict with another seed (nothing else changes, so no re-validation)."""
+    return {**scenario, "sim": {**scenario["sim"], "seed": int(seed)}}
 
 
 def _toml(v: Any) -> str:

@@ -19,17 +19,11 @@ from typing import Any
 
 from .executor import Executor, Failure, ProgressCallback
 from .experiment import Planned, execute, experiment_id, run_id, use_executor
-from .runs import RunOutcome, RunSpec, resolve, scenario_hash
+from .runs import RunOutcome, RunSpec, resolve, scenario_hash, with_seed
 from .stats import mean_ci
 from .sweepfile import SweepSpec, load_sweep, sweep_from_dict
 
 __all__ = ["Sweep", "SweepResult", "plan_points", "run_planned"]
-
-
-def _with_seed(data: dict, seed: int) -> dict:
-    d = dict(data)
-    d["sim"] = {**data["sim"], "seed": int(seed)}
-    return d
 
 
 def plan_points(
@@ -68,7 +62,7 @@ def plan_points(
         ovr = (*spec.overrides, *(f"{k}={v!r}" for k, v in pt.items()))
         for r, s in enumerate(seeds):
             rs = RunSpec(
-                _with_seed(sc, s),
+                with_seed(sc, s),
                 s,
                 arm=kind,
                 point=p,

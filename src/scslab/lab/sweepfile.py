@@ -44,7 +44,7 @@ from typing import Any
 
 from scslab.scenario.errors import Problem, ScenarioError, key_lines
 
-__all__ = ["Parameter", "SweepSpec", "load_sweep", "sweep_from_dict"]
+__all__ = ["Parameter", "SweepSpec", "load_sweep", "read_toml", "sweep_from_dict"]
 
 _TOP = {
     "base",
@@ -138,20 +138,24 @@ class SweepSpec:
         return out
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
-    """Read and check a sweep file; raises ScenarioError with every problem at once."""
-    p = Path(path)
-    label = str(path)
+def read_toml(path: Path, label: str, what: str) -> tuple[dict[str, Any], dict]:
+    """A lab file's data and key lines; unreadable or not TOML -> ScenarioError (file, line, reason)."""
     try:
-        text = p.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise ScenarioError([Problem(label, "", f"cannot read the sweep file: {e.strerror or e}")]) from None
+        raise ScenarioError([Problem(label, "", f"cannot read the {what}: {e.strerror or e}")]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        line = getattr(e, "lineno", None)
-        raise ScenarioError([Problem(label, "", f"not valid TOML: {e}", line)]) from None
-    return sweep_from_dict(data, file=label, lines=key_lines(text), folder=p.parent)
+        raise ScenarioError([Problem(label, "", f"not valid TOML: {e}", getattr(e, "lineno", None))]) from None
+    return data, key_lines(text)
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and check a sweep file; raises ScenarioError with every problem at once."""
+    p = Path(path)
+    data, lines = read_toml(p, str(path), "sweep file")
+    return sweep_from_dict(data, file=str(path), lines=lines, folder=p.parent)
 
 
 def sweep_from_dict(

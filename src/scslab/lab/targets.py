@@ -36,12 +36,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scslab.scenario.errors import Problem, ScenarioError, key_lines
+from scslab.scenario.errors import Problem, ScenarioError
 
 __all__ = ["CalParameter", "Target", "TargetsSpec", "load_targets", "packaged_targets", "targets_from_dict"]
 
@@ -128,16 +127,10 @@ def load_targets(path: str | Path) -> TargetsSpec:
     p = Path(path)
     if not p.exists() and not str(path).endswith(".toml"):
         p = packaged_targets(str(path))
-    label = str(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ScenarioError([Problem(label, "", f"cannot read the targets file: {e.strerror or e}")]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError([Problem(label, "", f"not valid TOML: {e}", getattr(e, "lineno", None))]) from None
-    return targets_from_dict(data, file=label, lines=key_lines(text))
+    from .sweepfile import read_toml
+
+    data, lines = read_toml(p, str(path), "targets file")
+    return targets_from_dict(data, file=str(path), lines=lines)
 
 
 def _num(v: Any) -> bool:
