@@ -4,8 +4,11 @@ sweep and compare as the local executor, and the DuckDB contents come out identi
 Ray binds its servers to every interface of the node and turns 127.0.0.1 into the machine's
 routable address, so the cluster is started inside a private network namespace
 (``unshare -n``) whose only interface is loopback: there it can bind 127.0.0.1 and nothing
-else. The driver (a sweep joining with ``--ray-address``, a compare joining through
-``RAY_ADDRESS``) runs in the same namespace; the comparison with the local executor runs here.
+else. It also gets its own PID namespace (``-p -f --mount-proc``), so ``ray stop`` stops this
+cluster and no other Ray on the machine, and its own HOME and temp dir (Ray keeps its auth
+token in ``~/.ray`` and its sessions in ``/tmp/ray``), so two test runs at once do not meet.
+The driver (a sweep joining with ``--ray-address``, a compare joining through
+``RAY_ADDRESS``) runs in the same namespaces; the comparison with the local executor runs here.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from scslab.cli import main as cli_main
@@ -25,9 +29,9 @@ PORT = 26391
 
 SCRIPT = """set -e
 ip link set lo up
-export RAY_USAGE_STATS_ENABLED=0
+export RAY_USAGE_STATS_ENABLED=0 HOME="{home}"
 "{ray}" start --head --port={port} --node-ip-address=127.0.0.1 --num-cpus=2 --include-dashboard=false \\
-    --disable-usage-stats --object-store-memory=100000000 > "{tmp}/ray-start.log" 2>&1
+    --disable-usage-stats --object-store-memory=100000000 --temp-dir="{raytmp}" > "{tmp}/ray-start.log" 2>&1
 ss -ltn > "{tmp}/listening.txt" || true
 status=0
 "{scslab}" sweep "{sweep}" --out "{tmp}/ray" --executor ray --ray-address 127.0.0.1:{port} --workers 2 --quiet \\
@@ -43,9 +47,23 @@ exit $status
 def test_a_real_local_ray_cluster_gives_the_local_executors_results(tmp_path):
     assert shutil.which("unshare") and shutil.which("ip"), "util-linux unshare and iproute2 ip are needed"
     sweep = sweep_file(tmp_path, series=True)
-    script = SCRIPT.format(ray=BIN / "ray", scslab=BIN / "scslab", port=PORT, tmp=tmp_path, sweep=sweep)
+    home = tmp_path / "home"
+    home.mkdir()
+    raytmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths must fit in 107 bytes
+    script = SCRIPT.format(
+        ray=BIN / "ray", scslab=BIN / "scslab", port=PORT, tmp=tmp_path, sweep=sweep, home=home, raytmp=raytmp
+    )
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    proc = subprocess.run(["unshare", "-n", "bash", "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    try:
+        proc = subprocess.run(
+            ["unshare", "-n", "-p", "-f", "--mount-proc", "bash", "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        shutil.rmtree(raytmp, ignore_errors=True)
     log = (tmp_path / "ray-start.log").read_text() if (tmp_path / "ray-start.log").exists() else ""
     assert proc.returncode == 0, proc.stderr[-3000:] + log[-2000:]
     listening = (tmp_path / "listening.txt").read_text()
