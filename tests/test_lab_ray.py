@@ -35,10 +35,10 @@ export RAY_USAGE_STATS_ENABLED=0 HOME="{home}"
 ss -ltn > "{tmp}/listening.txt" || true
 status=0
 "{scslab}" sweep "{sweep}" --out "{tmp}/ray" --executor ray --ray-address 127.0.0.1:{port} --workers 2 --quiet \\
-    || status=$?
+    2> "{tmp}/sweep.err" || status=$?
 RAY_ADDRESS=127.0.0.1:{port} "{scslab}" compare rongcheng --reform-set policy.detection_scale=2 --runs 2 \\
     --n 600 --days 20 --executor ray --workers 2 --json --out "{tmp}/ray-compare" > "{tmp}/compare.json" \\
-    || status=$?
+    2> "{tmp}/compare.err" || status=$?
 "{ray}" stop > /dev/null 2>&1 || true
 exit $status
 """
@@ -64,8 +64,12 @@ def test_a_real_local_ray_cluster_gives_the_local_executors_results(tmp_path):
         )
     finally:
         shutil.rmtree(raytmp, ignore_errors=True)
-    log = (tmp_path / "ray-start.log").read_text() if (tmp_path / "ray-start.log").exists() else ""
-    assert proc.returncode == 0, proc.stderr[-3000:] + log[-2000:]
+    logs = [
+        f"--- {f}\n{(tmp_path / f).read_text()[-1500:]}"
+        for f in ("ray-start.log", "sweep.err", "compare.err")
+        if (tmp_path / f).exists()
+    ]
+    assert proc.returncode == 0, "\n".join(logs)
     listening = (tmp_path / "listening.txt").read_text()
     addrs = [line.split()[3] for line in listening.splitlines() if line.startswith("LISTEN")]
     assert any(a.endswith(f"127.0.0.1:{PORT}") or a.endswith(f"127.0.0.1]:{PORT}") for a in addrs), addrs
