@@ -1,27 +1,164 @@
-"""Rule names are the engine's business: trace an unknown attribute back to its file and line.
+"""Checks that need more than the scenario package: rule names, indicator names, the horizon.
 
-The loader checks a rule's syntax; which names a rule may read depends on the scenario
-(its lists, behaviours, groups and extensions), so the engine finds unknown names while it
-initialises. These helpers turn that late finding into the same ``file:line: field.path:
-reason`` problems the loader reports.
+The loader checks syntax, types, ranges and references; which names a rule may read depends on
+the engine (its lists, behaviours, groups and extension modules) and which indicators exist on
+the metrics registry, both above the scenario package in the import graph. These checks are
+handed to :func:`scslab.scenario.loader.load_scenario` (``checks=``), so their findings come
+out with every other problem at once, with the file, line and field path the loader gives.
+
+:func:`preflight` is what ``scslab validate`` and ``scslab run`` call before any simulation
+work; the web server calls the same functions for scenarios from a browser (``trusted=False``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-__all__ = ["EXPR_FIELDS", "init_checked", "rule_problems"]
+__all__ = [
+    "EXPR_FIELDS",
+    "indicator_problems",
+    "init_checked",
+    "preflight",
+    "rule_name_problems",
+    "rule_problems",
+    "scenario_checks",
+]
 
 EXPR_FIELDS = {"lists": ("entry", "exit", "extend_if"), "measures": ("eligible",)}
+
+
+def _named(items: Any) -> list[Any]:
+    """Entries of a raw array of tables that carry a string ``name`` (others are reported elsewhere)."""
+    out = []
+    for e in items if isinstance(items, list) else []:
+        if isinstance(e, dict) and isinstance(e.get("name"), str):
+            out.append(SimpleNamespace(**{k: v for k, v in e.items() if isinstance(k, str) and k.isidentifier()}))
+    return out
+
+
+def _names_view(data: dict, scenario: Any) -> Any:
+    """What :func:`scslab.engine.attributes.attribute_names` reads, from the validated scenario
+    or, when it did not validate, from the raw data (so rule names are still checked)."""
+    from scslab.engine.sim import EXTENSIONS
+
+    if scenario is not None:
+        sc = scenario
+    else:
+        pop = data.get("population") if isinstance(data.get("population"), dict) else {}
+        scoring = data.get("scoring") if isinstance(data.get("scoring"), dict) else {}
+        if "bands" in scoring:
+            bands = _named(scoring["bands"])
+        else:
+            from scslab.scenario.schema import Scoring
+
+            bands = list(Scoring().bands)
+        behaviours = [
+            SimpleNamespace(name=b.name, kind=getattr(b, "kind", "prohibition")) for b in _named(data.get("behaviours"))
+        ]
+        sc = SimpleNamespace(
+            lists=_named(data.get("lists")),
+            population=SimpleNamespace(groups=_named(pop.get("groups"))),
+            behaviours=behaviours,
+            scoring=SimpleNamespace(bands=bands),
+        )
+    enabled = []
+    for key, cls in EXTENSIONS.items():
+        if scenario is not None:
+            on = getattr(getattr(scenario, key, None), "enabled", False)
+        else:
+            table = data.get(key)
+            on = isinstance(table, dict) and table.get("enabled")
+        if on is True:
+            enabled.append(cls)
+    return SimpleNamespace(scenario=sc, modules=enabled)
+
+
+def rule_name_problems(data: dict, scenario: Any) -> list[tuple[tuple, str]]:
+    """Rules (in lists, measures and schedule overrides) that read a name the engine lacks."""
+    from scslab.engine.attributes import attribute_names
+    from scslab.scenario.expr import ExprError, compile_expr
+    from scslab.scenario.loader import rule_fields
+
+    try:
+        names = attribute_names(_names_view(data, scenario))
+    except Exception:  # a shape too broken to name anything: the loader has reported it
+        return []
+    found = []
+    for canon, text in rule_fields(data):
+        try:
+            compile_expr(text, names)
+        except ExprError as e:
+            found.append((canon, f"bad expression {_short(text)}: {e.message}"))
+        except (ValueError, RecursionError):  # syntax: the loader reports it
+            continue
+    return found
+
+
+def indicator_problems(data: dict, scenario: Any) -> list[tuple[tuple, str]]:
+    """Names in ``indicators`` that no indicator module registers (the run would fail at its end)."""
+    from scslab.metrics.indicators import indicator_names
+
+    wanted = data.get("indicators")
+    if not isinstance(wanted, list):
+        return []
+    known = indicator_names()
+    bad = [w for w in wanted if isinstance(w, str) and w not in known]
+    if not bad:
+        return []
+    import difflib
+
+    hints = [h for w in bad for h in difflib.get_close_matches(w, known, n=1)]
+    hint = f"; did you mean {', '.join(repr(h) for h in hints)}?" if hints else ""
+    return [(("indicators",), f"unknown indicator(s) {', '.join(repr(b) for b in bad)}{hint}")]
+
+
+def scenario_checks(horizon: bool = True) -> tuple:
+    """The checks ``load_scenario(checks=...)`` gets from the command line and the web server."""
+    from scslab.scenario.loader import horizon_problems
+
+    return (rule_name_problems, indicator_problems, *((horizon_problems,) if horizon else ()))
+
+
+def _short(text: str) -> str:
+    from scslab.scenario.errors import abbreviate
+
+    return abbreviate(text, 60)
+
+
+def preflight(
+    source: str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    n: int | None = None,
+    days: int | None = None,
+    years: float | None = None,
+    seed: int | None = None,
+    trusted: bool = True,
+) -> Any:
+    """The validated Scenario for ``scslab run``/``validate``, or a ScenarioError listing every
+    problem (file, line, field path), before any simulation work."""
+    from scslab.scenario.loader import load_scenario
+
+    extra = []
+    if n is not None:
+        extra.append(f"population.n={int(n)}")
+    if seed is not None:
+        extra.append(f"sim.seed={int(seed)}")
+    if years is not None:
+        days = int(round(years * 365))
+    if days is not None:
+        extra.append(f"sim.days={int(days)}")
+    return load_scenario(source, [*extra, *overrides], checks=scenario_checks(), trusted=trusted)
 
 
 def rule_problems(sim: Any, source: str, overrides: Sequence[str], err: Exception) -> list[Any]:
     """Rule expressions that do not compile against the engine's attribute names, as Problems.
 
-    The loader only checks syntax (which names exist is the engine's business), so the engine
-    finds unknown names in ``Sim.init``; here each failing rule is traced back to its file and
-    line the way the loader places its own problems.
+    A fallback for code paths that skipped :func:`preflight`: each failing rule is traced back
+    to its file and line the way the loader places its own problems.
     """
     from scslab.engine.attributes import attribute_names
     from scslab.scenario.errors import Problem, abbreviate, format_path

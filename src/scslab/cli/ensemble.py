@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import UserError, dumps, num
+from .common import UserError, check_out, dumps, num, safe_folder_name
 from .labopts import executor_kwargs, print_failures, progress_bar
 
 __all__ = ["main"]
@@ -30,9 +30,8 @@ def main(args: argparse.Namespace) -> int:
         seed=args.seed if args.seed is not None else 1,
         overrides=args.overrides,
     )
-    out = args.out if args.out is not None else Path("out") / str(ens.scenario.get("name"))
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a folder")
+    out = args.out if args.out is not None else Path("out") / safe_folder_name(str(ens.scenario.get("name")))
+    check_out(out, "--out" if args.out is not None else "output folder")
     bar = progress_bar(args.runs, "runs", args.quiet or args.json)
     try:
         res = ens.run(out, progress=bar, **executor_kwargs(args))

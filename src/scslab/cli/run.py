@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .checks import init_checked
-from .common import UserError, dumps, int_arg, num, positive_float, positive_int
+from .checks import init_checked, preflight
+from .common import check_out, days_arg, dumps, int_arg, num, positive_int, safe_folder_name, years_arg
 from .labopts import add_executor_options
 
 NAME = "run"
@@ -24,10 +24,10 @@ def register(sub: Any) -> None:
     r.add_argument("scenario", metavar="SCENARIO", help="preset name or TOML file")
     r.add_argument("--n", type=positive_int, help="persons simulated (agents)")
     span = r.add_mutually_exclusive_group()
-    span.add_argument("--years", type=positive_float, help="simulated years")
-    span.add_argument("--days", type=positive_int, help="simulated days")
+    span.add_argument("--years", type=years_arg, help="simulated years (at most 100)")
+    span.add_argument("--days", type=days_arg, help="simulated days (at most 36,500)")
     r.add_argument("--seed", type=int_arg, help="random seed")
-    r.add_argument("--out", type=Path, help="output folder (default: out/<scenario name>)")
+    r.add_argument("--out", type=Path, help="output folder (default: out/<scenario name as a safe folder name>)")
     r.add_argument(
         "--set",
         dest="overrides",
@@ -45,17 +45,19 @@ def register(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        check_out(args.out)
     if args.runs > 1 or args.workers > 1 or args.executor != "local":
         from .ensemble import main as ensemble_main
 
         return ensemble_main(args)
     from scslab.engine.sim import Sim
 
-    out = args.out
-    if out is not None and out.exists() and not out.is_dir():
-        raise UserError(f"--out {out}: exists and is not a folder")
-    sim = Sim(args.scenario, n=args.n, seed=args.seed, days=args.days, years=args.years, overrides=args.overrides)
-    sc = sim.scenario
+    # every problem of the scenario and the command line, before any simulation work
+    sc = preflight(args.scenario, args.overrides, n=args.n, days=args.days, years=args.years, seed=args.seed)
+    out = args.out if args.out is not None else default_out(sc.name)
+    check_out(out, "output folder")
+    sim = Sim(sc)
     long_run = sc.population.n * sc.sim.days >= LONG_RUN
     sim.progress = not (args.quiet or args.json) and (sys.stderr.isatty() or long_run)
     # keep stdout for the one JSON object: anything the engine prints goes to stderr
@@ -63,9 +65,6 @@ def main(args: argparse.Namespace) -> int:
     with guard:
         init_checked(sim, args.scenario, args.overrides)
         results = sim.run()
-        out = out if out is not None else Path("out") / sc.name
-        if out.exists() and not out.is_dir():
-            raise UserError(f"output folder {out}: exists and is not a folder")
         payload, report = write_outputs(results, out, sim.wall_s, args)
     if args.json:
         print(dumps(payload))
@@ -74,6 +73,11 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(human_summary(payload, report))
     return 0
+
+
+def default_out(name: str) -> Path:
+    """``out/<name>`` with the scenario's name made a safe folder name (a name is a label, not a path)."""
+    return Path("out") / safe_folder_name(name)
 
 
 def write_outputs(results: Any, out: Path, wall_s: float, args: argparse.Namespace) -> tuple[dict, Path | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .checks import init_checked
+from .checks import init_checked, preflight
 
 NAME = "validate"
 
@@ -17,10 +17,9 @@ def register(sub: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from scslab.engine.sim import Sim
-    from scslab.scenario.loader import load_scenario
 
-    sc = load_scenario(args.scenario)
-    # rule names are only known to the engine: initialise a tiny population to check them
+    sc = preflight(args.scenario)  # every problem run would find before simulating, at once
+    # and, as a last net, the engine's own set-up on a tiny population
     init_checked(Sim(sc, n=min(sc.population.n, 200), days=1), args.scenario, ())
     print(f"ok: {sc.name}")
     return 0

@@ -33,6 +33,7 @@ __all__ = [
     "format_path",
     "key_lines",
     "loc_path",
+    "printable",
     "pydantic_problems",
     "raw_path",
     "resolve_path",
@@ -54,7 +55,17 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.path}: {self.reason}" if self.path else f"{where}: {self.reason}"
+        text = f"{where}: {self.path}: {self.reason}" if self.path else f"{where}: {self.reason}"
+        return printable(text)
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: control, format and line-separator characters
+    (ANSI escapes, bidi overrides, NUL, U+2028 ...) written as escapes (``\\x1b``), so a
+    message quotes what the user wrote instead of acting on the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class ScenarioError(Exception):
@@ -328,7 +339,10 @@ def key_lines(text: str) -> dict[tuple[Any, ...], int]:
                 out += (aot[out] - 1,)
         return out
 
-    for no, line in enumerate(text.splitlines(), start=1):
+    # TOML ends lines at \n only: str.splitlines() would also split at U+2028, U+2029, U+0085,
+    # \v, \f and others, which tomllib reads as plain characters, and shift every later line
+    for no, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if depth or ml:
             depth, ml = _scan_value(line, depth, ml)
             continue

@@ -8,9 +8,9 @@ Units are carried by field names: ``*_per_year`` is a rate, ``*_days`` a duratio
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .schema_ext import Epidemic, Letters
 
@@ -393,12 +393,18 @@ class BehaviourModel(Strict):
     exclusion: Exclusion = Field(default_factory=Exclusion)
 
 
+_EXPIRY_DAYS = {"minor": 1095, "moderate": 1825, "serious": 1825}
+_WAIT_DAYS = {"minor": 90, "moderate": 180, "serious": 1095}
+
+
 class Repair(Strict):
     """Expiry, credit repair and objections (facts 1.14-1.16)."""
 
-    expiry_days: dict[Severity, int] = Field(default_factory=lambda: {"minor": 1095, "moderate": 1825, "serious": 1825})
-    wait_days: dict[Severity, int] = Field(
-        default_factory=lambda: {"minor": 90, "moderate": 180, "serious": 1095}
+    expiry_days: dict[Severity, Annotated[int, Field(ge=0, le=36_500)]] = Field(
+        default_factory=lambda: dict(_EXPIRY_DAYS)
+    )
+    wait_days: dict[Severity, Annotated[int, Field(ge=0, le=36_500)]] = Field(
+        default_factory=lambda: dict(_WAIT_DAYS)
     )  # facts 1.16
     course_required: list[Severity] = Field(default_factory=lambda: ["serious"])  # facts 1.16
     apply_share: float = Field(0.5, ge=0.0, le=1.0, description="share of eligible subjects who apply")
@@ -406,6 +412,12 @@ class Repair(Strict):
     objection_share_true: float = Field(0.02, ge=0.0, le=1.0)
     verify_days: int = Field(20, ge=0, le=3650)  # facts 1.15
     verify_accuracy: float = Field(0.9, ge=0.0, le=1.0)
+
+    @field_validator("expiry_days", "wait_days", mode="after")
+    @classmethod
+    def _every_severity(cls, v: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        # a table that names some severities keeps the defaults of the others (the engine needs all three)
+        return {**(_EXPIRY_DAYS if info.field_name == "expiry_days" else _WAIT_DAYS), **v}
 
 
 class ScheduleItem(Strict):
