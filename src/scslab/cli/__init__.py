@@ -68,6 +68,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `scslab runs out | head`
         return 0
     except Exception as e:
+        # checked through sys.modules: if the module was never imported, e cannot be its exception
+        store, duckdb = sys.modules.get("scslab.store.duck"), sys.modules.get("duckdb")
+        if duckdb is not None and isinstance(e, duckdb.InterruptException):  # Ctrl-C inside a query
+            err("interrupted")
+            return 130
+        if store is not None and isinstance(e, store.ResultsError):  # a damaged or foreign database
+            err(f"error: {e}")
+            return 2
+        if duckdb is not None and isinstance(e, duckdb.Error) and "Corrupt database file" in str(e):
+            err(f"error: damaged results database: {str(e).splitlines()[0]}")
+            return 2
         if os.environ.get("SCSLAB_DEBUG"):
             raise
         err(f"internal error: {type(e).__name__}: {e}")

@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "MAX_DAYS",
     "UserError",
+    "atomic_write_text",
     "check_out",
     "days_arg",
     "dumps",
@@ -127,6 +128,24 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``path`` whole or not at all: a temporary file beside it, flushed, then renamed over it
+    (a reader, a crash or Ctrl-C sees the old file or the new one, never half of one)."""
+    import os
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def safe_folder_name(name: str, default: str = "unnamed") -> str:
     """A folder name from a scenario's ``name``, which is a label and never a path.
 
@@ -168,6 +187,10 @@ def check_out(out: Path, flag: str = "--out") -> None:
         os.rmdir(tempfile.mkdtemp(prefix=".scslab-probe-", dir=probe_in))
     except OSError as e:
         raise UserError(f"{flag} {out}: cannot write in {probe_in} ({e.strerror or e})") from None
+    from scslab.store.duck import connect, db_path
+
+    if db_path(out).exists() or db_path(out).is_symlink():  # a run appends to it: it must be ours and sound
+        connect(out, read_only=True).close()
 
 
 def require_db(out: Path) -> None:

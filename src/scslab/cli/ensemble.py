@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import UserError, check_out, dumps, num, safe_folder_name
+from .common import UserError, atomic_write_text, check_out, dumps, num, safe_folder_name
 from .labopts import executor_kwargs, print_failures, progress_bar
 
 __all__ = ["main"]
@@ -45,7 +45,7 @@ def main(args: argparse.Namespace) -> int:
 
         report = ensemble_page(out / "report.html", f"{res.name}: {res.runs} runs", res.figures, res.series, res.runs)
     payload = {**res.to_dict(), "out": str(out), "experiment_id": res.experiment_id}
-    (out / "summary.json").write_text(dumps(payload, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(out / "summary.json", dumps(payload, indent=2) + "\n")
     if args.json:
         print(dumps(payload))
     elif args.quiet:

@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from .checks import init_checked, preflight
-from .common import check_out, days_arg, dumps, int_arg, num, positive_int, safe_folder_name, years_arg
+from .common import (
+    atomic_write_text,
+    check_out,
+    days_arg,
+    dumps,
+    int_arg,
+    num,
+    positive_int,
+    safe_folder_name,
+    years_arg,
+)
 from .labopts import add_executor_options
 
 NAME = "run"
@@ -84,6 +94,11 @@ def write_outputs(results: Any, out: Path, wall_s: float, args: argparse.Namespa
     from scslab.store.duck import export_parquet, write_run
 
     out.mkdir(parents=True, exist_ok=True)
+    # the database is the source of truth: the files that describe the previous run go before
+    # this one commits, so a kill between the commit and the new files never leaves them
+    # describing the wrong run; each file is then written whole or not at all
+    for stale in ("summary.json", "report.html"):
+        (out / stale).unlink(missing_ok=True)
     run_id = write_run(results, out, wall_s=wall_s)
     report = None
     if not args.no_report:
@@ -92,7 +107,7 @@ def write_outputs(results: Any, out: Path, wall_s: float, args: argparse.Namespa
         report = write_report(results, out / "report.html", wall_s=wall_s)
     payload = dict(results.summary)
     payload.update(indicators=results.indicators, out=str(out), run_id=run_id)
-    (out / "summary.json").write_text(dumps(payload, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(out / "summary.json", dumps(payload, indent=2) + "\n")
     if args.parquet:
         export_parquet(out, run_id)
     return payload, report

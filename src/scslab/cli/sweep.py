@@ -30,13 +30,11 @@ def register(sub: Any) -> None:
 
 def stored_state(out: Path, experiment_id: str) -> tuple[bool, int]:
     """(experiment already stored?, runs stored as done) for an output folder."""
-    from scslab.store.duck import db_path
+    from scslab.store.duck import connect, db_path
 
     if not db_path(out).is_file():
         return False, 0
-    import duckdb
-
-    con = duckdb.connect(str(db_path(out)), read_only=True)
+    con = connect(out, read_only=True)  # header, schema version, no extension autoloading
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if "experiments" not in tables:

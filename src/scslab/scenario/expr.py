@@ -21,7 +21,10 @@ Python, so NaN counts as true); booleans used in arithmetic become 0.0/1.0;
 arithmetic is float64. Division and ``%`` never raise: ``x / 0`` is ``±inf``,
 ``0 / 0`` and ``x % 0`` are NaN (IEEE/NumPy semantics, warnings silenced), and
 every comparison with NaN is false. Rules that divide should therefore guard
-with a comparison, e.g. ``debt / max(income, 1) > 2``.
+with a comparison, e.g. ``debt / max(income, 1) > 2``. A part of a rule that does
+not depend on any subject is computed when the rule is compiled, and refused
+there if it is infinite or NaN (``1/0``, ``exp(1000)``, ``1e999``): that is a
+mistake in the file, not a property of some subject.
 """
 
 from __future__ import annotations
@@ -205,9 +208,28 @@ def _num(x: np.ndarray) -> np.ndarray:
 def _const(value: float | bool) -> _Node:
     if isinstance(value, bool):
         b = np.bool_(value)
-        return (lambda env: b), ("true" if value else "false")
+        return _mark(lambda env: b), ("true" if value else "false")
     v = np.float64(value)
-    return (lambda env: v), repr(float(value))
+    if not np.isfinite(v):
+        raise ExprError(f"number {value!r} is not finite", -1)
+    return _mark(lambda env: v), repr(float(value))
+
+
+def _mark(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    fn.constant = True  # type: ignore[attr-defined]
+    return fn
+
+
+def _folded(node: _Node, children: list[Callable[[Any], Any]]) -> _Node:
+    """A node whose operands are all constants is computed now; a part of a rule that is
+    infinite or NaN whatever the subject (``1/0``, ``exp(1000)``, ``0 % 0``) is refused."""
+    if not all(getattr(f, "constant", False) for f in children):
+        return node
+    with np.errstate(all="ignore"):
+        value = np.asarray(node[0]({}))
+    if value.dtype != np.bool_ and not np.all(np.isfinite(value)):
+        raise ExprError(f"{node[1]} is {float(value)} for every subject (division by zero or overflow)", -1)
+    return _mark(lambda env: value[()]), node[1]
 
 
 def _name(name: str) -> _Node:
@@ -219,7 +241,7 @@ def _unary(op: str, child: _Node) -> _Node:
     if op == "not":
         return (lambda env: np.logical_not(f(env))), f"(not {s})"
     ufunc = np.negative if op == "-" else np.positive
-    return (lambda env: ufunc(_num(f(env)))), f"({op}{s})"
+    return _folded(((lambda env: ufunc(_num(f(env)))), f"({op}{s})"), [f])
 
 
 def _logic(op: str, parts: list[_Node]) -> _Node:
@@ -260,12 +282,15 @@ def _arith(first: _Node, rest: list[tuple[str, _Node]]) -> _Node:
             acc = ufunc(acc, _num(f(env)))
         return acc
 
-    return run, "(" + first[1] + "".join(f" {op} {s}" for op, (_, s) in rest) + ")"
+    return _folded(
+        (run, "(" + first[1] + "".join(f" {op} {s}" for op, (_, s) in rest) + ")"), [f0, *(f for _, f in steps)]
+    )
 
 
 def _call(spec: FunctionSpec, args: list[_Node]) -> _Node:
     func, fns = spec.func, [f for f, _ in args]
-    return (lambda env: func(*[_num(f(env)) for f in fns])), f"{spec.name}(" + ", ".join(s for _, s in args) + ")"
+    node = (lambda env: func(*[_num(f(env)) for f in fns])), f"{spec.name}(" + ", ".join(s for _, s in args) + ")"
+    return _folded(node, fns)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -495,7 +520,12 @@ def compile_expr(text: str, allowed_names: Iterable[str] | None = None) -> Expr:
         raise ExprError("empty expression", -1, text)
     allowed = None if allowed_names is None else frozenset(allowed_names)
     parser = _Parser(text, _tokenize(text), allowed)
-    root = parser.parse(1)
+    try:
+        root = parser.parse(1)
+    except ExprError as e:
+        if e.text:
+            raise
+        raise ExprError(e.message, e.position, text) from None  # a constant part: say which rule
     tok = parser.peek()
     if tok[0] != "end":
         raise ExprError(f"unexpected {parser.describe(tok)}", tok[2], text)

@@ -44,6 +44,7 @@ from scslab.scenario.errors import (
 from scslab.scenario.schema import Scenario
 
 __all__ = [
+    "MAGNITUDE_LIMITS",
     "MAX_DEPTH",
     "MAX_EXTENDS",
     "MAX_FILE_BYTES",
@@ -55,6 +56,7 @@ __all__ = [
     "load_raw",
     "load_scenario",
     "load_text",
+    "magnitude_problems",
     "parse_value",
     "place_problems",
     "preset_description",
@@ -608,6 +610,47 @@ def _raw_horizon(data: dict) -> list[tuple[KeyPath, str]]:
     return found
 
 
+# Upper bounds for the fields the schema leaves open above: far beyond any real value, and low
+# enough that the engine's float64 arithmetic (incomes x months x agents x scale) cannot overflow.
+MAGNITUDE_LIMITS: dict[str, float] = {
+    "population.scale": 1e10,
+    "population.income_median_per_year": 1e9,
+    "population.savings_months_mean": 1200.0,
+    "population.honesty_alpha": 1e4,
+    "population.honesty_beta": 1e4,
+    "model.subsistence_per_year": 1e9,
+    "model.peer_household": 1e3,
+    "model.peer_work": 1e3,
+    "model.peer_friends": 1e3,
+    "scoring.start": 1e9,
+    "scoring.min": 1e9,
+    "scoring.max": 1e9,
+    "scoring.annual_bonus": 1e9,
+}
+
+
+def magnitude_problems(data: dict, scenario: Scenario | None) -> list[tuple[KeyPath, str]]:
+    """Values the schema accepts but the engine's arithmetic cannot carry (``income = 1e308``)."""
+    if scenario is None:
+        return []
+    found: list[tuple[KeyPath, str]] = []
+
+    def check(path: KeyPath, value: float, limit: float) -> None:
+        if abs(value) > limit:
+            found.append(
+                (path, f"{value:g} is beyond the limit of {limit:g} (magnitudes above it overflow the engine)")
+            )
+
+    for dotted, limit in MAGNITUDE_LIMITS.items():
+        section, name = dotted.split(".")
+        check((section, name), float(getattr(getattr(scenario, section), name)), limit)
+    for i, band in enumerate(scenario.scoring.bands):
+        check(("scoring", "bands", ("name", band.name) if band.name else ("idx", i), "min"), float(band.min), 1e9)
+    for m in scenario.measures:
+        check(("measures", ("name", m.name), "benefit"), float(m.benefit), 1e9)
+    return found
+
+
 Check = Callable[[dict, "Scenario | None"], Iterable[tuple[KeyPath, str]]]
 
 
@@ -770,7 +813,7 @@ def _finish(data: dict, ctx: _Ctx, overrides: Iterable[str], extra: dict | None,
         ctx.add(canon, reason)
     _check_expressions(data, ctx)
     _check_schedule(data, ctx)
-    for check in (reference_problems, *checks):
+    for check in (reference_problems, magnitude_problems, *checks):
         for canon, reason in check(data, scenario):
             if canon not in ctx.reported:
                 ctx.add(canon, reason)

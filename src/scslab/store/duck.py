@@ -14,6 +14,7 @@ A run is written inside one transaction, so a failure leaves no partial run behi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -29,7 +30,10 @@ from scslab.engine.results import END_REASONS, RECORD_STATUS, VIA, Results
 
 __all__ = [
     "DB_NAME",
+    "SCHEMA_VERSION",
     "TABLES",
+    "ResultsError",
+    "check_database",
     "connect",
     "db_path",
     "ensure_schema",
@@ -72,13 +76,98 @@ def db_path(out_dir: Path | str) -> Path:
     return p if p.suffix == ".duckdb" else p / DB_NAME
 
 
+SCHEMA_VERSION = 1  # of the tables above; stored in scslab_meta, checked on every open
+_META = "scslab_meta"
+# A results folder may come from someone else: never let opening it fetch or load code.
+SAFE_CONFIG = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+
+
+class ResultsError(Exception):
+    """A results database that cannot be used (damaged, not DuckDB, not scslab's, newer schema)."""
+
+
+def _columns(ddl: str) -> list[str]:
+    return [part.split()[0].strip('"') for part in ddl.replace("\n", " ").split(",") if part.strip()]
+
+
+def _check_header(path: Path) -> None:
+    """Refuse files that are not DuckDB databases before DuckDB sees them (it would try to
+    load a reader extension for a SQLite file)."""
+    try:
+        if not path.is_file():
+            raise ResultsError(f"{path}: not a regular file")
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as e:
+        raise ResultsError(f"{path}: cannot read ({e.strerror or e})") from None
+    if not head:
+        raise ResultsError(f"{path}: empty file, not a results database (delete it or choose another --out)")
+    if head.startswith(b"SQLite format 3"):
+        raise ResultsError(f"{path}: a SQLite database, not a DuckDB results database")
+    if len(head) < 12 or head[8:12] != b"DUCK":
+        raise ResultsError(f"{path}: not a DuckDB database (damaged, truncated or another kind of file)")
+
+
+def check_database(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
+    """An open database must be empty or scslab's: known schema version, run tables with their columns."""
+    try:
+        have = {
+            (t, c)
+            for t, c in con.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+            ).fetchall()
+        }
+        tables = {t for t, _ in have}
+        if not tables:
+            return
+        if _META in tables:
+            row = con.execute(f"SELECT value FROM {_META} WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row and str(row[0]).isdigit() else None
+            if version is None:
+                raise ResultsError(f"{path}: damaged results database (no schema version in {_META})")
+            if version > SCHEMA_VERSION:
+                raise ResultsError(
+                    f"{path}: written by a newer scslab (schema version {version}; this one reads {SCHEMA_VERSION})"
+                )
+        if "runs" not in tables:
+            has = ", ".join(sorted(tables))
+            raise ResultsError(f"{path}: not a scslab results database (no 'runs' table; has {has})")
+        for name, ddl in _DDL.items():
+            if name in tables:
+                missing = [c for c in _columns(ddl) if (name, c) not in have]
+                if missing:
+                    raise ResultsError(f"{path}: table {name!r} lacks column(s) {', '.join(missing)} (not this schema)")
+    except duckdb.Error as e:
+        raise ResultsError(f"{path}: damaged results database ({_first_line(e)})") from None
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+
+
 def connect(out_dir: Path | str, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the results database; reading a missing database is an error, not a new file."""
+    """Open the results database; reading a missing database is an error, not a new file.
+
+    Extension autoloading and autoinstalling are off, the file's header and schema are checked:
+    a damaged, foreign or newer database raises :class:`ResultsError` saying what is wrong.
+    """
     path = db_path(out_dir)
     if read_only and not path.exists():
         raise FileNotFoundError(f"no results database at {path} (run a scenario with --out first)")
+    existed = path.exists() or path.is_symlink()
+    if existed:
+        _check_header(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=dict(SAFE_CONFIG))
+    except duckdb.Error as e:
+        raise ResultsError(f"{path}: cannot open the results database ({_first_line(e)})") from None
+    try:
+        check_database(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def to_json(obj: Any) -> str:
@@ -308,9 +397,11 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, run_id: str, data: pa.Ta
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the run tables if the database does not have them yet."""
+    """Create the run tables (and the schema version) if the database does not have them yet."""
     for name, cols in _DDL.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {_META} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute(f"INSERT OR IGNORE INTO {_META} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
 
 def insert_run(con: duckdb.DuckDBPyConnection, results: Results, run_id: str, *, wall_s: float | None = None) -> None:
@@ -357,7 +448,10 @@ def write_run(results: Results, out_dir: Path | str, *, wall_s: float | None = N
             insert_run(con, results, run_id, wall_s=wall_s)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            # an interrupt may already have aborted the transaction: never let the rollback's
+            # own error hide the interrupt (or the first error)
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
             raise
         return run_id
     finally:
@@ -421,6 +515,8 @@ def list_runs(out_dir: Path | str):
     con = connect(out_dir)
     try:
         df = con.execute(f"SELECT {', '.join(base)}, summary_json FROM runs ORDER BY created_at, run_id").df()
+    except duckdb.Error as e:  # a damaged block (checksum) shows only when it is read
+        raise ResultsError(f"{db_path(out_dir)}: damaged results database ({_first_line(e)})") from None
     finally:
         con.close()
     extra = pd.DataFrame(_summary_columns(df.pop("summary_json")), index=df.index)
