@@ -269,3 +269,92 @@ def test_income_at_its_limit_runs_without_overflow() -> None:
         warnings.simplefilter("error", RuntimeWarning)  # an overflow would warn
         res = Sim("rongcheng", n=300, days=20, seed=1, overrides=["population.income_median_per_year=1e9"]).run()
     assert np.isfinite(res.summary["compliance_rate"])
+
+
+# ---------------------------------------------------------------- 10.2: resource bounds
+
+
+def test_fifty_million_agents_refused_before_any_work(tmp_path, capsys) -> None:
+    import time
+
+    t = time.perf_counter()
+    err = refused(capsys, "run", "rongcheng", "--n", "50000000", "--out", str(tmp_path / "o"))
+    assert time.perf_counter() - t < 30  # set-up of 50 M agents would take minutes and tens of GB
+    assert "estimated" in err and "GB of memory" in err and "population.n = 50,000,000" in err
+    assert "--max-memory" in err and "SCSLAB_MAX_MEMORY" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_record_flood_refused_naming_the_behaviours(tmp_path, capsys) -> None:
+    lines = ['extends = "rongcheng"']
+    for i in range(40):
+        lines += [f'[[behaviours]]\nname = "b{i}"\ndomain = "social"\nopportunities_per_year = 365\nbase_logit = 5']
+    lines.append(
+        '[[sources]]\nname = "cam"\nkind = "camera"\ndetects = {' + ", ".join(f"b{i} = 1.0" for i in range(40)) + "}"
+    )
+    f = tmp_path / "flood.toml"
+    f.write_text("\n".join(lines) + "\n")
+    err = refused(capsys, "run", str(f), "--out", str(tmp_path / "o"))
+    assert "expected records" in err and "behaviours[b" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_century_of_days_refused_on_time(tmp_path, capsys) -> None:
+    err = refused(capsys, "run", "rongcheng", "--n", "1000000", "--days", "36500", "--out", str(tmp_path / "o"))
+    assert "hours" in err and "--max-hours" in err and "36,500 days" in err
+
+
+def test_limits_can_be_lowered_and_raised(tmp_path, capsys, monkeypatch) -> None:
+    small = ["run", "rongcheng", *RUN, "--no-report", "--quiet"]
+    assert "--max-memory" in refused(capsys, *small, "--out", str(tmp_path / "a"), "--max-memory", "100M")
+    monkeypatch.setenv("SCSLAB_MAX_MEMORY", "100M")
+    assert "the limit set is 100.0 MB" in refused(capsys, *small, "--out", str(tmp_path / "b"))
+    assert call(capsys, *small, "--out", str(tmp_path / "c"), "--max-memory", "4G").returncode == 0
+    monkeypatch.delenv("SCSLAB_MAX_MEMORY")
+    assert "--max-hours" in refused(capsys, *small, "--out", str(tmp_path / "d"), "--max-hours", "1e-9")
+    assert "--max-memory: expected a size" in refused(
+        capsys, *small, "--out", str(tmp_path / "e"), "--max-memory", "lots"
+    )
+
+
+def test_record_budget_stops_the_day_loop_cleanly(tmp_path, capsys, monkeypatch) -> None:
+    import dataclasses
+
+    import scslab.scenario.budget as budget
+    from scslab.cli.checks import RecordBudget
+    from scslab.cli.common import UserError
+    from scslab.engine.sim import Sim
+
+    sim = Sim("rongcheng", n=2000, days=200, seed=1)
+    seen = []
+    with pytest.raises(UserError, match="run stopped on day"):
+        sim.run(on_day=RecordBudget(sim, 50, then=lambda d, t: seen.append(d)))
+    assert 0 < len(seen) < 200 and len(sim.state.records) > 50
+
+    # through the command line, with an estimate that misses (the guard is what catches it)
+    real = budget.estimate
+    monkeypatch.setattr(budget, "estimate", lambda sc: dataclasses.replace(real(sc), records=1.0))
+    out = tmp_path / "o"
+    err = refused(capsys, "run", "rongcheng", "--n", "2000", "--days", "200", "--out", str(out), "--max-records", "50")
+    assert "run stopped on day" in err and "record budget of 50" in err and "nothing was written" in err
+    assert not out.exists()
+
+
+def test_estimate_is_within_a_small_factor_of_a_real_run() -> None:
+    from scslab.engine.sim import Sim
+    from scslab.scenario.budget import estimate
+
+    for preset in ("rongcheng", "fico-us"):
+        sc = load_scenario(preset, ["population.n=3000", "sim.days=365"])
+        got = Sim(sc).run().summary["records"]
+        want = estimate(sc).records
+        assert got / 4 <= want <= got * 4, (preset, got, want)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("8G", 8 * 2**30), ("512m", 512 * 2**20), ("1.5GiB", 1.5 * 2**30), ("1000", 1000)]
+)
+def test_parse_bytes(text, size) -> None:
+    from scslab.scenario.budget import parse_bytes
+
+    assert parse_bytes(text) == size

@@ -18,10 +18,14 @@ from types import SimpleNamespace
 from typing import Any
 
 __all__ = [
+    "DEFAULT_MAX_HOURS",
     "EXPR_FIELDS",
+    "RecordBudget",
+    "add_limit_options",
     "indicator_problems",
     "init_checked",
     "preflight",
+    "resource_limits",
     "rule_name_problems",
     "rule_problems",
     "scenario_checks",
@@ -200,3 +204,116 @@ def init_checked(sim: Any, source: str, overrides: Sequence[str]) -> None:
         sim.init()
     except ExprError as e:
         raise ScenarioError(rule_problems(sim, source, overrides, e)) from None
+
+
+# ---------------------------------------------------------------- resource bounds (issue 10.2)
+
+DEFAULT_MAX_HOURS = 2.0  # a long coffee break; longer runs say so with --max-hours
+
+
+def add_limit_options(parser: Any) -> None:
+    """``--max-memory``, ``--max-records`` and ``--max-hours`` (also SCSLAB_MAX_MEMORY, ...)."""
+    g = parser.add_argument_group("resource limits (a run that would exceed them is refused before it starts)")
+    g.add_argument(
+        "--max-memory",
+        metavar="SIZE",
+        help="memory the run may use, e.g. 16G (default: 80%% of available memory; env SCSLAB_MAX_MEMORY)",
+    )
+    g.add_argument(
+        "--max-records",
+        metavar="N",
+        help="records the run may create (default: what fits in --max-memory; env SCSLAB_MAX_RECORDS)",
+    )
+    g.add_argument(
+        "--max-hours",
+        metavar="H",
+        help=f"estimated hours the run may take (default {DEFAULT_MAX_HOURS:g}; env SCSLAB_MAX_HOURS)",
+    )
+
+
+def _limit(args: Any, name: str, env: str, parse: Any) -> Any:
+    import os
+
+    from .common import UserError
+
+    text = getattr(args, name, None)
+    origin = f"--{name.replace('_', '-')}"
+    if text is None:
+        text, origin = os.environ.get(env), env
+    if text is None or text == "":
+        return None
+    try:
+        return parse(text)
+    except ValueError as e:
+        raise UserError(f"{origin}: {e}") from None
+
+
+def _positive(text: str) -> float:
+    import math
+
+    v = float(str(text).replace("_", ""))
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"expected a positive number, got {text!r}")
+    return v
+
+
+def resource_limits(args: Any, sc: Any) -> tuple[Any, int]:
+    """Estimate the run and refuse it (UserError, exit 2) if it would not fit; returns the
+    estimate and the record budget the day loop enforces."""
+    from scslab.scenario.budget import available_memory, estimate, format_bytes, parse_bytes, records_budget
+
+    from .common import UserError
+
+    est = estimate(sc)
+    mem_set = _limit(args, "max_memory", "SCSLAB_MAX_MEMORY", parse_bytes)
+    max_records = _limit(args, "max_records", "SCSLAB_MAX_RECORDS", _positive)
+    hours = _limit(args, "max_hours", "SCSLAB_MAX_HOURS", _positive) or DEFAULT_MAX_HOURS
+    avail = available_memory()
+    mem_limit = mem_set if mem_set is not None else 0.8 * avail
+    budget = int(max_records) if max_records is not None else records_budget(mem_limit, est)
+    d = est.drivers
+    problems = []
+    if est.memory_bytes > mem_limit:
+        what = "the limit set" if mem_set is not None else f"80% of the {format_bytes(avail)} available"
+        problems.append(
+            f"the run needs an estimated {format_bytes(est.memory_bytes)} of memory and {what} is "
+            f"{format_bytes(mem_limit)}; driven by population.n = {d['population.n']}, {d['records']}, "
+            f"{d['behaviours']}. Lower population.n (--n) or sim.days, or raise the limit with "
+            f"--max-memory SIZE (or SCSLAB_MAX_MEMORY)"
+        )
+    elif est.records > budget:
+        problems.append(
+            f"the run is expected to create {est.records:,.0f} records and the record budget is {budget:,} "
+            f"({'--max-records' if max_records is not None else 'what fits in the memory limit'}); driven by "
+            f"{d['records']} over {d['sim.days']}. Lower population.n, sim.days or the behaviours' "
+            f"opportunities_per_year, or raise --max-records / --max-memory"
+        )
+    if est.seconds > hours * 3600:
+        problems.append(
+            f"the run is estimated to take {est.seconds / 3600:,.1f} hours ({est.agent_days:,.0f} agent-days: "
+            f"{d['population.n']} over {d['sim.days']}) and the limit is {hours:g} hours; "
+            f"raise it with --max-hours H (or SCSLAB_MAX_HOURS)"
+        )
+    if problems:
+        raise UserError("\n".join(problems))
+    return est, budget
+
+
+class RecordBudget:
+    """``Sim.run(on_day=...)``: stop the run cleanly when its records pass the budget."""
+
+    def __init__(self, sim: Any, budget: int, then: Any = None) -> None:
+        self.sim, self.budget, self.then = sim, int(budget), then
+
+    def __call__(self, done: int, total: int) -> None:
+        n = len(self.sim.state.records)
+        if n > self.budget:
+            from .common import UserError
+
+            raise UserError(
+                f"run stopped on day {done:,} of {total:,}: {n:,} records passed the record budget of "
+                f"{self.budget:,} (--max-records / --max-memory); nothing was written. Lower population.n, "
+                f"sim.days or opportunities_per_year, or raise the limit"
+            )
+        if self.then is not None:
+            self.then(done, total)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .checks import init_checked, preflight
+from .checks import RecordBudget, add_limit_options, init_checked, preflight, resource_limits
 from .common import (
     atomic_write_text,
     check_out,
@@ -52,6 +52,7 @@ def register(sub: Any) -> None:
     r.add_argument("--quiet", action="store_true", help="no progress bar; print only the output folder")
     r.add_argument("--runs", type=positive_int, default=1, help="run K seeds (seed..seed+K-1): mean and 95%% interval")
     add_executor_options(r)
+    add_limit_options(r)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -67,6 +68,7 @@ def main(args: argparse.Namespace) -> int:
     sc = preflight(args.scenario, args.overrides, n=args.n, days=args.days, years=args.years, seed=args.seed)
     out = args.out if args.out is not None else default_out(sc.name)
     check_out(out, "output folder")
+    _, budget = resource_limits(args, sc)  # memory, records and time, estimated before any work
     sim = Sim(sc)
     long_run = sc.population.n * sc.sim.days >= LONG_RUN
     sim.progress = not (args.quiet or args.json) and (sys.stderr.isatty() or long_run)
@@ -74,7 +76,7 @@ def main(args: argparse.Namespace) -> int:
     guard = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
     with guard:
         init_checked(sim, args.scenario, args.overrides)
-        results = sim.run()
+        results = sim.run(on_day=RecordBudget(sim, budget))
         payload, report = write_outputs(results, out, sim.wall_s, args)
     if args.json:
         print(dumps(payload))

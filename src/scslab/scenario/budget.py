@@ -1,0 +1,190 @@
+"""What a run will cost, estimated from the scenario alone before any work (issue 10.2).
+
+A scenario file is a few lines of text that can ask for fifty million agents, a century of days
+or a hundred million records. :func:`estimate` turns a validated :class:`Scenario` into the
+memory, records and time a run will need, with the fields that drive each figure, so that the
+command line (and the web server) can refuse a run that would not fit *before* it starts,
+instead of the operating system killing it half-way.
+
+The per-agent figures are the engine's measured ones (docs/performance.md: about 305 bytes of
+state per subject plus 139 bytes of networks per person, and about 0.76 KB per agent at the
+peak of set-up); expected records multiply each behaviour's opportunities by a first-order
+chance of acting (the logistic of its base log-odds plus its gain or reward) and by what the
+sources detect. The estimate is meant to be within a small factor, not exact: the run itself
+is guarded by a record budget (:func:`records_budget`) that stops it cleanly if records grow
+past what memory can hold.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .schema import Scenario
+
+__all__ = [
+    "BASE_BYTES",
+    "BYTES_PER_RECORD",
+    "Estimate",
+    "available_memory",
+    "estimate",
+    "format_bytes",
+    "parse_bytes",
+    "records_budget",
+]
+
+BASE_BYTES = 400 * 2**20  # the interpreter, NumPy, Numba, DuckDB and compiled kernels
+SETUP_BYTES_PER_PERSON = 760  # peak while the population and networks are drawn (measured)
+STATE_BYTES_PER_SUBJECT = 305  # engine state per subject (docs/performance.md)
+BYTES_PER_SUBJECT_BEHAVIOUR = 24  # beliefs, open obligations, record counts per behaviour
+NETWORK_BYTES_PER_PERSON = 75  # households and workplaces ...
+NETWORK_BYTES_PER_FRIEND = 8  # ... plus both directions of each friendship edge (int32)
+BYTES_PER_RECORD = 100  # 40 in the ledger's columns, growth headroom and the copy written out
+AGENT_DAYS_PER_S = 2e6  # a loaded two-core machine (docs/performance.md measures 7-22 M quiet)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Memory (bytes), records and seconds a run is expected to need, and what drives them."""
+
+    persons: int
+    subjects: int
+    days: int
+    records: float
+    memory_bytes: float
+    seconds: float
+    drivers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def agent_days(self) -> float:
+        return float(self.subjects) * self.days
+
+    def as_dict(self) -> dict[str, float | int | dict[str, str]]:
+        return {
+            "persons": self.persons,
+            "subjects": self.subjects,
+            "days": self.days,
+            "records": round(self.records),
+            "memory_bytes": round(self.memory_bytes),
+            "seconds": round(self.seconds, 1),
+            "drivers": dict(self.drivers),
+        }
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
+def estimate(sc: Scenario) -> Estimate:
+    """The expected cost of running ``sc`` as configured (its ``population.n`` and ``sim.days``)."""
+    pop = sc.population
+    n = int(pop.n)
+    orgs = int(n * (pop.enterprises_per_1000 + pop.social_orgs_per_1000) / 1000) + int(pop.government_bodies)
+    subjects = n + orgs
+    days = int(sc.sim.days)
+    years = days / 365.0
+    count = {
+        "person": n * pop.adult_share,
+        "enterprise": n * pop.enterprises_per_1000 / 1000,
+        "social_org": n * pop.social_orgs_per_1000 / 1000,
+        "government": float(pop.government_bodies),
+    }
+    detect: dict[str, float] = {}
+    false_per_year = 0.0
+    for s in sc.sources:
+        coverage = pop.urban_share * s.coverage_urban + (1 - pop.urban_share) * s.coverage_rural
+        for b, p in s.detects.items():
+            detect[b] = detect.get(b, 0.0) + p * coverage * sc.policy.detection_scale
+        false_per_year += s.false_match_per_year * n
+    records = false_per_year * years
+    per_behaviour: list[tuple[float, str]] = []
+    for b in sc.behaviours:
+        lift = b.reward_value if b.kind == "good_deed" else b.gain
+        acts = count[b.subject] * b.opportunities_per_year * years * _sigmoid(b.base_logit + lift)
+        r = acts * min(detect.get(b.name, 0.0), float(len(sc.sources)))
+        records += r
+        per_behaviour.append((r, b.name))
+    state = subjects * (STATE_BYTES_PER_SUBJECT + BYTES_PER_SUBJECT_BEHAVIOUR * len(sc.behaviours))
+    networks = n * (NETWORK_BYTES_PER_PERSON + NETWORK_BYTES_PER_FRIEND * 2 * pop.friends_mean_degree)
+    memory = BASE_BYTES + max(state + networks, n * SETUP_BYTES_PER_PERSON) + records * BYTES_PER_RECORD
+    seconds = subjects * days / AGENT_DAYS_PER_S
+    top = ", ".join(f"behaviours[{name}] ~{r:,.0f}" for r, name in sorted(per_behaviour, reverse=True)[:3] if r >= 1)
+    drivers = {
+        "population.n": f"{n:,} persons ({subjects:,} subjects with organisations)",
+        "sim.days": f"{days:,} days",
+        "records": f"~{records:,.0f} expected records" + (f" (most from {top})" if top else ""),
+        "behaviours": f"{len(sc.behaviours)} behaviours (state per subject and behaviour)",
+    }
+    return Estimate(n, subjects, days, records, float(memory), seconds, drivers)
+
+
+def available_memory() -> float:
+    """Bytes this process may still use: the smaller of MemAvailable and a cgroup's limit."""
+    avail = math.inf
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                avail = float(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+    ):
+        try:
+            text = Path(limit_file).read_text().strip()
+            if text != "max" and float(text) < 2**60:
+                avail = min(avail, float(text) - float(Path(usage_file).read_text().strip()))
+        except (OSError, ValueError):
+            continue
+    if not math.isfinite(avail):
+        try:
+            avail = float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+        except (OSError, ValueError, AttributeError):
+            avail = 8 * 2**30
+    return max(avail, 0.0)
+
+
+def records_budget(memory_limit: float, est: Estimate) -> int:
+    """How many records fit in ``memory_limit`` besides the rest of the run's memory."""
+    rest = est.memory_bytes - est.records * BYTES_PER_RECORD
+    return max(int((memory_limit - rest) / BYTES_PER_RECORD), 0)
+
+
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 2**10,
+    "kb": 2**10,
+    "m": 2**20,
+    "mb": 2**20,
+    "g": 2**30,
+    "gb": 2**30,
+    "t": 2**40,
+    "tb": 2**40,
+}
+
+
+def parse_bytes(text: str) -> float:
+    """``"8G"``, ``"512m"``, ``"1.5GB"``, ``"1000000"`` -> bytes (binary units); ValueError otherwise."""
+    t = str(text).strip().lower().removesuffix("ib").removesuffix("i")
+    num = t.rstrip("kmgtb")
+    unit = t[len(num) :]
+    try:
+        v = float(num) if unit in _UNITS and num else math.nan
+    except ValueError:
+        v = math.nan
+    if math.isnan(v):
+        raise ValueError(f"expected a size such as 8G or 512M, got {text!r}")
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"expected a positive size, got {text!r}")
+    return v * _UNITS[unit]
+
+
+def format_bytes(n: float) -> str:
+    for unit, size in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n / 2**10:,.0f} KB"
