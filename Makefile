@@ -8,7 +8,7 @@ OUT ?= out/rongcheng
 N ?= 20000
 YEARS ?= 3
 
-.PHONY: run test lint format typecheck docs reference baseline bench bench-lab bench-mesa bench-web screenshots install clean
+.PHONY: run test lint format typecheck docs reference baseline bench bench-lab bench-mesa bench-web screenshots fuzz install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -58,6 +58,11 @@ reference: $(STAMP)
 # regenerate the committed regression baseline after a change that is meant to move figures
 baseline: $(STAMP)
 	$(BIN)/python tests/regression/baseline.py --write
+
+# a long fuzzing campaign (docs/reliability.md): FUZZ=10000 mutated presets, every 25th also run
+FUZZ ?= 10000
+fuzz: $(STAMP)
+	$(BIN)/python tools/fuzz.py --examples $(FUZZ) --seed 1 --run-every 25
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rongcheng.py

@@ -352,3 +352,18 @@ def test_untrusted_file_may_extend_files_under_its_folder_only(tmp_path) -> None
     (p,) = problems(bad, trusted=False)
     assert p.path == "extends" and "untrusted" in p.reason
     assert load_scenario(bad).name == "rongcheng"  # a trusted file may
+
+
+def test_nothing_in_the_package_evaluates_code() -> None:
+    import ast
+
+    import scslab
+
+    root = Path(scslab.__file__).parent
+    found = []
+    for f in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                if node.func.id in ("eval", "exec", "compile", "__import__"):
+                    found.append(f"{f.relative_to(root)}:{node.lineno}: {node.func.id}")
+    assert found == []

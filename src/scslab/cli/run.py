@@ -58,14 +58,15 @@ def register(sub: Any) -> None:
 def main(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_out(args.out)
+    # every problem of the scenario and the command line, before any simulation work
+    sc = preflight(args.scenario, args.overrides, n=args.n, days=args.days, years=args.years, seed=args.seed)
     if args.runs > 1 or args.workers > 1 or args.executor != "local":
         from .ensemble import main as ensemble_main
 
+        resource_limits(args, sc)  # one run's estimate (the runs of an ensemble are stored one by one)
         return ensemble_main(args)
     from scslab.engine.sim import Sim
 
-    # every problem of the scenario and the command line, before any simulation work
-    sc = preflight(args.scenario, args.overrides, n=args.n, days=args.days, years=args.years, seed=args.seed)
     out = args.out if args.out is not None else default_out(sc.name)
     check_out(out, "output folder")
     _, budget = resource_limits(args, sc)  # memory, records and time, estimated before any work
