@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from scslab.engine.sim import Sim
-from scslab.metrics.ind_letters import letters_module
+from scslab.metrics.indicators.letters import letters_module
 
 
 def _run(arm: str, seed: int, *extra: str):

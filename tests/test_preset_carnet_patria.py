@@ -3,7 +3,7 @@
 import numpy as np
 
 from scslab.engine.sim import Sim
-from scslab.metrics.ind_politics import benefits_received, recorded
+from scslab.metrics.indicators.politics import benefits_received, recorded
 
 
 def test_benefits_follow_recorded_voting():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from scslab.engine.sim import Sim
-from scslab.metrics.ind_credit_scores import context_of, cross_context_mask, list_contexts
+from scslab.metrics.indicators.credit_scores import context_of, cross_context_mask, list_contexts
 
 
 def test_context_of_reads_the_name_prefix():

@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .indicators import register
+from .registry import IndicatorSet
 
 if TYPE_CHECKING:
-    from ..engine.results import Results
-    from ..engine.sim import Sim
+    from ...engine.results import Results
+    from ...engine.sim import Sim
 
-__all__ = ["PARTY", "REGISTRATION", "VOTING", "benefits_received", "recorded"]
+__all__ = ["PARTY", "REGISTRATION", "SET", "VOTING", "benefits_received", "recorded"]
+
+SET = IndicatorSet("politics")
 
 REGISTRATION, VOTING, PARTY = "carnet_registration", "voting", "party_membership"
 
@@ -50,14 +52,14 @@ def _adults(sim: Sim) -> np.ndarray:
     return sim.state.adult[: sim.state.n]
 
 
-@register("enrolment_share")
+@SET.register("enrolment_share")
 def enrolment_share(res: Results, sim: Sim) -> float | None:
     """Share of all persons (children included) with a recorded registration."""
     reg = recorded(sim, REGISTRATION)
     return None if reg is None else float((reg > 0).mean())
 
 
-@register("enrolled_people")
+@SET.register("enrolled_people")
 def enrolled_people(res: Results, sim: Sim) -> float | None:
     reg = recorded(sim, REGISTRATION)
     return None if reg is None else float((reg > 0).sum() * res.scale)
@@ -71,19 +73,19 @@ def _per_capita(res: Results, sim: Sim, voters: bool) -> float | None:
     return float(benefits_received(res, sim)[grp].mean()) if grp.any() else None
 
 
-@register("benefits_per_capita_voters")
+@SET.register("benefits_per_capita_voters")
 def benefits_per_capita_voters(res: Results, sim: Sim) -> float | None:
     """Mean yuan-equivalent received by adults with a recorded vote."""
     return _per_capita(res, sim, True)
 
 
-@register("benefits_per_capita_nonvoters")
+@SET.register("benefits_per_capita_nonvoters")
 def benefits_per_capita_nonvoters(res: Results, sim: Sim) -> float | None:
     """Mean yuan-equivalent received by adults with no recorded vote."""
     return _per_capita(res, sim, False)
 
 
-@register("benefit_voting_correlation")
+@SET.register("benefit_voting_correlation")
 def benefit_voting_correlation(res: Results, sim: Sim) -> float | None:
     """Pearson correlation, over adults, of benefits received and recorded votes."""
     vote = recorded(sim, VOTING)
@@ -96,7 +98,7 @@ def benefit_voting_correlation(res: Results, sim: Sim) -> float | None:
     return float(np.corrcoef(x, y)[0, 1])
 
 
-@register("party_benefit_ratio")
+@SET.register("party_benefit_ratio")
 def party_benefit_ratio(res: Results, sim: Sim) -> float | None:
     """Benefits per recorded party member over benefits per other adult."""
     party = recorded(sim, PARTY)

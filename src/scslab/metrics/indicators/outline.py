@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..engine.results import VIA
-from . import core
-from .indicators import register
+from ...engine.results import VIA
+from .. import core
+from .registry import IndicatorSet
 
 if TYPE_CHECKING:
-    from ..engine.results import Results
-    from ..engine.sim import Sim
+    from ...engine.results import Results
+    from ...engine.sim import Sim
 
 __all__ = [
+    "SET",
     "agencies_rewarding",
     "agencies_sanctioning",
     "chilled_speech",
@@ -31,6 +32,8 @@ __all__ = [
     "listed_by_subject_type",
     "redlisted_now",
 ]
+
+SET = IndicatorSet("outline")
 
 
 def _lists_of_type(res: Results, kind: str) -> np.ndarray:
@@ -44,7 +47,7 @@ def _measure_rows(res: Results, kind: str) -> np.ndarray:
     return kinds[res.sanctions["measure"]] == kind
 
 
-@register("redlisted_now")
+@SET.register("redlisted_now")
 def redlisted_now(res: Results, sim: Sim) -> float:
     """Distinct subjects on a red list at the end of the run, scaled to real counts."""
     sp = res.list_spells
@@ -52,7 +55,7 @@ def redlisted_now(res: Results, sim: Sim) -> float:
     return float(np.unique(sp["subject"][m]).size * res.scale)
 
 
-@register("listed_by_subject_type")
+@SET.register("listed_by_subject_type")
 def listed_by_subject_type(res: Results, sim: Sim) -> dict[str, int]:
     """Distinct subjects ever blacklisted, by subject type (agents, not scaled: orgs have no scale)."""
     sp = res.list_spells
@@ -71,38 +74,38 @@ def _agencies(res: Results, kind: str) -> int:
     return int(np.unique(agency[res.sanctions["measure"][rows]]).size)
 
 
-@register("agencies_sanctioning")
+@SET.register("agencies_sanctioning")
 def agencies_sanctioning(res: Results, sim: Sim) -> int:
     """Distinct agencies that applied at least one sanction: the breadth of joint punishment."""
     return _agencies(res, "sanction")
 
 
-@register("agencies_rewarding")
+@SET.register("agencies_rewarding")
 def agencies_rewarding(res: Results, sim: Sim) -> int:
     """Distinct agencies that granted at least one reward: the breadth of joint incentives."""
     return _agencies(res, "reward")
 
 
-@register("chilled_speech")
+@SET.register("chilled_speech")
 def chilled_speech(res: Results, sim: Sim) -> float | None:
     """Share of desired lawful posts not made for fear of being recorded (1 - expressed/desired)."""
     return core.chilling_index(res)
 
 
-@register("legal_rep_sanctions")
+@SET.register("legal_rep_sanctions")
 def legal_rep_sanctions(res: Results, sim: Sim) -> int:
     """Sanctions that reached a person because a firm they represent is listed (agents, unscaled)."""
     return int((_measure_rows(res, "sanction") & (res.sanctions["via"] == VIA.index("legal_rep"))).sum())
 
 
-@register("firm_sanctions_from_person_lists")
+@SET.register("firm_sanctions_from_person_lists")
 def firm_sanctions_from_person_lists(res: Results, sim: Sim) -> int:
     """Sanctions that reached a firm because its legal representative is listed (agents, unscaled)."""
     via = VIA.index("represented_firms")
     return int((_measure_rows(res, "sanction") & (res.sanctions["via"] == via)).sum())
 
 
-@register("grade_shares_enterprise")
+@SET.register("grade_shares_enterprise")
 def grade_shares_enterprise(res: Results, sim: Sim) -> dict[str, float] | None:
     """Share of enterprises in each grade band at the end of the run."""
     m = (res.subjects["type"] == 1) & (res.subjects["grade"] >= 0)

@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .indicators import register
+from .registry import IndicatorSet
 
 if TYPE_CHECKING:
-    from ..engine.epidemic import EpidemicModule
-    from ..engine.results import Results
-    from ..engine.sim import Sim
+    from ...engine.epidemic import EpidemicModule
+    from ...engine.results import Results
+    from ...engine.sim import Sim
 
-__all__ = ["epidemic_of", "split_by_infection"]
+__all__ = ["SET", "epidemic_of", "split_by_infection"]
+
+SET = IndicatorSet("health")
 
 
 def epidemic_of(sim: Sim) -> EpidemicModule | None:
@@ -63,50 +65,51 @@ def _guard(f):
         return None if epidemic_of(sim) is None else f(res, sim, epidemic_of(sim))
 
     g.__name__ = f.__name__
+    g.__doc__ = f.__doc__
     return g
 
 
-@register("attack_rate")
+@SET.register("attack_rate")
 @_guard
 def _attack_rate(res, sim, ep):
     """Share of persons ever infected (ground truth)."""
     return float(ep.ever_infected.mean())
 
 
-@register("peak_infectious_share")
+@SET.register("peak_infectious_share")
 @_guard
 def _peak(res, sim, ep):
     return float(ep.daily["infectious"].max() / ep.n)
 
 
-@register("confirmed_cases")
+@SET.register("confirmed_cases")
 @_guard
 def _confirmed(res, sim, ep):
     """Confirmed (red-coded) cases, in real people."""
     return float(ep.daily["new_confirmed"].sum() * res.scale)
 
 
-@register("ever_coded_share")
+@SET.register("ever_coded_share")
 @_guard
 def _ever_coded(res, sim, ep):
     return float((ep.ever_yellow | ep.ever_red).mean())
 
 
-@register("mean_nongreen_share")
+@SET.register("mean_nongreen_share")
 @_guard
 def _nongreen(res, sim, ep):
     """Average share of the population under a yellow or red code on a day."""
     return float(((ep.daily["code_yellow"] + ep.daily["code_red"]) / ep.n).mean())
 
 
-@register("yellow_never_infected_share")
+@SET.register("yellow_never_infected_share")
 @_guard
 def _yellow_clean(res, sim, ep):
     """Of everyone ever coded yellow, the share never infected: the code's collateral reach."""
     return _share(~ep.ever_infected, ep.ever_yellow)
 
 
-@register("post_recovery_nongreen_days")
+@SET.register("post_recovery_nongreen_days")
 @_guard
 def _post_recovery(res, sim, ep):
     """Mean days a recovered person spent under a non-green code after recovering."""
@@ -114,52 +117,52 @@ def _post_recovery(res, sim, ep):
     return None if not rec.any() else float(ep.post_recovery_nongreen[rec].mean())
 
 
-@register("blocked_trips_per_capita")
+@SET.register("blocked_trips_per_capita")
 @_guard
 def _blocked(res, sim, ep):
     """Trips stopped because the code was not green (a green code is required, facts 8.11)."""
     return float(ep.blocked_trips.sum() / ep.n)
 
 
-@register("violators_detected")
+@SET.register("violators_detected")
 @_guard
 def _violators(res, sim, ep):
     """Persons whose breach of isolation was detected at least once, in real people."""
     return float((ep.violations_detected > 0).sum() * res.scale)
 
 
-@register("violators_listed_share")
+@SET.register("violators_listed_share")
 @_guard
 def _violators_listed(res, sim, ep):
     """Of the persons with a detected breach, the share listed on a blacklist by the end."""
     return _share(_listed_persons(res, sim), ep.violations_detected > 0)
 
 
-@register("sanctions_per_capita_ever_infected")
+@SET.register("sanctions_per_capita_ever_infected")
 @_guard
 def _sanc_inf(res, sim, ep):
     return split_by_infection(sim, _sanctions_per_person(res, sim))[0]
 
 
-@register("sanctions_per_capita_never_infected")
+@SET.register("sanctions_per_capita_never_infected")
 @_guard
 def _sanc_clean(res, sim, ep):
     return split_by_infection(sim, _sanctions_per_person(res, sim))[1]
 
 
-@register("listed_share_ever_infected")
+@SET.register("listed_share_ever_infected")
 @_guard
 def _listed_inf(res, sim, ep):
     return split_by_infection(sim, _listed_persons(res, sim).astype(np.float64))[0]
 
 
-@register("listed_share_never_infected")
+@SET.register("listed_share_never_infected")
 @_guard
 def _listed_clean(res, sim, ep):
     return split_by_infection(sim, _listed_persons(res, sim).astype(np.float64))[1]
 
 
-@register("records_on_file_after_recovery_share")
+@SET.register("records_on_file_after_recovery_share")
 @_guard
 def _on_file(res, sim, ep):
     """Of the recovered confirmed cases, the share with any active record still on file."""

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .indicators import register
+from .registry import IndicatorSet
 
 if TYPE_CHECKING:
-    from ..engine.results import Results
-    from ..engine.sim import Sim
+    from ...engine.results import Results
+    from ...engine.sim import Sim
 
 __all__ = [
+    "SET",
     "context_of",
     "cross_context_mask",
     "cross_context_sanctions",
@@ -35,6 +36,8 @@ __all__ = [
     "scored_below_perk_threshold",
     "wrongful_sanction_share",
 ]
+
+SET = IndicatorSet("credit_scores")
 
 
 _RECORDS = re.compile(r"\brecords_([a-z][a-z0-9_]*)")
@@ -54,7 +57,7 @@ def _scored(res: Results, sim: Sim | None = None) -> np.ndarray:
     return m
 
 
-@register("opt_in_share")
+@SET.register("opt_in_share")
 def opt_in_share(res: Results, sim: Sim) -> float:
     """Share of adult persons who carry a score (a voluntary score leaves the rest unscored)."""
     adults = _persons(res) & sim.state.adult[: res.subjects["type"].size]
@@ -69,7 +72,7 @@ def _active_rows(res: Results, kind: str) -> np.ndarray:
     return (kinds[sa["measure"]] == kind) & (sa["end"] < 0)
 
 
-@register("perk_holders")
+@SET.register("perk_holders")
 def perk_holders(res: Results, sim: Sim) -> dict[str, float]:
     """Per reward measure: share of scored adults holding it at the end of the run."""
     sa = res.sanctions
@@ -84,7 +87,7 @@ def perk_holders(res: Results, sim: Sim) -> dict[str, float]:
     return out
 
 
-@register("score_percentiles")
+@SET.register("score_percentiles")
 def score_percentiles(res: Results, sim: Sim) -> dict[str, float] | None:
     """10th, 50th and 90th percentile and mean of scored adults' final scores."""
     m = _scored(res, sim)
@@ -95,7 +98,7 @@ def score_percentiles(res: Results, sim: Sim) -> dict[str, float] | None:
     return {"p10": float(p10), "p50": float(p50), "p90": float(p90), "mean": float(s.mean())}
 
 
-@register("scored_below_perk_threshold")
+@SET.register("scored_below_perk_threshold")
 def scored_below_perk_threshold(res: Results, sim: Sim) -> float:
     """Scored adults below the lowest reward threshold at the end (read from red-list entry rules)."""
     m = _scored(res, sim)
@@ -109,7 +112,7 @@ def scored_below_perk_threshold(res: Results, sim: Sim) -> float:
     return float((res.subjects["score"][m] < min(lows)).sum() * res.scale)
 
 
-@register("finance_only_share")
+@SET.register("finance_only_share")
 def finance_only_share(res: Results, sim: Sim) -> float | None:
     """Share of sanction applications whose measure is a credit (finance) decision."""
     sa = res.sanctions
@@ -121,7 +124,7 @@ def finance_only_share(res: Results, sim: Sim) -> float | None:
     return None if not s.any() else float((cats[s] == "finance").mean())
 
 
-@register("insolvency_kept_days_max")
+@SET.register("insolvency_kept_days_max")
 def insolvency_kept_days_max(res: Results, sim: Sim) -> int | None:
     """Longest time any insolvency record stayed in effect (end of run for live ones)."""
     rec = res.records
@@ -135,13 +138,13 @@ def insolvency_kept_days_max(res: Results, sim: Sim) -> int | None:
     return int((end - rec["day"][ins]).max())
 
 
-@register("human_review_cancelled")
+@SET.register("human_review_cancelled")
 def human_review_cancelled(res: Results, sim: Sim) -> float:
     """Automated applications a human review cancelled because the causing record was false."""
     return float(sim.measures.reviewed_cancelled * res.scale)
 
 
-@register("wrongful_sanction_share")
+@SET.register("wrongful_sanction_share")
 def wrongful_sanction_share(res: Results, sim: Sim) -> float | None:
     """Share of sanction applications caused by a false record."""
     sa = res.sanctions
@@ -196,7 +199,7 @@ def cross_context_mask(res: Results) -> np.ndarray:
     return known & (kinds == "sanction") & (cats != ctx)
 
 
-@register("cross_context_sanctions")
+@SET.register("cross_context_sanctions")
 def cross_context_sanctions(res: Results, sim: Sim) -> dict[str, Any]:
     """Sanctions applied in a context other than the one the causing record came from.
 

@@ -2,9 +2,9 @@
 
 The trial's outcome is the share of *letter recipients* who paid within the response
 window (HMRC's 67.5 % control vs 72.5 % national norm, facts 7.15), not the share of all
-obligation opportunities met. ``payment_rate`` is re-registered here so that a run with
-letters reports the trial's outcome; without letters it falls back to the built-in
-definition unchanged, so no other preset's figure moves.
+obligation opportunities met. The common set's ``payment_rate`` reports that outcome when
+letters went out (and the share of obligations met otherwise); this set adds the letters'
+own figures.
 """
 
 from __future__ import annotations
@@ -13,23 +13,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .indicators import INDICATORS, register
+from .registry import IndicatorSet
 
 if TYPE_CHECKING:
-    from ..engine.results import Results
-    from ..engine.sim import Sim
+    from ...engine.results import Results
+    from ...engine.sim import Sim
 
 __all__ = [
+    "SET",
     "letter_actual_share",
     "letter_payment_rate",
     "letter_recipients",
     "letter_response_probability",
     "letter_stated_share",
     "letters_module",
-    "payment_rate",
 ]
 
-_BUILTIN_PAYMENT_RATE = INDICATORS["payment_rate"]
+SET = IndicatorSet("letters")
 
 
 def letters_module(sim: Sim) -> Any | None:
@@ -37,30 +37,21 @@ def letters_module(sim: Sim) -> Any | None:
     return sim.module("letters")
 
 
-@register("letter_payment_rate")
+@SET.register("letter_payment_rate")
 def letter_payment_rate(res: Results, sim: Sim) -> float | None:
     """Share of letters whose obligation was paid within the response window."""
     mod = letters_module(sim)
     return None if mod is None else mod.payment_rate(sim)
 
 
-@register("payment_rate")
-def payment_rate(res: Results, sim: Sim) -> float | None:
-    """The letter trial's outcome when letters went out, else the built-in payment rate."""
-    mod = letters_module(sim)
-    if mod is not None and mod.recipient.size:
-        return mod.payment_rate(sim)
-    return _BUILTIN_PAYMENT_RATE(res, sim)
-
-
-@register("letter_recipients")
+@SET.register("letter_recipients")
 def letter_recipients(res: Results, sim: Sim) -> float:
     """Letters sent, in real people (times the population scale)."""
     mod = letters_module(sim)
     return 0.0 if mod is None else float(mod.recipient.size * res.scale)
 
 
-@register("letter_stated_share")
+@SET.register("letter_stated_share")
 def letter_stated_share(res: Results, sim: Sim) -> float | None:
     """Mean share of payers the letters stated (None for the control reminder)."""
     mod = letters_module(sim)
@@ -69,14 +60,14 @@ def letter_stated_share(res: Results, sim: Sim) -> float | None:
     return float(np.nanmean(mod.stated))
 
 
-@register("letter_actual_share")
+@SET.register("letter_actual_share")
 def letter_actual_share(res: Results, sim: Sim) -> float | None:
     """Simulated national share of adults who missed no payment in the lookback (at sending)."""
     mod = letters_module(sim)
     return None if mod is None or np.isnan(mod.actual_share) else mod.actual_share
 
 
-@register("letter_response_probability")
+@SET.register("letter_response_probability")
 def letter_response_probability(res: Results, sim: Sim) -> float | None:
     """Mean modelled probability of responding to the letter (before the ability check)."""
     mod = letters_module(sim)

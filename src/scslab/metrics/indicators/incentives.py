@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .indicators import register
+from .registry import IndicatorSet
 
 if TYPE_CHECKING:
-    from ..engine.results import Results
-    from ..engine.sim import Sim
+    from ...engine.results import Results
+    from ...engine.sim import Sim
 
 __all__ = [
+    "SET",
     "income_loss_subjects",
     "redlist_rule_mismatch",
     "reward_benefit_yuan",
@@ -26,8 +27,10 @@ __all__ = [
     "volunteering_per_capita",
 ]
 
+SET = IndicatorSet("incentives")
 
-@register("sanction_rows")
+
+@SET.register("sanction_rows")
 def sanction_rows(res: Results, sim: Sim) -> int:
     """Rows of the measure table whose measure is a sanction (0 for an incentive-only scheme)."""
     kinds = np.asarray(res.names.get("measure_kind", []), dtype=object)
@@ -36,19 +39,19 @@ def sanction_rows(res: Results, sim: Sim) -> int:
     return int((kinds[res.sanctions["measure"]] == "sanction").sum())
 
 
-@register("income_loss_subjects")
+@SET.register("income_loss_subjects")
 def income_loss_subjects(res: Results, sim: Sim) -> int:
     """Subjects whose income the institution cut (a negative sum of measure income effects)."""
     return int((sim.state.income_effect < -1e-12).sum())
 
 
-@register("reward_benefit_yuan")
+@SET.register("reward_benefit_yuan")
 def reward_benefit_yuan(res: Results, sim: Sim) -> float:
     """Yuan a year of rewards flowing at the end of the run, scaled to the real population."""
     return float(np.clip(sim.state.benefit, 0.0, None).sum() * res.scale)
 
 
-@register("score_gap_offenders")
+@SET.register("score_gap_offenders")
 def score_gap_offenders(res: Results, sim: Sim) -> float | None:
     """Mean score of persons never recorded for a bad act minus that of persons who were."""
     rec, subj = res.records, res.subjects
@@ -63,22 +66,22 @@ def score_gap_offenders(res: Results, sim: Sim) -> float | None:
     return float(subj["score"][clean].mean() - subj["score"][dirty].mean())
 
 
-@register("volunteering_per_capita")
+@SET.register("volunteering_per_capita")
 def volunteering_per_capita(res: Results, sim: Sim) -> float:
     """Good deeds done per adult per year (the behaviour, not the records)."""
     adults = max(int(sim.state.adult.sum()), 1)
     return float(res.series["good_deeds"].sum() / adults / (res.days / 365.0))
 
 
-@register("redlist_rule_mismatch")
+@SET.register("redlist_rule_mismatch")
 def redlist_rule_mismatch(res: Results, sim: Sim) -> int:
     """Persons whose red-list status at the end differs from their list's entry rule today.
 
     Only counts red lists with a rule of the form ``records_<behaviour> >= k``; 0 means the
     list holds exactly the people its rule names.
     """
-    from ..engine.attributes import SubjectView, attribute_names
-    from ..scenario.expr import compile_expr
+    from ...engine.attributes import SubjectView, attribute_names
+    from ...scenario.expr import compile_expr
 
     st = sim.state
     persons = np.flatnonzero(st.is_person)

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .indicators import register
+from .registry import IndicatorSet
 
 if TYPE_CHECKING:
-    from ..engine.results import Results
-    from ..engine.sim import Sim
+    from ...engine.results import Results
+    from ...engine.sim import Sim
 
-__all__ = ["BOTTOM_LIST", "TOP_LIST", "hiring_rejections_by_list", "listed_person_years"]
+__all__ = ["BOTTOM_LIST", "SET", "TOP_LIST", "hiring_rejections_by_list", "listed_person_years"]
+
+SET = IndicatorSet("trajectory")
 
 TOP_LIST, BOTTOM_LIST = "top_profile", "bottom_profile"
 
@@ -51,7 +53,7 @@ def hiring_rejections_by_list(sim: Sim) -> tuple[dict[int, int], float]:
     return out, rate
 
 
-@register("hiring_rejection_rate")
+@SET.register("hiring_rejection_rate")
 def hiring_rejection_rate(res: Results, sim: Sim) -> float | None:
     """Rejected applications over all adults' applications (everyone applies at the same rate)."""
     rej, rate = hiring_rejections_by_list(sim)
@@ -59,7 +61,7 @@ def hiring_rejection_rate(res: Results, sim: Sim) -> float | None:
     return None if apps <= 0 else sum(rej.values()) / apps
 
 
-@register("hiring_rejection_rate_bottom")
+@SET.register("hiring_rejection_rate_bottom")
 def hiring_rejection_rate_bottom(res: Results, sim: Sim) -> float | None:
     """Share of the bottom list's applications that were rejected."""
     k = _list_index(sim, BOTTOM_LIST)
@@ -70,7 +72,7 @@ def hiring_rejection_rate_bottom(res: Results, sim: Sim) -> float | None:
     return None if py <= 0 else rej.get(k, 0) / (rate * py)
 
 
-@register("hiring_rejection_rate_rest")
+@SET.register("hiring_rejection_rate_rest")
 def hiring_rejection_rate_rest(res: Results, sim: Sim) -> float | None:
     """Share of applications rejected for adults off the bottom list."""
     k = _list_index(sim, BOTTOM_LIST)
@@ -84,7 +86,7 @@ def hiring_rejection_rate_rest(res: Results, sim: Sim) -> float | None:
     return None if py <= 0 else other / (rate * py)
 
 
-@register("income_gap_top_bottom")
+@SET.register("income_gap_top_bottom")
 def income_gap_top_bottom(res: Results, sim: Sim) -> float | None:
     """Mean income change (current / initial) of the top list minus that of the bottom list."""
     top, bot = _list_index(sim, TOP_LIST), _list_index(sim, BOTTOM_LIST)
@@ -99,7 +101,7 @@ def income_gap_top_bottom(res: Results, sim: Sim) -> float | None:
     return float(change[on_top].mean() - change[on_bot].mean())
 
 
-@register("profile_coverage")
+@SET.register("profile_coverage")
 def profile_coverage(res: Results, sim: Sim) -> float:
     """Share of persons with a profile (scored), facts 7.13's '4 in 5'."""
     return float(sim.state.scores.mask[: sim.state.n].mean())
