@@ -8,7 +8,7 @@ OUT ?= out/rongcheng
 N ?= 20000
 YEARS ?= 3
 
-.PHONY: run test lint format typecheck docs reference baseline bench bench-lab bench-mesa bench-web screenshots fuzz install clean
+.PHONY: run test lint format typecheck docs reference validation baseline bench bench-lab bench-mesa bench-web screenshots fuzz install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -54,6 +54,12 @@ docs: $(STAMP)
 # regenerate the pages read from the code: docs/reference/scenario.md (the schema) and loop.md
 reference: $(STAMP)
 	$(BIN)/python tools/reference.py
+
+# regenerate docs/validation.md: every published figure beside each preset's value over seeds
+# (tools/validation.toml lists them; takes a few minutes, WORKERS=2 runs seeds in parallel)
+WORKERS ?= 1
+validation: $(STAMP)
+	$(BIN)/python tools/validation.py --workers $(WORKERS)
 
 # regenerate the committed regression baseline after a change that is meant to move figures
 baseline: $(STAMP)

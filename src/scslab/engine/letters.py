@@ -13,8 +13,20 @@ differ only in the share stated:
 - ``postcode``: the same share among the recipient's household and friends (the local,
   mostly same-region network), falling back to the town share for the isolated.
 
+With ``reference_weighting = "similarity"`` the message also counts for as much as the
+named group is like the reader (reference-group proximity and similarity of descriptive
+norms: people take their cue from similar others, Festinger's social comparison theory and
+its related-attributes form, Goethals & Darley; Turner's referent informational
+influence; the "same room" norm of Goldstein, Cialdini & Griskevicius 2008). The
+perceived norm moves by ``relevance * (stated - prior)``, where ``relevance`` is the mean
+Gower similarity of the reader to the named group's adults on ``similarity_attributes``
+(place, age, income rank, education), computed from the synthetic population: the nation
+is least like the reader, the region more, household and friends most. The mechanism adds
+no parameter to fit.
+
 Only the control and national arms are calibrated; the local arms are what the mechanism
-predicts from the simulated local compliance, so changing who pays locally changes them.
+predicts from the simulated local compliance and the local groups' similarity, so changing
+who pays locally, or who lives near whom, changes them.
 
 A responder pays on a uniformly drawn day inside the window (stream ``letters.delay``),
 if able to then; the response draw has its own stream ``letters.respond``, so the arms
@@ -38,7 +50,101 @@ from .module import Module
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["LettersModule", "local_shares"]
+__all__ = ["LettersModule", "local_shares", "reference_similarity"]
+
+SIMILARITY_ATTRIBUTES = ("urban", "age", "income", "education")
+
+
+def _attribute_columns(sim: Sim, attributes: tuple[str, ...] | list[str]) -> list[tuple[str, np.ndarray]]:
+    """Each similarity attribute over persons: ('cat', codes) or ('num', values in [0, 1]).
+
+    Numeric attributes are put on [0, 1] among adults: age by its adult range, income by its
+    rank among adults (income is skewed; a rank difference is the share of adults between
+    two people), education by its ordinal range. ``urban``, ``sex`` and ``migrant`` are
+    categories.
+    """
+    st, n = sim.state, sim.state.n
+    adult = st.adult[:n]
+    cols: list[tuple[str, np.ndarray]] = []
+    for a in attributes:
+        if a in ("urban", "sex", "migrant"):
+            cols.append(("cat", np.asarray(getattr(st, a)[:n], np.int64)))
+            continue
+        if a == "income":
+            x = st.base_income[:n].astype(np.float64)
+            ranks = np.zeros(n)
+            idx = np.flatnonzero(adult)
+            order = idx[np.argsort(x[idx], kind="stable")]
+            ranks[order] = (np.arange(order.size) + 0.5) / max(order.size, 1)
+            cols.append(("num", ranks))
+            continue
+        x = np.asarray(getattr(st, a)[:n], np.float64)
+        lo, hi = (x[adult].min(), x[adult].max()) if adult.any() else (0.0, 1.0)
+        cols.append(("num", (x - lo) / (hi - lo) if hi > lo else np.zeros(n)))
+    return cols
+
+
+def _mean_similarity_to(values: np.ndarray, kind: str, readers: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Mean similarity of each reader to all ``members`` on one attribute (Gower terms).
+
+    Category: the share of members in the reader's category. Number on [0, 1]: one minus
+    the mean absolute difference, from a sorted prefix sum (O(m log m)).
+    """
+    if members.size == 0:
+        return np.zeros(readers.size)
+    xm, xr = values[members], values[readers]
+    if kind == "cat":
+        codes, counts = np.unique(xm, return_counts=True)
+        pos = np.clip(np.searchsorted(codes, xr), 0, codes.size - 1)
+        return np.where(codes[pos] == xr, counts[pos], 0) / members.size
+    xs = np.sort(xm)
+    cs = np.concatenate([[0.0], np.cumsum(xs)])
+    k = np.searchsorted(xs, xr, side="right")
+    below = xr * k - cs[k]
+    above = (cs[-1] - cs[k]) - xr * (xs.size - k)
+    return 1.0 - (below + above) / xs.size
+
+
+def reference_similarity(
+    sim: Sim, adult: np.ndarray, min_neighbours: int, attributes: tuple[str, ...] | list[str] = SIMILARITY_ATTRIBUTES
+) -> dict[str, np.ndarray]:
+    """How similar each person is to the reference group a message names, per arm.
+
+    Gower similarity (the mean over ``attributes`` of per-attribute similarity: 1 for the
+    same category, 1 - |difference| on [0, 1] for numbers) averaged over the group's adult
+    members: ``national`` all adults, ``town`` the adults of the reader's urban/rural
+    region, ``postcode`` the adult household members and friends (each tie once per
+    network, as in :func:`local_shares`; fewer than ``min_neighbours`` -> the town value).
+    Returned per person (NaN for nobody), for the arms ``national``, ``town``, ``postcode``.
+    """
+    n = adult.size
+    members = np.flatnonzero(adult)
+    persons = np.arange(n)
+    urban = sim.state.urban[:n] == 1
+    cols = _attribute_columns(sim, attributes)
+    k = max(len(cols), 1)
+    national = np.zeros(n)
+    town = np.zeros(n)
+    for kind, x in cols:
+        national += _mean_similarity_to(x, kind, persons, members)
+        for region in (False, True):
+            r = np.flatnonzero(urban == region)
+            town[r] += _mean_similarity_to(x, kind, r, members[urban[members] == region])
+    num = np.zeros(n)
+    den = np.zeros(n)
+    for net in (sim.pop.household_net, sim.pop.friend_net):
+        src, dst = net.edges()
+        src, dst = src.astype(np.int64), dst.astype(np.int64)
+        keep = adult[dst]
+        src, dst = src[keep], dst[keep]
+        s = np.zeros(src.size)
+        for kind, x in cols:
+            s += (x[src] == x[dst]) if kind == "cat" else 1.0 - np.abs(x[src] - x[dst])
+        num += np.bincount(src, weights=s, minlength=n)
+        den += np.bincount(src, minlength=n)
+    enough = den >= max(min_neighbours, 1)
+    postcode = np.where(enough, num / np.maximum(den, 1) / k, town / k)
+    return {"national": national / k, "town": town / k, "postcode": postcode}
 
 
 def local_shares(
@@ -93,6 +199,8 @@ class LettersModule(Module):
         self.sent = np.empty(0, np.int32)
         self.opened = np.empty(0, np.int32)
         self.stated = np.empty(0, np.float64)
+        self.relevant = np.empty(0, np.float64)  # relevance of the named group to the recipient
+        self._relevance: np.ndarray | None = None
         self.p_respond = np.empty(0, np.float64)
         self.responded = np.empty(0, np.bool_)
         self.pay_day = np.empty(0, np.int32)
@@ -118,10 +226,33 @@ class LettersModule(Module):
         town, postcode = local_shares(sim, up, st.adult[:n], cfg.min_neighbours)
         return (town if cfg.norm == "town" else postcode)[who]
 
-    def response_probability(self, stated: np.ndarray) -> np.ndarray:
-        """sigmoid(base + w * (perceived - prior)); perceived = prior + weight * (stated - prior)."""
+    def relevance(self, sim: Sim) -> np.ndarray:
+        """How much of the stated share each person takes as the norm of people like them.
+
+        1 everywhere with ``reference_weighting = "none"``; with ``"similarity"`` the
+        Gower similarity of the person to the reference group the arm names
+        (:func:`reference_similarity`), computed once per run from the synthetic
+        population (the attributes do not change during a run).
+        """
+        cfg, n = self.cfg, sim.state.n
+        if cfg.reference_weighting == "none" or cfg.norm == "control":
+            return np.ones(n)
+        if self._relevance is None:
+            sims = reference_similarity(sim, sim.state.adult[:n], cfg.min_neighbours, cfg.similarity_attributes)
+            self._relevance = sims[cfg.norm]
+        return self._relevance
+
+    def response_probability(self, stated: np.ndarray, relevance: np.ndarray | float = 1.0) -> np.ndarray:
+        """sigmoid(base + w * (perceived - prior)).
+
+        perceived = prior + message_weight * relevance * (stated - prior): the stated share
+        moves the belief about what people like the reader do by the share of the named
+        group that is like the reader (``relevance``, 1 without reference weighting).
+        """
         cfg = self.cfg
-        shift = np.where(np.isnan(stated), 0.0, cfg.message_weight * (stated - cfg.prior_norm_share))
+        shift = np.where(
+            np.isnan(stated), 0.0, cfg.message_weight * np.asarray(relevance) * (stated - cfg.prior_norm_share)
+        )
         return sigmoid(cfg.base_response_logit + cfg.w_norm_message * shift)
 
     # -- the day ----------------------------------------------------------------------------
@@ -148,7 +279,8 @@ class LettersModule(Module):
         n = st.n
         self.actual_share = float((self.last_miss[st.adult[:n]] < day - self.cfg.norm_lookback_days).mean())
         stated = self.stated_share(sim, who)
-        p = self.response_probability(stated)
+        rel = self.relevance(sim)[who]
+        p = self.response_probability(stated, rel)
         u = sim.streams.uniform("letters.respond", day, who)
         resp = u < p
         w = self.cfg.response_window_days
@@ -157,6 +289,7 @@ class LettersModule(Module):
         self.sent = np.concatenate([self.sent, np.full(who.size, day, np.int32)])
         self.opened = np.concatenate([self.opened, since[who].astype(np.int32)])
         self.stated = np.concatenate([self.stated, stated])
+        self.relevant = np.concatenate([self.relevant, rel])
         self.p_respond = np.concatenate([self.p_respond, p])
         self.responded = np.concatenate([self.responded, resp])
         self.pay_day = np.concatenate([self.pay_day, np.where(resp, day + delay, -1).astype(np.int32)])

@@ -141,6 +141,17 @@ class Letters(_Strict):
     min_neighbours: int = Field(
         3, ge=0, le=1000, description="a postcode share needs this many neighbours; fewer -> town share"
     )
+    reference_weighting: Literal["none", "similarity"] = Field(
+        "none",
+        description="'similarity': a stated share moves the perceived norm in proportion to how similar the "
+        "named group is to the reader (reference-group proximity and similarity); 'none': fully, whoever it names",
+    )
+    similarity_attributes: list[Literal["urban", "age", "income", "education", "sex", "migrant"]] = Field(
+        default_factory=lambda: ["urban", "age", "income", "education"],
+        min_length=1,
+        description="attributes of the Gower similarity between a reader and the named group "
+        "(with reference_weighting = 'similarity')",
+    )
 
     @model_validator(mode="after")
     def _days(self) -> Letters:
