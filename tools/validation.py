@@ -107,7 +107,14 @@ def load_spec(path: Path) -> tuple[dict[str, Any], list[Group]]:
             for t in spec.targets:
                 figures.append(
                     Figure(
-                        t.name, t.metric, t.value, t.source, "check" if t.holdout else "fitted", scale=t.scale, day=t.day
+                        t.name,
+                        t.metric,
+                        t.value,
+                        t.source,
+                        "check" if t.holdout else "fitted",
+                        scale=t.scale,
+                        day=t.day,
+                        bound="lower" if "(>)" in t.name else "",  # the targets files mark bounds so
                     )
                 )
         groups.append(
