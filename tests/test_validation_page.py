@@ -5,7 +5,6 @@ of the committed spec (a full regeneration takes minutes, so the values are not 
 from pathlib import Path
 
 import pytest
-
 from tools import validation
 
 ROOT = Path(__file__).resolve().parents[1]
