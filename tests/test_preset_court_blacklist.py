@@ -23,7 +23,7 @@ def run():
 
 def test_six_triggers_two_terms():
     sc = Sim("court-blacklist").scenario
-    assert len(sc.behaviours) == 6 and all(b.domain == "judicial" for b in sc.behaviours)  # facts 2.2
+    assert len(sc.behaviours) == 7 and all(b.domain == "judicial" for b in sc.behaviours)  # facts 2.2 + unit debtors
     lists = {x.name: x for x in sc.lists}
     assert lists["dishonest_refusal"].term_days == 0  # until performance
     assert lists["dishonest_conduct"].term_days == 730 and lists["dishonest_conduct"].extension_days == 365
@@ -48,7 +48,8 @@ def test_removal_on_performance_within_three_days(run):
     j = sim.state.obligations.index["judgment_debt"]
     still = np.flatnonzero(sim.state.listed[refusal])
     # whoever is still listed either still owes, or performed less than 3 days ago and is pending removal
-    owes = sim.state.obligations.open_since[j, still] >= 0
+    u = sim.state.obligations.index["unit_judgment_debt"]  # a listed unit owes its own judgment
+    owes = (sim.state.obligations.open_since[j, still] >= 0) | (sim.state.obligations.open_since[u, still] >= 0)
     pending = sim.state.pending_exit[refusal, still]
     last = res.days - 1
     assert (owes | ((pending >= 0) & (pending <= last + 3))).all()
@@ -70,3 +71,94 @@ def test_bans_reach_the_listed_and_agencies_join_on_time(run):
         firms = sp["subject"][sa["spell"][reps]]
         assert (sa["target"][reps] == sim.state.legal_rep[firms - res.n_persons]).all()
     assert res.indicators["flight_blocks"] > 0 and res.indicators["paid_after_listing"] > 0
+
+
+CATALOGUE = {  # measure -> (service it denies, day its agencies joined), facts 2b and 2.6
+    "flight_ban": ("flight", 92),
+    "rail_ban": ("rail", 92),
+    "private_school_ban": ("private_school", 92),
+    "hotel_ban": ("star_hotel", 659),
+    "golf_nightclub_ban": ("golf_nightclub", 659),
+    "property_ban": ("property", 659),
+    "car_ban": ("car", 659),
+    "civil_service_ban": ("hiring", 822),
+    "loan_refusal": ("loan", 822),
+    "procurement_ban": ("procurement", 822),
+    "insurance_ban": ("premium_insurance", 822),
+    "management_ban": ("office", 1090),
+    "outbound_tour_ban": ("outbound_tour", 1091),
+    "exit_ban": ("exit", 1091),
+    "legal_exam_ban": ("legal_exam", 1091),
+}
+
+
+def test_the_sanction_catalogue_of_facts_2b():
+    sc = Sim("court-blacklist").scenario
+    ms = {m.name: m for m in sc.measures}
+    for name, (service, day) in CATALOGUE.items():
+        assert ms[name].blocks == service and ms[name].from_day == day, name
+        assert ms[name].list == "dishonest_refusal"
+    # the high-consumption restrictions reach a unit debtor's legal representative (facts 2b)
+    for name in (
+        "flight_ban",
+        "rail_ban",
+        "hotel_ban",
+        "golf_nightclub_ban",
+        "property_ban",
+        "car_ban",
+        "insurance_ban",
+        "outbound_tour_ban",
+        "exit_ban",
+    ):
+        assert "legal_rep" in ms[name].applies_to, name
+    # public exposure from day 0, the monthly Credit China lists from June 2018 (facts 2.1, 2b)
+    assert ms["public_exposure"].publicity and ms["credit_china_list"].publicity
+    assert ms["credit_china_list"].from_day == 1704
+    assert sc.model.exclusion.cut_share > 0  # exposure has social costs (issue 13.5)
+
+
+@pytest.fixture(scope="module")
+def unit_run():
+    fast = [*FAST, "behaviours.unit_judgment_debt.opportunities_per_year=0.5"]
+    sim = Sim("court-blacklist", n=4000, days=1200, seed=3, overrides=fast)
+    return sim, sim.run()
+
+
+def test_legal_representative_is_restricted_but_not_listed(unit_run):
+    from scslab.engine.results import VIA
+
+    sim, res = unit_run
+    sa, sp, rec = res.sanctions, res.list_spells, res.records
+    n = res.n_persons
+    assert (sp["subject"] >= n).sum() > 5  # units are listed (facts 2.1)
+    via_rep = sa["via"] == VIA.index("legal_rep")
+    reps = np.unique(sa["target"][via_rep])
+    assert reps.size > 0 and (reps < n).all()
+    # each restricted representative represents a listed unit
+    firms = sp["subject"][sp["subject"] >= n] - n
+    assert np.isin(reps, sim.state.legal_rep[firms]).all()
+    # ... and is listed only for debts of his own (facts 2.5)
+    listed = np.unique(sp["subject"][sp["subject"] < n])
+    own = np.unique(rec["subject"][rec["subject"] < n])
+    rep_listed = reps[np.isin(reps, listed)]
+    assert np.isin(rep_listed, own).all()
+    assert rep_listed.size < reps.size
+
+
+def test_blocked_attempts_are_counted_per_measure(unit_run):
+    sim, res = unit_run
+    blocks = res.summary["blocks"]
+    by_service = res.summary["blocks_by_service"]
+    assert set(CATALOGUE) - {
+        "private_school_ban",
+        "civil_service_ban",
+        "loan_refusal",
+        "procurement_ban",
+        "management_ban",
+    } <= set(blocks)
+    # a service only one measure denies: its blocked attempts are that measure's
+    for name in ("hotel_ban", "golf_nightclub_ban"):
+        assert blocks[name] == by_service[CATALOGUE[name][0]]
+    assert blocks["hotel_ban"] > 0
+    # no attempt is blocked before the measure's agency joined
+    assert sum(blocks.values()) >= by_service["flight"]

@@ -18,7 +18,14 @@ def run():
         n=3000,
         days=500,
         seed=4,
-        overrides=["lists.grade_c_d.entry=points < 990", "lists.grade_c_d.exit=points >= 990"],
+        # thresholds nearer the start so that 500 days at 3,000 agents reach both lists (at the
+        # sourced behaviour rates nobody gains the +50 points of AAA in 3 years)
+        overrides=[
+            "lists.grade_c_d.entry=points < 990",
+            "lists.grade_c_d.exit=points >= 990",
+            "lists.aaa_honour.entry=points >= 1005",
+            "lists.aaa_honour.exit=points < 1005",
+        ],
     )
     res = sim.run()
     return sim, res
