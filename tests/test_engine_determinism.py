@@ -23,7 +23,12 @@ from scslab.engine.sim import Sim
 
 VOLATILE = {"wall_s", "agent_days_per_s", "peak_rss_mb"}
 # a stricter C/D threshold so a short small run lists enough people to compare
-SMALL = dict(n=1500, days=120, overrides=["lists.grade_c_d.entry=points < 1000", "lists.grade_c_d.exit=points >= 1000"])
+# busier than the preset (its sourced behaviour rates are low): enough records and spells in
+# 120 days for the tables to differ between seeds
+BUSY = ["behaviours.traffic_violation.base_logit=-2.2", "behaviours.volunteering.base_logit=-2.0"]
+SMALL = dict(
+    n=1500, days=120, overrides=["lists.grade_c_d.entry=points < 1000", "lists.grade_c_d.exit=points >= 1000", *BUSY]
+)
 
 
 def tables_hash(res) -> str:
@@ -91,6 +96,7 @@ def test_thread_count_does_not_change_results(twin_runs):
 # -- common random numbers -----------------------------------------------------------------
 
 CRN_OVERRIDES = [
+    *BUSY,
     # sparse networks, so most people have no path to the chosen person (with the preset's
     # friend and work networks everyone is connected and the check would be vacuous)
     "population.friends_mean_degree=0.5",

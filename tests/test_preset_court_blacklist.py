@@ -23,7 +23,7 @@ def run():
 
 def test_six_triggers_two_terms():
     sc = Sim("court-blacklist").scenario
-    assert len(sc.behaviours) == 7 and all(b.domain == "judicial" for b in sc.behaviours)  # facts 2.2 + unit debtors
+    assert len(sc.behaviours) == 6 and all(b.domain == "judicial" for b in sc.behaviours)  # facts 2.2
     lists = {x.name: x for x in sc.lists}
     assert lists["dishonest_refusal"].term_days == 0  # until performance
     assert lists["dishonest_conduct"].term_days == 730 and lists["dishonest_conduct"].extension_days == 365
@@ -48,8 +48,7 @@ def test_removal_on_performance_within_three_days(run):
     j = sim.state.obligations.index["judgment_debt"]
     still = np.flatnonzero(sim.state.listed[refusal])
     # whoever is still listed either still owes, or performed less than 3 days ago and is pending removal
-    u = sim.state.obligations.index["unit_judgment_debt"]  # a listed unit owes its own judgment
-    owes = (sim.state.obligations.open_since[j, still] >= 0) | (sim.state.obligations.open_since[u, still] >= 0)
+    owes = sim.state.obligations.open_since[j, still] >= 0
     pending = sim.state.pending_exit[refusal, still]
     last = res.days - 1
     assert (owes | ((pending >= 0) & (pending <= last + 3))).all()
@@ -117,36 +116,8 @@ def test_the_sanction_catalogue_of_facts_2b():
     assert sc.model.exclusion.cut_share > 0  # exposure has social costs (issue 13.5)
 
 
-@pytest.fixture(scope="module")
-def unit_run():
-    fast = [*FAST, "behaviours.unit_judgment_debt.opportunities_per_year=0.5"]
-    sim = Sim("court-blacklist", n=4000, days=1200, seed=3, overrides=fast)
-    return sim, sim.run()
-
-
-def test_legal_representative_is_restricted_but_not_listed(unit_run):
-    from scslab.engine.results import VIA
-
-    sim, res = unit_run
-    sa, sp, rec = res.sanctions, res.list_spells, res.records
-    n = res.n_persons
-    assert (sp["subject"] >= n).sum() > 5  # units are listed (facts 2.1)
-    via_rep = sa["via"] == VIA.index("legal_rep")
-    reps = np.unique(sa["target"][via_rep])
-    assert reps.size > 0 and (reps < n).all()
-    # each restricted representative represents a listed unit
-    firms = sp["subject"][sp["subject"] >= n] - n
-    assert np.isin(reps, sim.state.legal_rep[firms]).all()
-    # ... and is listed only for debts of his own (facts 2.5)
-    listed = np.unique(sp["subject"][sp["subject"] < n])
-    own = np.unique(rec["subject"][rec["subject"] < n])
-    rep_listed = reps[np.isin(reps, listed)]
-    assert np.isin(rep_listed, own).all()
-    assert rep_listed.size < reps.size
-
-
-def test_blocked_attempts_are_counted_per_measure(unit_run):
-    sim, res = unit_run
+def test_blocked_attempts_are_counted_per_measure(run):
+    sim, res = run
     blocks = res.summary["blocks"]
     by_service = res.summary["blocks_by_service"]
     assert set(CATALOGUE) - {
