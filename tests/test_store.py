@@ -46,6 +46,10 @@ def test_tables_and_row_counts(db, toy):
         "list_spells": 4,
         "sanctions": 6,
         "subjects": 8,
+        # the toy run declares nothing: no declared figures or subject columns to store
+        "declared": 0,
+        "figures": 0,
+        "subject_values": 0,
     }
     name, seed, days, persons, orgs, scale, wall = _q(
         out, "SELECT name, seed, days, persons, orgs, scale, wall_s FROM runs WHERE run_id = ?", [rid]

@@ -14,13 +14,13 @@ Writes ``sim.events.acts`` (the observable acts), ``sim.state.norm``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..scenario.schema import SUBJECT_TYPES
 from .decision import KIND_CODES, actual_detection, expected_weights, sigmoid, violation_logit, watched
-from .module import Module
+from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import FAR, Calendar, exponential_gaps
 
 if TYPE_CHECKING:
@@ -218,3 +218,83 @@ class BehaviourModule(Module):
             h = spec.repay_per_year / 365.0 * pressure * able
             u = sim.streams.uniform(f"behaviour.{name}.settle", day, who)
             self.settled += ob.settle(st, j, who[u < h])
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """Decisions of the day, in total and per behaviour; the mean internalised norm."""
+        out = [
+            ResultSpec("opportunities", "decisions", "obligation and prohibition decisions met today"),
+            ResultSpec("violations", "acts", "violations today (all rule-bound behaviours)"),
+            ResultSpec("involuntary_defaults", "acts", "obligations missed for want of money, not of will"),
+            ResultSpec("good_deeds", "acts", "good deeds done today"),
+            ResultSpec("compliance_rate", "share", "1 - violations / opportunities today (NaN with none)"),
+            ResultSpec(
+                "self_governance_index",
+                "ratio",
+                "expected compliance believing nobody watched over believing certainly watched",
+            ),
+            ResultSpec("settled", "debts", "open obligations settled today"),
+            ResultSpec("debtors", "subjects", "subjects with an open obligation at the end of the day"),
+            ResultSpec("norm_mean", "share", "mean internalised norm of persons", every=SAMPLE_EVERY),
+        ]
+        out += [
+            ResultSpec(
+                "comply_unobserved_total",
+                "decisions",
+                "expected compliance, summed over the run's decisions, believing nobody watched",
+                kind="figure",
+            ),
+            ResultSpec(
+                "comply_observed_total",
+                "decisions",
+                "expected compliance, summed over the run's decisions, believing certainly watched",
+                kind="figure",
+            ),
+        ]
+        if any(x.kind == "expression" for x in sim.scenario.behaviours):
+            out += [
+                ResultSpec("desired_n", "acts", "expression acts the subject wished to make", "i4", kind="column"),
+                ResultSpec("expressed_n", "acts", "expression acts the subject made", "i4", kind="column"),
+            ]
+        if sim.state.obligations.names:
+            out.append(ResultSpec("involuntary_n", "acts", "obligations missed for want of money", "i2", kind="column"))
+        for spec in sim.scenario.behaviours:
+            if spec.kind in ("obligation", "prohibition"):
+                out.append(ResultSpec(f"violations_{spec.name}", "acts", f"violations of {spec.name} today"))
+            elif spec.kind == "good_deed":
+                out.append(ResultSpec(f"good_deeds_{spec.name}", "acts", f"{spec.name} done today"))
+            else:
+                out.append(ResultSpec(f"desired_{spec.name}", "acts", f"{spec.name}: wished to, today"))
+                out.append(ResultSpec(f"expressed_{spec.name}", "acts", f"{spec.name}: did, today"))
+        return out
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        opp = self.opportunities[np.isin(self.kind, (0, 1))].sum()
+        out["opportunities"] = opp
+        out["violations"] = self.violations.sum()
+        out["involuntary_defaults"] = self.involuntary.sum()
+        out["good_deeds"] = self.good_deeds.sum()
+        out["compliance_rate"] = 1.0 - self.violations.sum() / opp if opp else np.nan
+        out["self_governance_index"] = (
+            self.comply_unobserved / self.comply_observed if self.comply_observed > 0 else np.nan
+        )
+        for b, spec in enumerate(self.specs):
+            if spec.kind in ("obligation", "prohibition"):
+                out[f"violations_{spec.name}"] = self.violations[b]
+            elif spec.kind == "good_deed":
+                out[f"good_deeds_{spec.name}"] = self.good_deeds[b]
+            else:
+                out[f"desired_{spec.name}"] = self.desired[b]
+                out[f"expressed_{spec.name}"] = self.expressed[b]
+        out["settled"] = self.settled
+        out["debtors"] = sim.state.obligations.debtors()
+        if out.sampling:
+            out["norm_mean"] = sim.state.norm[: sim.state.n].mean()
+
+    def finish(self, sim: Sim, out: dict[str, Any]) -> None:
+        out["comply_unobserved_total"] = self.total_unobserved
+        out["comply_observed_total"] = self.total_observed
+        if self.desired_n is not None:
+            out["desired_n"], out["expressed_n"] = self.desired_n, self.expressed_n
+        if self.involuntary_n is not None:
+            out["involuntary_n"] = self.involuntary_n

@@ -27,13 +27,13 @@ scenarios differing in one rule face the same luck (common random numbers).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numba import njit
 
 from .decision import expected_weights, sigmoid, violation_logit, watched
-from .module import Module
+from .module import Module, ResultSpec
 from .perception import learn
 from .queue import FAR, Calendar, DayQueue
 from .rng import draw
@@ -42,26 +42,39 @@ from .sources import source_tables
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["EXPOSED", "GREEN", "INFECTIOUS", "RECOVERED", "RED", "SERIES", "SUSCEPTIBLE", "YELLOW", "EpidemicModule"]
+__all__ = [
+    "EXPOSED",
+    "GREEN",
+    "INFECTIOUS",
+    "RECOVERED",
+    "RED",
+    "SERIES",
+    "SERIES_INFO",
+    "SUSCEPTIBLE",
+    "YELLOW",
+    "EpidemicModule",
+]
 
 GREEN, YELLOW, RED = 0, 1, 2
 SUSCEPTIBLE, EXPOSED, INFECTIOUS, RECOVERED = 0, 1, 2, 3
 NEVER = np.iinfo(np.int32).max
-SERIES = (
-    "susceptible",
-    "infected",
-    "infectious",
-    "recovered",
-    "new_infections",
-    "new_confirmed",
-    "code_green",
-    "code_yellow",
-    "code_red",
-    "isolated",
-    "quarantine_violations",
-    "quarantine_violations_detected",
-    "code_blocked_trips",
-)
+#: Daily series of the epidemic: name -> (unit, description).
+SERIES_INFO: dict[str, tuple[str, str]] = {
+    "susceptible": ("persons", "persons never infected yet"),
+    "infected": ("persons", "persons exposed or infectious"),
+    "infectious": ("persons", "persons infectious"),
+    "recovered": ("persons", "persons recovered"),
+    "new_infections": ("persons", "persons infected today"),
+    "new_confirmed": ("persons", "cases confirmed today"),
+    "code_green": ("persons", "persons holding a green code"),
+    "code_yellow": ("persons", "persons holding a yellow code"),
+    "code_red": ("persons", "persons holding a red code"),
+    "isolated": ("persons", "persons in isolation"),
+    "quarantine_violations": ("acts", "breaches of isolation today"),
+    "quarantine_violations_detected": ("acts", "breaches of isolation detected today"),
+    "code_blocked_trips": ("trips", "trips stopped today because the code was not green"),
+}
+SERIES = tuple(SERIES_INFO)
 
 
 @njit(cache=True)
@@ -422,8 +435,12 @@ class EpidemicModule(Module):
         d["susceptible"][day], d["infectious"][day], d["recovered"][day] = counts[3], counts[5], counts[6]
         d["infected"][day] = counts[4] + counts[5]
         d["isolated"][day] = counts[7]
-        rec = sim.module("results")
-        if rec is not None:  # the recorder is built after init: share the arrays on first use
-            for k, v in d.items():
-                if rec.series.get(k) is not v:
-                    rec.series[k] = v
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """The epidemic's compartments, the colours of the codes, isolation and its breaches."""
+        return [ResultSpec(k, *SERIES_INFO[k]) for k in SERIES]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        for k in SERIES:
+            out[k] = self.daily[k][day]

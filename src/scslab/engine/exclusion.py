@@ -8,11 +8,11 @@ Cuts are batched and applied to the friend network once a week (a CSR rebuild is
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .module import Module
+from .module import Module, ResultSpec
 from .rng import uniform_sub
 
 if TYPE_CHECKING:
@@ -76,3 +76,18 @@ class ExclusionModule(Module):
             return None
         now = sim.state.friend_net.degree()[who]
         return float(np.mean(1.0 - now / self.degree0[who]))
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """How much of their circle the publicly exposed lost."""
+        return [
+            ResultSpec(
+                "exclusion_degree_loss",
+                "share",
+                "mean share of friendship ties lost by persons exposed by publicity (None if nobody was)",
+                kind="figure",
+            )
+        ]
+
+    def finish(self, sim: Sim, out: dict[str, Any]) -> None:
+        out["exclusion_degree_loss"] = self.degree_loss(sim)

@@ -7,12 +7,12 @@ updates savings every day; peer effects live in :mod:`.society`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit
 
-from .module import Module
+from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import Calendar, exponential_gaps
 
 if TYPE_CHECKING:
@@ -72,3 +72,16 @@ class FeedbackModule(Module):
             st.savings[hit] -= mdl.shock_months * st.base_income[hit] / 12.0
             u = sim.streams.uniform("feedback.shock", day, hit)
             self.shock_q.push(day + exponential_gaps(u, mdl.shocks_per_year), hit)
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """Income shocks of the day and the persons' mean income."""
+        return [
+            ResultSpec("shocks", "persons", "persons hit by an income shock today"),
+            ResultSpec("income_mean", "yuan per year", "mean income of persons", every=SAMPLE_EVERY),
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        out["shocks"] = self.shocks_today
+        if out.sampling:
+            out["income_mean"] = sim.state.income[: sim.state.n].mean()

@@ -8,12 +8,12 @@ measures. The table and its per-subject counters are shared state (``sim.state.r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..scenario.schema import DOMAINS, SEVERITIES
-from .module import Module
+from .module import Module, ResultSpec
 from .records import ACTIVE, RecordTable
 
 if TYPE_CHECKING:
@@ -75,3 +75,16 @@ class LedgerModule(Module):
                 if hit.any():
                     keep[hit] = ob.open_since[j, subj[hit]] >= 0
         return keep
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """Records written today, and how many of them record something that did not happen."""
+        return [
+            ResultSpec("records", "records", "records written today"),
+            ResultSpec("records_false", "records", "records written today of acts that did not happen"),
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        new = sim.events.records_written
+        out["records"] = new.size
+        out["records_false"] = (~sim.state.records["true"][new]).sum() if new.size else 0

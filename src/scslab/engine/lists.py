@@ -13,14 +13,14 @@ measures row applies and lifts their measures from there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..scenario.expr import compile_expr
 from .attributes import SubjectView, attribute_names
 from .events import SPELL_END, SPELL_START
-from .module import Module
+from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import DayQueue
 from .spells import PERFORMANCE, TERM, SpellTable
 
@@ -146,3 +146,33 @@ class ListsModule(Module):
             self.exit_q[k].push(day + delay[~now], st.spell_of[k, later])
             if now.any():
                 self._end(sim, st.spell_of[k, ok[now]].astype(np.int64), PERFORMANCE, day)
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """Who is on each list, who entered and left today, and the wrongfully blacklisted."""
+        self.black = [k for k, x in enumerate(sim.scenario.lists) if x.type == "black"]
+        return [
+            ResultSpec("listed_total", "subjects", "subjects on any blacklist (each counted once)"),
+            ResultSpec(
+                "wrongful_listed", "subjects", "open blacklist spells caused by a false record", every=SAMPLE_EVERY
+            ),
+            ResultSpec("list_entries", "spells", "list spells started today"),
+            ResultSpec("list_exits", "spells", "list spells ended today"),
+            *(ResultSpec(f"listed_{x.name}", "subjects", f"subjects on {x.name}") for x in sim.scenario.lists),
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        st = sim.state
+        for k, x in enumerate(sim.scenario.lists):
+            out[f"listed_{x.name}"] = st.spells.count[k]
+        if len(self.black) == 1:
+            out["listed_total"] = st.spells.count[self.black[0]]
+        elif self.black:  # subjects on several blacklists count once: one pass, daily
+            out["listed_total"] = st.listed[self.black].any(axis=0).sum()
+        out["list_entries"] = sim.events.spells_started().size
+        out["list_exits"] = sim.events.spells_ended().size
+        if out.sampling:
+            sp = st.spells
+            if self.black and len(sp):
+                open_ = (sp["end"] < 0) & sp["wrongful"] & np.isin(sp["list"], self.black)
+                out["wrongful_listed"] = open_.sum()

@@ -27,7 +27,7 @@ the same as running it between lists and repair. Publicity measures put their ta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit
@@ -37,7 +37,7 @@ from .attributes import SubjectView, attribute_names
 from .columns import Columns
 from .decision import measure_enabled
 from .events import SPELL_START
-from .module import Module
+from .module import SAMPLE_EVERY, Module, ResultSpec
 from .results import VIA
 
 if TYPE_CHECKING:
@@ -282,3 +282,44 @@ class MeasuresModule(Module):
             self.blocked_by_service[svc] += hit.size
             for j in js:
                 self.blocked_total[j] += int((self.active[self.block_row[j], hit] > 0).sum())
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """Measures applied today, and the sanctions and rewards in force."""
+        return [
+            ResultSpec("sanctions_applied", "applications", "measure applications started today"),
+            ResultSpec("sanctions_active", "applications", "sanctions in force", every=SAMPLE_EVERY),
+            ResultSpec("rewards_active", "applications", "rewards in force", every=SAMPLE_EVERY),
+            ResultSpec(
+                "blocked_by_measure",
+                "attempts",
+                "blocked attempts over the run, per measure ({measure: count})",
+                "object",
+                kind="figure",
+            ),
+            ResultSpec(
+                "blocked_by_service",
+                "attempts",
+                "blocked attempts over the run, per service, each counted once ({service: count})",
+                "object",
+                kind="figure",
+            ),
+            ResultSpec(
+                "reviewed_cancelled",
+                "applications",
+                "automated applications a human review cancelled (false cause)",
+                "i8",
+                kind="figure",
+            ),
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        out["sanctions_applied"] = self.applied_today
+        if out.sampling:
+            out["sanctions_active"] = sim.state.n_sanctions.sum(dtype=np.int64)
+            out["rewards_active"] = sim.state.n_rewards.sum(dtype=np.int64)
+
+    def finish(self, sim: Sim, out: dict[str, Any]) -> None:
+        out["blocked_by_measure"] = {m.name: int(self.blocked_total[j]) for j, m in enumerate(sim.scenario.measures)}
+        out["blocked_by_service"] = {s: int(self.blocked_by_service[k]) for k, s in enumerate(sim.state.services)}
+        out["reviewed_cancelled"] = int(self.reviewed_cancelled)

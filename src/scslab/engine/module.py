@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["KINDS", "Module", "ResultSpec", "assemble"]
+__all__ = ["KINDS", "SAMPLE_EVERY", "Module", "ResultSpec", "assemble"]
 
 KINDS = ("series", "figure", "column")
+#: Sampling period (days) of the population-wide means a module declares with ``every=SAMPLE_EVERY``.
+SAMPLE_EVERY = 7
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,9 @@ class Module:
     def record(self, sim: Sim, day: int, out: Any) -> None:
         """Write today's value of each declared series: ``out[name] = value``.
 
-        Called by the ``results`` row at the end of the day; ``out.sampling`` is True on the
-        days sampled series (``every`` > 1) are due.
+        Called by the ``results`` row at the end of the day, in loop order. ``out.sampling``
+        is True on the days sampled series (``every`` = :data:`SAMPLE_EVERY`) are due; on the
+        other days the recorder holds their last value. A series not written today is 0.
         """
 
     def finish(self, sim: Sim, out: dict[str, Any]) -> None:

@@ -11,12 +11,12 @@ from their own breaches before the day's decisions (its row comes before behavio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit
 
-from .module import Module
+from .module import SAMPLE_EVERY, Module, ResultSpec
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -67,3 +67,16 @@ class PerceptionModule(Module):
     def step(self, sim: Sim, day: int) -> None:
         if sim.events.detections is not None:
             learn(sim, *sim.events.detections)
+
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """The persons' mean perceived detection rate."""
+        return [
+            ResultSpec(
+                "perceived_mean", "share", "mean perceived detection rate, persons x behaviours", every=SAMPLE_EVERY
+            )
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        if out.sampling:
+            st = sim.state
+            out["perceived_mean"] = st.perceived[:, : st.n].mean() if st.perceived.shape[0] else 0.0

@@ -9,12 +9,12 @@ Regulations, Art. 25); a record found wrong is corrected and the spells it cause
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..scenario.schema import SEVERITIES
-from .module import Module
+from .module import Module, ResultSpec
 from .queue import DayQueue
 from .records import ACTIVE, CORRECTED, DISPUTED, EXPIRED, REPAIRED
 
@@ -114,3 +114,25 @@ class RepairModule(Module):
         if live.size:
             sim.events.records_retired.append((status, live))
         return live
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """Records that left the books today, by way, and the objections filed."""
+        return [
+            ResultSpec("expired", "records", "records whose term ended today"),
+            ResultSpec("repaired", "records", "records repaired today (credit repair)"),
+            ResultSpec("objections", "records", "objections filed today"),
+            ResultSpec("corrected", "records", "records corrected today after an objection"),
+            *(
+                ResultSpec(f"{k}_total", "records", f"{k} over the run", "i8", kind="figure")
+                for k in ("expired", "repaired", "objections", "corrected", "wrongly_corrected")
+            ),
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        for k in ("expired", "repaired", "objections", "corrected"):
+            out[k] = self.today[k]
+
+    def finish(self, sim: Sim, out: dict[str, Any]) -> None:
+        for k, v in self.totals.items():
+            out[f"{k}_total"] = int(v)

@@ -12,21 +12,67 @@ Tables (column -> dtype):
 - ``subjects``: id (str), type int8 (index into ``SUBJECT_TYPES``), sex int8, urban int8,
   migrant int8, group int8, income0 float32, income float32, score float32, grade int8 (-1 none)
 
-``names`` maps each coded column to its labels, e.g. ``names["list"][spell_list]``.
+``names`` maps each coded column to its labels, e.g. ``names["list"][spell_list]``
+(:func:`result_names` builds it from the scenario, so a stored run gets the same codes).
+
+``figures`` holds the per-run figures the modules declare (``ResultSpec(kind="figure")``:
+run totals, the run's wall time and memory); the subject columns they declare
+(``kind="column"``) join ``subjects``. ``declared`` lists every declaration (name, module,
+kind, unit, description, dtype). The run-level metrics (``metrics.summary``) read only
+these, never the live simulation, so they can be recomputed from a results database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["END_REASONS", "RECORD_STATUS", "VIA", "Results"]
+from ..scenario.schema import DOMAINS, SEVERITIES, SUBJECT_TYPES
+
+if TYPE_CHECKING:
+    from ..scenario.schema import Scenario
+
+__all__ = ["END_REASONS", "RECORD_STATUS", "SUBJECT_DTYPES", "VIA", "Results", "result_names"]
 
 RECORD_STATUS = ("active", "expired", "repaired", "corrected", "disputed")
 END_REASONS = ("open", "term", "performance", "corrected", "repaired")
 VIA = ("self", "legal_rep", "represented_firms", "spouse", "children", "household")
+#: The fixed columns of ``subjects`` (declared subject columns come on top).
+SUBJECT_DTYPES = {
+    "type": "i1",
+    "sex": "i1",
+    "urban": "i1",
+    "migrant": "i1",
+    "group": "i1",
+    "income0": "f4",
+    "income": "f4",
+    "score": "f4",
+    "grade": "i1",
+}
+
+
+def result_names(sc: Scenario) -> dict[str, list[str]]:
+    """Labels of every coded column of a run of ``sc`` (``Results.names``)."""
+    return {
+        "domain": list(DOMAINS),
+        "behaviour": [b.name for b in sc.behaviours],
+        "source": [x.name for x in sc.sources],
+        "list": [x.name for x in sc.lists],
+        "list_type": [x.type for x in sc.lists],
+        "measure": [m.name for m in sc.measures],
+        "measure_kind": [m.kind for m in sc.measures],
+        "measure_agency": [m.agency for m in sc.measures],
+        "measure_category": [m.category for m in sc.measures],
+        "grade": [b.name for b in sc.scoring.bands],
+        "group": [g.name for g in sc.population.groups],
+        "subject_type": list(SUBJECT_TYPES),
+        "via": list(VIA),
+        "record_status": list(RECORD_STATUS),
+        "end_reason": list(END_REASONS),
+        "severity": list(SEVERITIES),
+    }
 
 
 @dataclass
@@ -45,6 +91,8 @@ class Results:
     sanctions: dict[str, np.ndarray]
     subjects: dict[str, np.ndarray]
     names: dict[str, list[str]]
+    figures: dict[str, Any] = field(default_factory=dict)
+    declared: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     indicators: dict[str, Any] = field(default_factory=dict)
 

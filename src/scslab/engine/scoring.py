@@ -12,11 +12,11 @@ rescoring; the retirement row takes out the points of records retired today.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .module import Module
+from .module import SAMPLE_EVERY, Module, ResultSpec
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -178,6 +178,33 @@ class ScoringModule(Module):
         if book.kind == "weighted" and day % 30 == 0:
             book.refresh_ranks(sim)
             book.recompute(sim, book.scored)
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """The scored subjects' mean score and the share in each grade band (when scoring)."""
+        sc = sim.scenario.scoring
+        if sc.kind == "none":
+            return []
+        return [
+            ResultSpec("score_mean", "points", "mean score of scored subjects", every=SAMPLE_EVERY),
+            *(
+                ResultSpec(
+                    f"grade_share_{band.name}", "share", f"scored subjects in band {band.name}", every=SAMPLE_EVERY
+                )
+                for band in sc.bands
+            ),
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        if not out.sampling or "score_mean" not in out:
+            return
+        st, bands = sim.state, sim.scenario.scoring.bands
+        sc = st.scores.scored
+        out["score_mean"] = st.score[sc].mean() if sc.size else np.nan
+        g = st.grade[sc]
+        shares = np.bincount(g[g >= 0].astype(np.int64), minlength=len(bands))
+        for k, band in enumerate(bands):
+            out[f"grade_share_{band.name}"] = shares[k] / max(sc.size, 1)
 
 
 def _grade(score: np.ndarray, thresholds_desc: np.ndarray) -> np.ndarray:

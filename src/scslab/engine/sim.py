@@ -205,5 +205,15 @@ class Sim:
         return self.finish()
 
     def finish(self) -> Results:
-        """The run's :class:`Results` (after the last ``step``)."""
-        return self.module("results").collect(self)
+        """The run's :class:`Results` (after the last ``step``), with its summary and indicators.
+
+        The summary is a function of the results alone (``metrics.summary.summarize``), the
+        same function that recomputes it from a results database (``store.load_results``).
+        """
+        from ..metrics.indicators import compute_indicators
+        from ..metrics.summary import summarize
+
+        res = self.module("results").collect(self)
+        res.summary = summarize(res)
+        res.indicators = compute_indicators(res, self)
+        return res

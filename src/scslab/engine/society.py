@@ -13,13 +13,13 @@ Writes ``sim.state.peer_share``, ``sim.state.seen_share`` and moves ``sim.state.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit
 
 from ..population.network import neighbor_mean
-from .module import Module
+from .module import SAMPLE_EVERY, Module, ResultSpec
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -97,3 +97,17 @@ class SocietyModule(Module):
             mine = perceived[:, :n].mean(axis=0)
             shift = (per.social_rate * (self._mean(sim, mine) - mine)).astype(np.float32)
             perceived[:, :n] = np.clip(perceived[:, :n] + shift, 0.0, 1.0)
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """What persons see of their contacts: violations and sanctions."""
+        return [
+            ResultSpec("peer_share_mean", "share", "mean share of contacts' recent violations", every=SAMPLE_EVERY),
+            ResultSpec("seen_sanctioned_share", "share", "mean share of contacts seen sanctioned", every=SAMPLE_EVERY),
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        if out.sampling:
+            st = sim.state
+            out["peer_share_mean"] = st.peer_share[: st.n].mean()
+            out["seen_sanctioned_share"] = st.seen_share.mean()

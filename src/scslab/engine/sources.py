@@ -12,11 +12,11 @@ epidemic files its own there too), which the ledger takes out on the day they fa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from .module import Module
+from .module import Module, ResultSpec
 from .queue import FAR, Calendar
 
 if TYPE_CHECKING:
@@ -178,6 +178,20 @@ class SourcesModule(Module):
                 happened = ~wrong
                 self.entry_errors += int(wrong.sum())
         sim.state.observations.file(day + self.delay[k], subj, beh, k, happened)
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """What the sources saw today, and what they got wrong."""
+        return [
+            ResultSpec("detected", "acts", "observable acts a source observed today"),
+            ResultSpec("missed", "acts", "observable acts no source observed today"),
+            ResultSpec("false_matches", "observations", "observations of acts that did not happen"),
+            ResultSpec("entry_errors", "observations", "observations entered against the wrong subject or act"),
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        out["detected"], out["missed"] = self.detected, self.missed
+        out["false_matches"], out["entry_errors"] = self.false_matches, self.entry_errors
 
 
 def _person_flag(sim: Sim, attr: str) -> np.ndarray:

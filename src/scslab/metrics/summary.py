@@ -1,24 +1,23 @@
-"""The headline figures of a run: what ``--json`` prints and the report's key table."""
+"""The headline figures of a run: what ``--json`` prints and the report's key table.
+
+A function of the :class:`Results` alone (tables, series, declared figures and subject
+columns, the scenario it ran), never of the live simulation: the same call recomputes the
+summary of a stored run (``scslab.store.load_results``).
+"""
 
 from __future__ import annotations
 
-import resource
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..engine.recorder import peak_rss_mb
 from . import core
 
 if TYPE_CHECKING:
     from ..engine.results import Results
-    from ..engine.sim import Sim
 
 __all__ = ["disparate_impact", "peak_rss_mb", "summarize"]
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _per_subject_counts(res: Results, subjects: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -42,8 +41,10 @@ def disparate_impact(res: Results) -> dict[str, dict[str, Any]]:
     }
 
 
-def summarize(res: Results, sim: Sim) -> dict[str, Any]:
-    wall = max(sim.wall_s, 1e-9)
+def summarize(res: Results) -> dict[str, Any]:
+    """The run's headline figures, from its results (see the module docstring)."""
+    fig, sc = res.figures, res.scenario
+    wall = fig["wall_s"]
     out: dict[str, Any] = {
         "scenario": res.name,
         "seed": res.seed,
@@ -51,9 +52,9 @@ def summarize(res: Results, sim: Sim) -> dict[str, Any]:
         "organisations": res.n_orgs,
         "scale": res.scale,
         "days": res.days,
-        "wall_s": round(sim.wall_s, 3),
-        "agent_days_per_s": round(res.n_persons * res.days / wall, 1),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "wall_s": round(wall, 3),
+        "agent_days_per_s": round(res.n_persons * res.days / max(wall, 1e-9), 1),
+        "peak_rss_mb": round(fig["peak_rss_mb"], 1),
         "records": int(len(res.records["subject"])),
         "records_false": core.records_false(res),
         "listed_now": core.listed_now(res),
@@ -63,36 +64,32 @@ def summarize(res: Results, sim: Sim) -> dict[str, Any]:
         "wrongful_sanctions": core.wrongful_sanctions(res),
         "compliance_rate": core.compliance_rate(res),
         "involuntary_defaults": core.involuntary_defaults(res),
-        "objections": sim.repair.totals["objections"],
-        "corrected": sim.repair.totals["corrected"],
-        "repaired": sim.repair.totals["repaired"],
-        "expired": sim.repair.totals["expired"],
+        "objections": fig["objections_total"],
+        "corrected": fig["corrected_total"],
+        "repaired": fig["repaired_total"],
+        "expired": fig["expired_total"],
     }
-    if sim.scenario.scoring.kind != "none":
+    if sc["scoring"]["kind"] != "none":
         out["score_mean"] = core.score_mean(res)
         out["grade_shares"] = core.grade_shares(res)
     out["self_governance_index"] = core.self_governance_index(
-        sim.behaviour.total_unobserved, sim.behaviour.total_observed
+        fig["comply_unobserved_total"], fig["comply_observed_total"]
     )
     ch = core.chilling_index(res)
     if ch is not None:
+        subj = res.subjects
         out["chilling_index"] = ch
         out["chilling_by_group"] = {
-            attr: core.ratio_by(res, sim.behaviour.expressed_n, sim.behaviour.desired_n, attr, complement=True)
+            attr: core.ratio_by(res, subj["expressed_n"], subj["desired_n"], attr, complement=True)
             for attr in ("group", "sex", "urban", "migrant")
         }
-    out["exclusion_degree_loss"] = sim.exclusion.degree_loss(sim)
-    if sim.behaviour.involuntary_n is not None:
-        out["involuntary_defaults_by_income_quintile"] = core.by_income_quintile(res, sim.behaviour.involuntary_n)
-    out["blocks"] = {
-        m.name: int(sim.measures.blocked_total[j])
-        for j, m in enumerate(sim.scenario.measures)
-        if m.blocks and m.attempts_per_year > 0
-    }
+    out["exclusion_degree_loss"] = fig["exclusion_degree_loss"]
+    if "involuntary_n" in res.subjects:
+        out["involuntary_defaults_by_income_quintile"] = core.by_income_quintile(res, res.subjects["involuntary_n"])
+    blocking = [m for m in sc["measures"] if m.get("blocks") and m["attempts_per_year"] > 0]
+    out["blocks"] = {m["name"]: fig["blocked_by_measure"][m["name"]] for m in blocking}
     out["blocks_by_service"] = {
-        svc: int(sim.measures.blocked_by_service[k])
-        for k, svc in enumerate(sim.state.services)
-        if any(m.blocks == svc and m.attempts_per_year > 0 for m in sim.scenario.measures)
+        svc: n for svc, n in fig["blocked_by_service"].items() if any(m["blocks"] == svc for m in blocking)
     }
     out["disparate_impact"] = disparate_impact(res)
     return out

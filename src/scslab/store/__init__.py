@@ -2,6 +2,7 @@
 
 from scslab.store.duck import DB_NAME, TABLES, export_parquet, list_runs, write_run
 from scslab.store.inspect import credit_file, format_credit_file
+from scslab.store.load import load_results
 from scslab.store.lookup import add_lookup_indexes
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     "export_parquet",
     "format_credit_file",
     "list_runs",
+    "load_results",
     "write_run",
 ]

@@ -26,11 +26,12 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from scslab.engine.results import END_REASONS, RECORD_STATUS, VIA, Results
+from scslab.engine.results import END_REASONS, RECORD_STATUS, SUBJECT_DTYPES, VIA, Results
 
 __all__ = [
     "DB_NAME",
     "SCHEMA_VERSION",
+    "SUBJECT_FIXED",
     "TABLES",
     "ResultsError",
     "check_database",
@@ -66,6 +67,12 @@ _DDL: dict[str, str] = {
     "subjects": """run_id VARCHAR, subject INTEGER, id VARCHAR, type VARCHAR, sex TINYINT,
         urban TINYINT, migrant TINYINT, "group" VARCHAR, income0 DOUBLE, income DOUBLE,
         score DOUBLE, grade VARCHAR""",
+    # what the modules declared (engine/module.py ResultSpec), their per-run figures (JSON)
+    # and their per-subject columns (long form: new columns need no schema change)
+    "declared": """run_id VARCHAR, name VARCHAR, module VARCHAR, kind VARCHAR, unit VARCHAR,
+        description VARCHAR, dtype VARCHAR, every INTEGER""",
+    "figures": "run_id VARCHAR, name VARCHAR, value_json VARCHAR",
+    "subject_values": "run_id VARCHAR, subject INTEGER, name VARCHAR, value DOUBLE",
 }
 TABLES: tuple[str, ...] = tuple(_DDL)
 
@@ -358,12 +365,59 @@ def _timeseries(r: Results, ids: pa.Array | None = None) -> pa.Table:
     )
 
 
+#: The fixed columns of ``Results.subjects``; any other column is a declared one.
+SUBJECT_FIXED = frozenset({"id", *SUBJECT_DTYPES})
+
+
+def _declared(r: Results, ids: pa.Array | None = None) -> pa.Table:
+    d = r.declared
+    return pa.table(
+        {
+            "name": pa.array([x["name"] for x in d], pa.string()),
+            "module": pa.array([x["module"] for x in d], pa.string()),
+            "kind": pa.array([x["kind"] for x in d], pa.string()),
+            "unit": pa.array([x["unit"] for x in d], pa.string()),
+            "description": pa.array([x["description"] for x in d], pa.string()),
+            "dtype": pa.array([x["dtype"] for x in d], pa.string()),
+            "every": pa.array([int(x["every"]) for x in d], pa.int32()),
+        }
+    )
+
+
+def _figures(r: Results, ids: pa.Array | None = None) -> pa.Table:
+    names = sorted(r.figures)
+    return pa.table(
+        {
+            "name": pa.array(names, pa.string()),
+            "value_json": pa.array([to_json(r.figures[k]) for k in names], pa.string()),
+        }
+    )
+
+
+def _subject_values(r: Results, ids: pa.Array | None = None) -> pa.Table:
+    cols = sorted(k for k in r.subjects if k not in SUBJECT_FIXED)
+    arrays = [np.asarray(r.subjects[k], np.float64) for k in cols]
+    subject = np.concatenate([np.arange(a.size, dtype=np.int32) for a in arrays]) if arrays else np.zeros(0, np.int32)
+    value = np.concatenate(arrays) if arrays else np.zeros(0)
+    codes = np.repeat(np.arange(len(cols), dtype=np.int32), [a.size for a in arrays])
+    return pa.table(
+        {
+            "subject": pa.array(subject),
+            "name": _decode(codes, cols, len(codes)),
+            "value": pa.array(value, mask=np.isnan(value)),
+        }
+    )
+
+
 _BUILDERS = {
     "timeseries": _timeseries,
     "records": _records,
     "list_spells": _list_spells,
     "sanctions": _sanctions,
     "subjects": _subjects,
+    "declared": _declared,
+    "figures": _figures,
+    "subject_values": _subject_values,
 }
 
 

@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from scslab.store.duck import connect, db_path, ensure_schema, insert_run, to_json
+from scslab.store.duck import TABLES, connect, db_path, ensure_schema, insert_run, to_json
 
 __all__ = [
     "EXPERIMENT_TABLES",
@@ -99,7 +99,7 @@ class ExperimentStore:
         ]
         for table in EXPERIMENT_TABLES:
             self.con.execute(f"DELETE FROM {table} WHERE experiment_id = ?", [experiment_id])
-        for table in ("runs", "timeseries", "records", "list_spells", "sanctions", "subjects"):
+        for table in TABLES:
             if run_ids:
                 self.con.execute(f"DELETE FROM {table} WHERE list_contains(?, run_id)", [run_ids])
         self.con.execute("COMMIT")
@@ -131,7 +131,7 @@ class ExperimentStore:
             if seen:  # a run's rows are written in one transaction: none exist unless this row does
                 for table in ("experiment_runs", "run_metrics", "run_timings"):
                     con.execute(f"DELETE FROM {table} WHERE experiment_id = ? AND run_id = ?", [experiment_id, run_id])
-                for table in ("runs", "timeseries", "records", "list_spells", "sanctions", "subjects"):
+                for table in TABLES:
                     con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             con.execute(
                 "INSERT INTO experiment_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
