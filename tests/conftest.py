@@ -108,6 +108,19 @@ def wait_for_run(client, run_id, timeout=120):
         time.sleep(0.2)
 
 
+def wait_for_compare(client, compare_id, timeout=300):
+    """Poll GET /api/compare/{id} until done or failed; returns the last body."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get(f"/api/compare/{compare_id}").json()
+        if body["status"] in ("done", "failed"):
+            return body
+        assert time.monotonic() < deadline, f"comparison {compare_id} still {body['status']} after {timeout} s"
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def sanctioned_run(web_client):
     """A finished private-scoring run with listings, sanctions and wrongful ones (1,000 persons, 1 year)."""

@@ -11,7 +11,7 @@ import time
 import duckdb
 import pytest
 
-from conftest import WEB_LIMITS, wait_for_run
+from conftest import WEB_LIMITS, wait_for_compare, wait_for_run
 from scslab.web.security import CSP
 
 
@@ -197,6 +197,106 @@ def test_compare_needs_finished_runs(web_client):
     assert "no finished run" in f["a"] and "no finished run" in f["b"]
     f = _fields(web_client.post("/api/compare", json={"a": "x", "b": "y", "path": "/etc"}))
     assert "path" in f
+    f = _fields(web_client.post("/api/compare", json={"a": "x", "b": "y", "scenario": "rongcheng"}))
+    assert "not both" in f["scenario"]
+
+
+def test_compare_experiment_requests_are_checked(web_client):
+    """Every problem of an experiment request at once, the reform's own fields named as such."""
+    f = _fields(web_client.post("/api/compare", json={}))
+    assert "two finished runs" in f["scenario"]
+    f = _fields(web_client.post("/api/compare", json={"scenario": "rongcheng", "n": 100, "years": 1}))
+    assert "needs a reform" in f["reform_set"]
+    f = _fields(
+        web_client.post(
+            "/api/compare",
+            json={
+                "scenario": "rongcheng",
+                "n": 100,
+                "years": 1,
+                "runs": 6,  # 12 runs > max_compare_runs = 10
+                "set": {"policy.detection_scale": 2.0},
+                "reform_set": {"policy.detection_scale": 2.0, "policy.sanction_scale": 500},
+            },
+        )
+    )
+    assert "max_compare_runs" in f["runs"]
+    assert "same value as the baseline" in f["reform_set.policy.detection_scale"]
+    assert "less than or equal to 100" in f["reform_set.policy.sanction_scale"]
+    assert "set.policy.sanction_scale" not in f  # a reform field's problem is the reform's
+    f = _fields(web_client.post("/api/compare", json={"scenario": "rongcheng", "n": 10**9, "reform_set": {"lists": 1}}))
+    assert "cannot be added" in f["reform_set.lists"] and "max_n" in f["n"]
+    f = _fields(web_client.post("/api/compare", json={"scenario": "nope", "reform_set": {"policy.publicity": True}}))
+    assert "unknown preset" in f["scenario"]
+    f = _fields(
+        web_client.post(
+            "/api/compare",
+            json={"scenario": "rongcheng", "n": 20_000, "years": 1, "runs": 2, "reform_set": {"policy.repair": False}},
+        )
+    )
+    assert "agent-days" in f["runs"] and "max_agent_days" in f["runs"]  # 4 x 20,000 x 365 > 7.3 million
+    f = _fields(web_client.post("/api/compare", json={"scenario": "rongcheng", "runs": 1}))
+    assert "runs" in f
+
+
+def test_compare_experiment_runs_in_the_pool_with_intervals_and_winners(web_client):
+    """POST 202 -> running with progress (DELETE 409) -> done: paired intervals and winners and losers."""
+    body = {
+        "scenario": "private-scoring",
+        "n": 500,
+        "years": 1,
+        "seed": 1,
+        "runs": 3,
+        "reform_set": {"policy.joint_sanctions": False},
+    }
+    r = web_client.post("/api/compare", json=body)
+    assert r.status_code == 202, r.text
+    cid = r.json()["compare_id"]
+    assert r.headers["location"] == f"/api/compare/{cid}"
+    deadline = time.monotonic() + 120
+    while (st := web_client.get(f"/api/compare/{cid}").json())["status"] != "running":
+        assert st["status"] == "queued" and time.monotonic() < deadline, st
+        time.sleep(0.05)
+    assert st["kind"] == "experiment" and st["request"]["runs"] == 3 and st["result"] is None
+    assert web_client.delete(f"/api/compare/{cid}").status_code == 409
+    assert cid in [c["compare_id"] for c in web_client.get("/api/compare").json()["compare"]]
+    doc = wait_for_compare(web_client, cid)
+    assert doc["status"] == "done", doc
+    res = doc["result"]
+    assert res["kind"] == "experiment" and res["runs"] == 3 and res["seeds"] == [1, 2, 3]
+    assert res["reform_set"] == {"policy.joint_sanctions": False} and not res["failures"]
+    m = {x["metric"]: x for x in res["metrics"]}
+    for x in m.values():
+        if x["diff"] is not None:
+            assert x["diff"] == pytest.approx(x["reform"] - x["baseline"], abs=1e-9 * max(1.0, abs(x["baseline"])))
+        if x["ci_low"] is not None:
+            assert x["ci_low"] <= x["diff"] <= x["ci_high"] and x["ci_level"] == 0.95
+    # no joint sanctions: the lists stay, the sanctions that ride on them go
+    s = m["sanctions_applied"]
+    assert s["diff"] < 0 and s["ci_high"] < 0, s
+    assert m["records_false"]["diff"] == 0  # false records come before any policy lever: paired, so exactly equal
+    wl = [w for w in res["winners_losers"] if w["outcome"] == "sanctions" and w["breakdown"] == "all"]
+    assert len(wl) == 1 and wl[0]["persons"] == 500
+    assert wl[0]["better_off"] > 0 and wl[0]["worse_off"] < wl[0]["better_off"]
+    assert wl[0]["better_off"] + wl[0]["worse_off"] + wl[0]["unchanged"] == pytest.approx(1.0)
+    charts = {c["key"]: c["figure"] for c in res["charts"]}
+    assert "change" in charts and "winners_sanctions" in charts
+    assert charts["change"]["data"][0]["error_x"]["array"]  # the intervals are drawn
+    # stored: listed, then deleted (204) and gone (404)
+    assert web_client.delete(f"/api/compare/{cid}").status_code == 204
+    assert web_client.get(f"/api/compare/{cid}").status_code == 404
+    assert web_client.delete(f"/api/compare/{cid}").status_code == 404
+
+
+def test_a_run_compared_with_itself_changes_nothing_for_anyone(web_client, sanctioned_run):
+    rid = sanctioned_run["run_id"]
+    r = web_client.post("/api/compare", json={"a": rid, "b": rid})
+    assert r.status_code == 202
+    res = web_client.get(f"/api/compare/{r.json()['compare_id']}").json()["result"]
+    assert res["same_people"] is True
+    assert all(f["difference"] == 0 for f in res["figures"])
+    assert res["winners_losers"] and all(w["unchanged"] == 1.0 for w in res["winners_losers"])
+    assert {c["key"] for c in res["charts"]} >= {"change", "winners_sanctions"}
 
 
 # ---------------------------------------------------------------------------- 404, 409, 413, 415, 403, 421
@@ -238,6 +338,9 @@ def test_queue_limit_429_cancel_204_running_409_and_compare(web_client, sanction
     full = web_client.post("/api/runs", json=body)
     assert full.status_code == 429 and int(full.headers["retry-after"]) > 0
     assert "max_jobs" in full.json()["error"]
+    experiment = {"scenario": "rongcheng", "n": 100, "years": 1, "runs": 2, "reform_set": {"policy.repair": False}}
+    full = web_client.post("/api/compare", json=experiment)  # a compare experiment queues in the same pool
+    assert full.status_code == 429 and "max_jobs" in full.json()["error"] and full.headers["retry-after"]
     # the first job runs (or is about to), the others wait: those can be cancelled
     deadline = time.monotonic() + 60
     while web_client.get(f"/api/runs/{ids[0]}").json()["status"] != "running":

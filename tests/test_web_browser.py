@@ -179,10 +179,31 @@ def test_compare_two_runs(page, shots, web_client, sanctioned_run):
     assert wait_for_run(web_client, other["run_id"])["status"] == "done"
     page.goto(f"/compare?a={sanctioned_run['run_id']}")
     page.select_option("#compare-b", other["run_id"])
-    _shot(page, shots, "compare")
     page.click("#compare-button")
     page.wait_for_url(re.compile(r"/compare/[0-9a-f]{12}$"))
     table = page.inner_text("#compare-table")
     assert "sanctions applied" in table and "records written" in table
     assert "same synthetic people" in page.inner_text(".note")
-    _shot(page, shots, "compare-view")
+    page.wait_for_selector('.figure[data-compare-figure="winners_sanctions"][data-rendered="true"]')
+    _shot(page, shots, "compare-runs")
+
+
+def test_compare_experiment_from_the_compare_page(page, shots):
+    """A user sets a reform lever, runs the experiment, watches it finish and reads intervals and winners."""
+    page.goto("/compare?preset=private-scoring")
+    assert page.input_value("#x-preset") == "private-scoring"
+    page.fill("#x-n", "400")
+    page.fill("#x-years", "1")
+    page.fill("#x-runs", "3")
+    page.uncheck("#x-lever-joint_sanctions")
+    _shot(page, shots, "compare")
+    page.click("#experiment-button")
+    page.wait_for_url(re.compile(r"/compare/[0-9a-f]{12}$"))
+    page.wait_for_selector('.figure[data-compare-figure="change"][data-rendered="true"]', timeout=300_000)
+    assert "policy.joint_sanctions=False" in page.inner_text("#compare-what")
+    row = page.locator('#compare-table tr[data-metric="sanctions_applied"]')
+    assert re.search(r"\[-?[\d.,e+-]+, -?[\d.,e+-]+\]", row.locator("td.ci").inner_text())
+    page.wait_for_selector('.figure[data-compare-figure="winners_sanctions"][data-rendered="true"]')
+    assert page.locator('.figure[data-compare-figure="change"] .errorbar').count() >= 1  # intervals drawn
+    page.wait_for_timeout(300)
+    _shot(page, shots, "compare-experiment")

@@ -29,7 +29,7 @@ from .runs import HEADLINE, RunOutcome, RunSpec, resolve, with_seed
 from .stats import paired
 from .winners import PersonOutcomes, WinnersLosers, person_outcomes
 
-__all__ = ["CompareResult", "compare", "load_compare"]
+__all__ = ["CompareResult", "compare", "load_compare", "people_from_db"]
 
 ARMS = ("baseline", "reform")
 
@@ -297,13 +297,18 @@ def _winners_from_db(out: Path | str, exp_id: str):
         wl = WinnersLosers()
         for i in sorted({k[1] for k in by}):
             if ("baseline", i) in by and ("reform", i) in by:
-                wl.add(_people_from_db(con, *by[("baseline", i)]), _people_from_db(con, *by[("reform", i)]))
+                wl.add(people_from_db(con, *by[("baseline", i)]), people_from_db(con, *by[("reform", i)]))
         return wl.table()
     finally:
         con.close()
 
 
-def _people_from_db(con: Any, rid: str, days: int) -> PersonOutcomes:
+def people_from_db(con: Any, rid: str, days: int) -> PersonOutcomes:
+    """One stored run's per-person outcomes (persons only) from an open DuckDB connection.
+
+    The dashboard's comparison of two stored runs uses it too: two runs of the same preset,
+    size and seed hold the same synthetic people, so their winners and losers can be classed.
+    """
     subj = con.execute(
         """SELECT subject, id, income0, income, score, "group", sex, urban, migrant FROM subjects
            WHERE run_id = ? AND type = 'person' ORDER BY subject""",

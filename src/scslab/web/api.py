@@ -16,13 +16,23 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from scslab.web.credit import credit_view
-from scslab.web.inputs import CompareRequest, InputError, RunRequest, build_scenario
+from scslab.web.inputs import CompareRequest, InputError, RunRequest, build_compare, build_scenario
 from scslab.web.jobs import Busy, new_id
 from scslab.web.presets import presets
 from scslab.web.runstore import SUBJECT_QUERY
 from scslab.web.state import AppState
 
-__all__ = ["HEADLINE_KEYS", "build_router", "invalid", "problem", "request_problems", "run_listing", "run_status"]
+__all__ = [
+    "HEADLINE_KEYS",
+    "build_router",
+    "compare_listing",
+    "compare_status",
+    "invalid",
+    "problem",
+    "request_problems",
+    "run_listing",
+    "run_status",
+]
 
 #: summary figures shown for each run in a listing
 HEADLINE_KEYS = (
@@ -91,6 +101,46 @@ def run_status(state: AppState, run_id: str) -> dict[str, Any] | None:
         "wall_s": meta.get("wall_s"),
         "summary": state.runs.summary(run_id) if done else None,
         "error": meta.get("error"),
+    }
+
+
+def compare_status(state: AppState, compare_id: str) -> dict[str, Any] | None:
+    """A comparison's public state: a queued or running experiment from its job, else as stored."""
+    job = state.jobs.get(compare_id)
+    if job is not None and job.kind == "compare" and job.status in ("queued", "running"):
+        spec = job.spec
+        return {
+            "compare_id": compare_id,
+            "status": job.status,
+            "progress": job.progress,
+            "phase": job.phase,
+            "kind": "experiment",
+            "request": {k: spec.get(k) for k in ("preset", "n", "days", "seed", "runs", "overrides", "reform_set")},
+            "submitted_at": job.submitted_at,
+            "result": None,
+            "error": None,
+        }
+    return state.compares.get(compare_id)
+
+
+def compare_listing(state: AppState, compare_id: str) -> dict[str, Any] | None:
+    """One line of ``GET /api/compare``: what was compared, without the figures."""
+    doc = compare_status(state, compare_id)
+    if doc is None:
+        return None
+    res = doc.get("result") or {}
+    req = doc.get("request") or {}
+    return {
+        "compare_id": compare_id,
+        "status": doc.get("status"),
+        "progress": doc.get("progress"),
+        "kind": res.get("kind") or doc.get("kind"),
+        "scenario": res.get("scenario") or req.get("preset"),
+        "runs": res.get("runs") or req.get("runs"),
+        "reform_set": res.get("reform_set") or req.get("reform_set"),
+        "a": (res.get("a") or {}).get("run_id"),
+        "b": (res.get("b") or {}).get("run_id"),
+        "finished_at": doc.get("finished_at"),
     }
 
 
@@ -228,11 +278,17 @@ def build_router(state: AppState) -> APIRouter:
     # ------------------------------------------------------------------ compare
     @r.post("/compare", status_code=202)
     def post_compare(req: CompareRequest) -> Any:
+        experiment = ("scenario", "n", "years", "seed", "set", "reform_set", "runs")
         if req.a is not None or req.b is not None:
             problems = [
                 (k, f"no finished run {v!r}")
                 for k, v in (("a", req.a), ("b", req.b))
                 if v is None or (state.runs.meta(v) or {}).get("status") != "done"
+            ]
+            problems += [
+                (k, "give two finished runs ('a', 'b') or a compare experiment, not both")
+                for k in experiment
+                if k in req.model_fields_set
             ]
             if problems:
                 return invalid(problems)
@@ -245,29 +301,41 @@ def build_router(state: AppState) -> APIRouter:
             return JSONResponse(
                 {"compare_id": cid, "status": "done"}, status_code=202, headers={"Location": f"/api/compare/{cid}"}
             )
-        return invalid([("scenario", "give two finished runs as 'a' and 'b'")])
+        try:
+            spec = build_compare(req, limits=limits)
+        except InputError as e:
+            return invalid(e.problems)
+        try:
+            job = state.jobs.submit("compare", vars(spec))
+        except Busy as e:
+            return _busy(state, e)
+        return JSONResponse(
+            {"compare_id": job.id, "status": job.status},
+            status_code=202,
+            headers={"Location": f"/api/compare/{job.id}"},
+        )
 
     @r.get("/compare")
     def list_compare() -> dict[str, Any]:
-        out = []
-        for cid in state.compares.ids():
-            doc = state.compares.get(cid) or {}
-            res = doc.get("result") or {}
-            out.append(
-                {
-                    "compare_id": cid,
-                    "status": doc.get("status"),
-                    "kind": res.get("kind"),
-                    "a": res.get("a"),
-                    "b": res.get("b"),
-                }
-            )
-        return {"compare": out}
+        out = [compare_listing(state, j.id) for j in state.jobs.list() if j.kind == "compare"]
+        out += [compare_listing(state, cid) for cid in state.compares.ids()]
+        return {"compare": [c for c in out if c is not None]}
 
     @r.get("/compare/{compare_id}")
     def get_compare(compare_id: str) -> Any:
-        doc = state.compares.get(compare_id)
+        doc = compare_status(state, compare_id)
         return doc if doc is not None else problem(404, f"no comparison {compare_id!r}")
+
+    @r.delete("/compare/{compare_id}", status_code=204, response_model=None)
+    def delete_compare(compare_id: str) -> Any:
+        job = state.jobs.get(compare_id)
+        if job is not None and job.status in ("queued", "running"):
+            if state.jobs.cancel(compare_id):
+                return Response(status_code=204)
+            return problem(409, f"comparison {compare_id!r} is running; delete it when it has finished")
+        if not state.compares.delete(compare_id):
+            return problem(404, f"no comparison {compare_id!r}")
+        return Response(status_code=204)
 
     return r
 

@@ -1,8 +1,11 @@
-"""Comparisons the server keeps: two stored runs side by side (and, later, lab experiments).
+"""Comparisons the server keeps: two stored runs side by side, and lab compare experiments.
 
 A comparison of two stored runs is one run against one run: it shows both runs' figures
 and their difference, and says plainly that one run each gives no interval -- that needs
-replicates under common random numbers (a compare experiment).
+replicates under common random numbers (a compare experiment, run in the worker pool by
+:func:`scslab.web.worker.compare_job`). When both runs hold the same synthetic people (same
+preset, size and seed) the comparison classes each person as better off, unchanged or worse
+off, as a compare experiment does for each of its pairs.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scslab.web.runstore import RUN_ID, RunStore
-from scslab.web.worker import write_json
+from scslab.web.worker import figures_json, jsonable, write_json
 
 __all__ = ["CompareStore", "compare_runs"]
 
@@ -57,18 +60,41 @@ def compare_runs(store: RunStore, a: str, b: str) -> dict[str, Any]:
             }
         )
     same_people = all(ma.get(k) == mb.get(k) for k in ("scenario", "n", "seed"))
+    winners = _winners(store, a, b) if same_people else []
+    from scslab.report.compare import compare_figures
+
+    change_rows = [{**r, "baseline": r["a"], "reform": r["b"], "diff": r["difference"]} for r in rows]
+    charts = figures_json(compare_figures(change_rows, winners, intervals=False))
     return {
         "kind": "runs",
         "a": {k: ma.get(k) for k in ("run_id", "scenario", "n", "days", "seed", "set", "schedule")},
         "b": {k: mb.get(k) for k in ("run_id", "scenario", "n", "days", "seed", "set", "schedule")},
         "same_people": same_people,
         "figures": rows,
+        "winners_losers": winners,
+        "charts": charts,
         "note": (
             "One run each: differences are shown without confidence intervals, which need replicates "
             "under common random numbers (a compare experiment)."
             + (" Both runs simulate the same synthetic people (same preset, size and seed)." if same_people else "")
         ),
     }
+
+
+def _winners(store: RunStore, a: str, b: str) -> list[dict[str, Any]]:
+    """Who wins and who loses going from run ``a`` to run ``b`` (the same synthetic people)."""
+    from scslab.lab.compare import people_from_db
+    from scslab.lab.winners import WinnersLosers
+
+    people = []
+    for rid in (a, b):
+        meta = store.meta(rid) or {}
+        with store.cursor(rid) as cur:
+            people.append(people_from_db(cur, meta.get("db_run_id"), int(meta.get("days") or 0)))
+    wl = WinnersLosers()
+    if not wl.add(*people):
+        return []
+    return jsonable(wl.table().to_dict(orient="records"))
 
 
 class CompareStore:
@@ -94,6 +120,13 @@ class CompareStore:
         if p is None or not p.is_file():
             return None
         return json.loads(p.read_text(encoding="utf-8"))
+
+    def delete(self, compare_id: str) -> bool:
+        p = self.path(compare_id)
+        if p is None or not p.is_file():
+            return False
+        p.unlink()
+        return True
 
     def ids(self) -> list[str]:
         return sorted(p.stem for p in self.root.glob("*.json") if RUN_ID.match(p.stem))

@@ -29,10 +29,12 @@ from scslab.web.limits import Limits
 
 __all__ = [
     "CompareRequest",
+    "CompareSpec",
     "InputError",
     "RunRequest",
     "RunSpec",
     "ScheduledChange",
+    "build_compare",
     "build_scenario",
     "documented_reason",
     "preset_data",
@@ -306,4 +308,95 @@ def build_scenario(
         seed=sc.sim.seed,
         overrides=dict(overrides),
         schedule=[{"day": it["day"], "set": it["set"]} for it in items],
+    )
+
+
+@dataclass
+class CompareSpec:
+    """A validated compare experiment: both arms' scenarios as JSON and what was asked."""
+
+    baseline: dict[str, Any]
+    reform: dict[str, Any]
+    preset: str
+    n: int
+    days: int
+    seed: int
+    runs: int
+    overrides: dict[str, Value] = field(default_factory=dict)
+    reform_set: dict[str, Value] = field(default_factory=dict)
+
+
+def build_compare(req: CompareRequest, *, limits: Limits) -> CompareSpec:
+    """Validate the experiment form of ``POST /api/compare`` (every problem at once).
+
+    The baseline is the preset with ``set``; the reform is the same with ``reform_set`` on
+    top. Both arms are checked like a run request; the experiment as a whole is bounded by
+    ``max_compare_runs`` (arms x replicates) and by ``max_agent_days`` over all its runs.
+    """
+    problems: list[tuple[str, str]] = []
+    if req.scenario is None:
+        raise InputError(
+            [("scenario", "give a preset to run as a compare experiment, or two finished runs as 'a' and 'b'")]
+        )
+    if not req.reform_set:
+        problems.append(
+            ("reform_set", "a compare needs a reform: change at least one field (e.g. policy.detection_scale)")
+        )
+    if 2 * req.runs > limits.max_compare_runs:
+        problems.append(
+            (
+                "runs",
+                f"{req.runs} replicates x 2 arms = {2 * req.runs} runs exceeds the server limit "
+                f"max_compare_runs = {limits.max_compare_runs}",
+            )
+        )
+    for path in req.reform_set:
+        if path in req.set and req.set[path] == req.reform_set[path]:
+            problems.append((f"reform_set.{path}", "the same value as the baseline: the arms would not differ"))
+    base = reform = None
+    try:
+        base = build_scenario(
+            req.scenario, n=req.n, years=req.years, seed=req.seed, overrides=req.set, schedule=(), limits=limits
+        )
+    except InputError as e:
+        problems.extend(e.problems)
+    if req.reform_set:
+        try:
+            reform = build_scenario(
+                req.scenario,
+                n=req.n,
+                years=req.years,
+                seed=req.seed,
+                overrides={**req.set, **req.reform_set},
+                schedule=(),
+                limits=limits,
+            )
+        except InputError as e:
+            # a problem of a reform field is the reform's, not the baseline's
+            problems.extend(
+                (f"reform_set.{f[4:]}" if f.startswith("set.") and f[4:] in req.reform_set else f, r)
+                for f, r in e.problems
+            )
+    if base is not None:
+        total = 2 * req.runs * base.agent_days
+        if total > limits.max_agent_days:
+            problems.append(
+                (
+                    "runs",
+                    f"{2 * req.runs} runs x {base.n:,} persons x {base.days:,} days = {total:,} agent-days exceeds "
+                    f"the server limit max_agent_days = {limits.max_agent_days:,}",
+                )
+            )
+    if problems or base is None or reform is None:
+        raise InputError(list(dict.fromkeys(problems)))
+    return CompareSpec(
+        baseline=base.scenario,
+        reform=reform.scenario,
+        preset=req.scenario,
+        n=base.n,
+        days=base.days,
+        seed=base.seed,
+        runs=req.runs,
+        overrides=dict(req.set),
+        reform_set=dict(req.reform_set),
     )

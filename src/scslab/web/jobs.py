@@ -85,7 +85,10 @@ class JobManager:
         self._jobs: dict[str, Job] = {}
         self._pending: deque[Job] = deque()
         self._started = 0  # jobs handed to the pool and not finished
-        self._functions: dict[str, Callable[..., dict[str, Any]]] = {"run": worker.run_job}
+        self._functions: dict[str, Callable[..., dict[str, Any]]] = {
+            "run": worker.run_job,
+            "compare": worker.compare_job,
+        }
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
         self._drainer = threading.Thread(target=self._drain, name="scslab-progress", daemon=True)

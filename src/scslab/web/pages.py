@@ -18,7 +18,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from scslab.web.api import HEADLINE_KEYS, run_listing, run_status
+from scslab.web.api import HEADLINE_KEYS, compare_listing, compare_status, run_listing, run_status
 from scslab.web.credit import credit_view
 from scslab.web.presets import LEVERS, presets
 from scslab.web.runstore import SUBJECT_QUERY
@@ -121,19 +121,28 @@ def mount_pages(app: FastAPI, state: AppState) -> None:
         return page("run_view.html", "runs", run=st, view=view)
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
-    def compare_page() -> HTMLResponse:
+    def compare_page(preset: str = Query("rongcheng", max_length=64)) -> HTMLResponse:
         done = [st for i in reversed(state.runs.ids()) if (st := run_status(state, i)) and st["status"] == "done"]
-        past = [c for cid in reversed(state.compares.ids()) if (c := state.compares.get(cid))]
-        return page("compare.html", "compare", runs=done, past=past[:20])
+        live = [j.id for j in state.jobs.list() if j.kind == "compare"]
+        past = [c for cid in [*live, *reversed(state.compares.ids())] if (c := compare_listing(state, cid))]
+        all_presets = presets()
+        chosen = next((p for p in all_presets if p["name"] == preset), all_presets[0])
+        return page(
+            "compare.html",
+            "compare",
+            runs=done,
+            past=past[:20],
+            presets=all_presets,
+            preset=chosen,
+            levers=LEVERS,
+            limits=state.limits,
+        )
 
     @app.get("/compare/{compare_id}", response_class=HTMLResponse, include_in_schema=False)
     def compare_view(compare_id: str) -> HTMLResponse:
-        doc = state.compares.get(compare_id)
+        doc = compare_status(state, compare_id)
         if doc is None:
-            job = state.jobs.get(compare_id)
-            if job is None:
-                return not_found(f"comparison {compare_id}")
-            doc = {"compare_id": compare_id, "status": job.status, "progress": job.progress, "result": None}
+            return not_found(f"comparison {compare_id}")
         return page("compare_view.html", "compare", doc=doc, compare_id=compare_id)
 
     @app.get("/inquiry", response_class=HTMLResponse, include_in_schema=False)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["init_worker", "jsonable", "run_job", "view_of", "write_json"]
+__all__ = ["compare_job", "figures_json", "init_worker", "jsonable", "run_job", "view_of", "write_json"]
 
 _QUEUE: Any = None  # the progress queue, set in each worker by init_worker
 
@@ -80,14 +80,9 @@ def write_json(path: Path, obj: Any) -> None:
 
 def view_of(results: Any, summary: dict[str, Any]) -> dict[str, Any]:
     """What the Run page shows: the report's headline, tables and figures (as Plotly JSON)."""
-    import plotly.io as pio
-
     from scslab.report import cost_section, figure_sections, headline, summary_rows
 
-    sections = []
-    for s in figure_sections(results):
-        figs = [{"key": k, "figure": json.loads(pio.to_json(f, validate=False))} for k, f in s["figures"]]
-        sections.append({**s, "figures": figs})
+    sections = [{**s, "figures": figures_json(s["figures"])} for s in figure_sections(results)]
     return {
         "headline": headline(results),
         "summary_rows": summary_rows(summary),
@@ -147,3 +142,64 @@ def run_job(job_id: str, spec: dict[str, Any], runs_dir: str) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return meta
+
+
+def figures_json(figs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """(key, plotly figure) pairs as the pages draw them: ``{"key", "figure"}`` with Plotly JSON."""
+    import plotly.io as pio
+
+    return [{"key": k, "figure": json.loads(pio.to_json(f, validate=False))} for k, f in figs]
+
+
+def compare_job(job_id: str, spec: dict[str, Any], compare_dir: str) -> dict[str, Any]:
+    """Run a lab compare experiment (``spec`` from :func:`scslab.web.inputs.build_compare`).
+
+    K replicates of both arms on seeds S..S+K-1 (common random numbers), one after another in
+    this worker; returns the comparison the Compare page shows: per figure both means, the
+    paired difference and its 95 % interval, the width independent seeds would have given,
+    and who wins and who loses per synthetic person.
+    """
+    from scslab.lab.compare import compare
+    from scslab.report import summary_label
+    from scslab.report.compare import compare_figures
+
+    k = int(spec["runs"])
+
+    def progress(p: Any) -> None:
+        _report(
+            job_id,
+            0.02 + 0.93 * (p.done + p.failed) / max(p.total, 1),
+            f"run {min(p.done + p.failed + 1, p.total)} of {p.total}",
+        )
+
+    _report(job_id, 0.01, f"run 1 of {2 * k}")
+    res = compare(
+        spec["baseline"], spec["reform"], runs=k, seed=int(spec["seed"]), executor="local", workers=1, progress=progress
+    )
+    _report(job_id, 0.97, "drawing the figures")
+    metrics = [{"metric": m, "label": summary_label(m), **v} for m, v in jsonable(res.metrics).items()]
+    winners = jsonable(res.winners_losers.to_dict(orient="records")) if res.winners_losers is not None else []
+    figs = compare_figures(metrics, winners, intervals=True)
+    return {
+        "kind": "experiment",
+        "scenario": spec["preset"],
+        "n": int(spec["n"]),
+        "days": int(spec["days"]),
+        "seed": int(spec["seed"]),
+        "seeds": list(res.seeds),
+        "runs": int(res.runs),
+        "set": spec.get("overrides") or {},
+        "reform_set": spec.get("reform_set") or {},
+        "experiment_id": res.experiment_id,
+        "metrics": metrics,
+        "winners_losers": winners,
+        "failures": [str(f) for f in res.failures],
+        "unpaired_people": int(res.unpaired_people),
+        "charts": figures_json(figs),
+        "note": (
+            f"{res.runs} replicates of each arm on seeds {res.seeds[0] if res.seeds else spec['seed']}.."
+            f"{res.seeds[-1] if res.seeds else spec['seed']}: run i of the baseline and of the reform share "
+            "seed S+i, hence the same synthetic people and the same luck, so each difference is paired. "
+            "Intervals are 95 % paired t intervals (BCa bootstrap where the differences are skewed)."
+        ),
+    }

@@ -190,7 +190,49 @@
   }
 
   // ------------------------------------------------------------------ Compare
+  function experimentForm() {
+    const form = $("#experiment-form");
+    if (!form) return;
+    const preset = $("#x-preset");
+    preset.addEventListener("change", () => {
+      window.location.href = "/compare?preset=" + encodeURIComponent(preset.value) + "#experiment";
+    });
+    const levers = $$("input[name^='policy.']", form);
+    for (const input of levers) {
+      input.dataset.default = input.type === "checkbox" ? String(input.checked) : input.value;
+    }
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const errors = $("#experiment-errors");
+      errors.hidden = true;
+      const body = {
+        scenario: preset.value,
+        n: parseInt($("#x-n").value, 10),
+        years: parseFloat($("#x-years").value),
+        seed: parseInt($("#x-seed").value, 10),
+        runs: parseInt($("#x-runs").value, 10),
+        reform_set: {},
+      };
+      for (const input of levers) {
+        const now = input.type === "checkbox" ? String(input.checked) : input.value;
+        if (now !== input.dataset.default) {
+          body.reform_set[input.name] = input.type === "checkbox" ? input.checked : parseFloat(input.value);
+        }
+      }
+      const button = $("#experiment-button");
+      button.disabled = true;
+      const res = await api("POST", "/api/compare", body);
+      button.disabled = false;
+      if (res.status !== 202) {
+        showErrors(errors, res);
+        return;
+      }
+      window.location.href = "/compare/" + res.data.compare_id;
+    });
+  }
+
   function comparePage() {
+    experimentForm();
     const form = $("#compare-form");
     if (!form) return;
     const params = new URLSearchParams(window.location.search);
@@ -211,9 +253,28 @@
     });
   }
 
+  async function drawCompareCharts(id) {
+    const divs = $$(".figure[data-compare-figure]");
+    if (!divs.length || !window.Plotly) return;
+    const res = await api("GET", "/api/compare/" + encodeURIComponent(id));
+    if (res.status !== 200 || !res.data.result) return;
+    const charts = {};
+    for (const c of res.data.result.charts || []) charts[c.key] = c.figure;
+    for (const div of divs) {
+      const f = charts[div.dataset.compareFigure];
+      if (!f) continue;
+      await window.Plotly.newPlot(div, f.data || [], Object.assign({}, f.layout || {}), PLOT_CONFIG);
+      div.dataset.rendered = "true";
+    }
+  }
+
   function compareViewPage() {
     const live = $("#live-compare");
-    if (!live) return;
+    if (!live) {
+      const main = $("[data-compare-id]");
+      if (main) drawCompareCharts(main.dataset.compareId);
+      return;
+    }
     follow("/api/compare/" + live.dataset.compare, (d) => setProgress(d.progress || 0, describe(d))).then(() => {
       window.location.reload();
     });
