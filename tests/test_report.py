@@ -91,18 +91,42 @@ def test_report_with_nothing_at_all(toy):
 
 def test_records_by_domain_counts(toy):
     fig = F.records_by_domain(toy)
-    true_bar, false_bar = fig.data
+    true_bar, false_bar, false_alone = fig.data
     assert list(true_bar.x) == ["commercial", "social", "judicial"]
     assert list(true_bar.y) == [0, 2, 2] and list(false_bar.y) == [2, 0, 0]
     src = F.records_by_source(toy)
     assert list(src.data[0].x) == ["court", "tax_bureau", "camera", "volunteer_org"]
     assert list(src.data[1].y) == [0, 2, 0, 0]
+    # the false records again in a panel of their own, on their own axis, labelled with count and share
+    assert false_alone.yaxis == "y2" and list(false_alone.y) == [2, 0, 0]
+    assert list(false_alone.text) == ["2 (100.0 %)", "", ""]
+    assert fig.layout.yaxis2.title.text == "false records"
+
+
+def test_a_minority_of_false_records_is_drawn_where_it_can_be_seen():
+    """1 false record in 1,000 is a sliver on the shared axis: its own panel spans it to most of its height."""
+    ok, bad = np.array([999, 500]), np.array([1, 0])
+    fig = F._split_bars(
+        ["a", "b"], ok, bad, title="t", xtitle="x", ytitle="y", ok_name="true", bad_name="false", bad_axis="false"
+    )
+    lo, hi = fig.layout.yaxis2.range
+    assert lo == 0 and bad.max() / hi > 0.7
+    none = F._split_bars(
+        ["a"], ok[:1], np.zeros(1, int), title="t", xtitle="x", ytitle="y", ok_name="o", bad_name="false", bad_axis="f"
+    )
+    assert len(none.data) == 2 and "none false" in none.layout.title.text  # nothing to single out: said, not drawn
 
 
 def test_sanctions_by_measure_counts(toy):
-    ok, bad = F.sanctions_by_measure(toy).data
+    fig = F.sanctions_by_measure(toy)
+    ok, bad, alone = fig.data
     assert list(ok.x) == ["flight_ban", "rail_ban", "procurement_ban", "transport_discount (reward)"]
     assert list(ok.y) == [2, 1, 1, 1] and list(bad.y) == [1, 0, 0, 0]
+    assert list(alone.y) == [1, 0, 0, 0] and alone.yaxis == "y2"
+    # labels are level and wrapped, the legend sits above the plot: nothing collides with the labels
+    ax = fig.layout.xaxis2  # the lower panel carries the category labels
+    assert ax.tickangle == 0 and "transport<br>discount<br>(reward)" in ax.ticktext
+    assert fig.layout.legend.y > 1 and fig.layout.legend.yanchor == "bottom"
 
 
 def test_score_histogram_persons_only(toy):
@@ -116,7 +140,28 @@ def test_extra_series_picks_up_unknown_metrics(toy):
     r = dataclasses.replace(toy, series={**toy.series, "trust_mean": np.ones(30), "bad2d": np.ones((30, 2))})
     assert F.extra_series_names(r) == ["norm_mean", "trust_mean"]
     fig = F.extra_series(r)
-    assert [a.text for a in fig.layout.annotations] == ["norm_mean", "trust_mean"]
+    # a known series gets its plain label and unit; an unknown one its name, spaced
+    assert [a.text for a in fig.layout.annotations] == ["internalised norm, mean over persons", "trust mean"]
+    assert fig.layout.yaxis.title.text == "index, 0 to 1" and fig.layout.yaxis2.title.text is None
+
+
+def test_every_series_a_run_writes_has_a_label_and_unit(toy_run):
+    """A series that reaches "Other series" is named in words with its unit, not by its raw key."""
+    _, res, _ = toy_run
+    shown = set(F.extra_series_names(res))
+    assert len(shown) > 10 and shown <= set(F.SERIES_LABELS), shown - set(F.SERIES_LABELS)
+    assert all(label != name and unit for name, (label, unit) in F.SERIES_LABELS.items())
+
+
+def test_people_counts_among_the_indicators_are_whole_numbers(toy):
+    from scslab.report import indicator_rows
+
+    r = dataclasses.replace(
+        toy, scale=29.5, indicators={"listed_now": 237 * 29.5, "records_per_capita": 3.8979, "rate": 0.5}
+    )
+    rows = dict(indicator_rows(r))
+    assert rows == {"listed_now": "6,992", "records_per_capita": "3.898", "rate": "0.5"}
+    assert "6,991.5" not in render_report(r) and "6,992" in render_report(r)
 
 
 def test_list_sizes_lines(toy):
@@ -326,4 +371,4 @@ def test_figure_helpers():
     assert list(bars.y) == ["fraud", "theft"] and list(bars.x) == [0.0, float(days)]
     assert F.flat_series_names(r) == ["always_zero"]
     assert "always_zero" not in [a.text for a in F.extra_series(r).layout.annotations]
-    assert "Zero on every day of this run (not drawn): always_zero." in render_report(r)
+    assert "Zero on every day of this run (not drawn): always zero." in render_report(r)

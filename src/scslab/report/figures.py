@@ -21,6 +21,7 @@ __all__ = [
     "FIGURES",
     "HANDLED_SERIES",
     "SCENARIO_FIGURES",
+    "SERIES_LABELS",
     "behaviour_totals",
     "epidemic",
     "expression",
@@ -36,6 +37,7 @@ __all__ = [
     "sanctions_by_measure",
     "score_distribution",
     "score_mean",
+    "series_label",
     "smooth",
     "violations_compliance",
     "wrongful_over_time",
@@ -71,6 +73,36 @@ HANDLED_SERIES = (
 _HANDLED_PREFIXES = ("listed_", "grade_share_", "violations_", "good_deeds_", "desired_", "expressed_")
 _TRUE, _FALSE = "#4c78a8", "#e45756"
 _MAX_SMALL_MULTIPLES = 36
+#: plain label and unit of each daily series the recorder writes and no dedicated figure shows
+#: (the "Other series" panels); a series missing here is shown by its name, spaced, unit-less.
+#: Counts are of agents (multiply by the scale for the people they stand for).
+SERIES_LABELS: dict[str, tuple[str, str]] = {
+    "opportunities": ("chances to comply or violate", "opportunities / day"),
+    "involuntary_defaults": ("defaults by people who could not pay", "defaults / day"),
+    "good_deeds": ("good deeds done", "acts / day"),
+    "detected": ("acts a source saw", "acts / day"),
+    "missed": ("violations no source saw", "acts / day"),
+    "false_matches": ("false matches (acts never committed)", "records / day"),
+    "entry_errors": ("data-entry errors", "records / day"),
+    "list_entries": ("list entries", "spells begun / day"),
+    "list_exits": ("list exits", "spells ended / day"),
+    "sanctions_applied": ("measures applied (sanctions and rewards)", "applications / day"),
+    "debtors": ("persons in debt", "persons (agents)"),
+    "settled": ("debts settled", "settlements / day"),
+    "shocks": ("income shocks", "persons hit / day"),
+    "expired": ("records expired", "records / day"),
+    "repaired": ("records removed by credit repair", "records / day"),
+    "objections": ("objections filed", "objections / day"),
+    "corrected": ("records corrected after objection", "records / day"),
+    "norm_mean": ("internalised norm, mean over persons", "index, 0 to 1"),
+    "perceived_mean": ("perceived chance of being seen, mean", "probability"),
+    "income_mean": ("income, mean over persons", "per year"),
+    "self_governance_index": ("self-governance index", "ratio, 1 = as if watched"),
+    "peer_share_mean": ("share of one's ties who are listed, mean", "share, 0 to 1"),
+    "seen_sanctioned_share": ("persons who saw a tie sanctioned", "share, 0 to 1"),
+}
+#: units of daily counts (drawn as 7-day averages in long runs, like the main figures)
+_PER_DAY = " / day"
 #: daily series longer than this are drawn as 7-day averages: daily counts of a few
 #: thousand agents are mostly noise, and a zig-zag hides the trend a reader looks for
 _SMOOTH_FROM_DAYS = 60
@@ -100,13 +132,6 @@ def _counts_axis(fig: go.Figure) -> go.Figure:
         default=0.0,
     )
     fig.update_yaxes(rangemode="tozero", dtick=1 if top <= 5 else None)
-    return fig
-
-
-def _narrow(fig: go.Figure, n: int) -> go.Figure:
-    """With few categories plotly draws slabs as wide as the page; cap the bar width."""
-    if n < 4:
-        fig.update_traces(width=0.2 + 0.1 * n)
     return fig
 
 
@@ -159,6 +184,87 @@ def _labels(r: Results, key: str, n: int) -> list[str]:
 def _counts(codes: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
     ok = (codes >= 0) & mask
     return np.bincount(codes[ok].astype(np.int64), minlength=n)[:n]
+
+
+def _wrap(label: str, width: int = 14) -> str:
+    """A category label on several short lines (no tilted labels running into the legend)."""
+    words, lines, cur = label.replace("_", " ").split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    lines.append(cur)
+    return "<br>".join(lines)
+
+
+def _split_bars(
+    x: list[str],
+    ok: np.ndarray,
+    bad: np.ndarray,
+    *,
+    title: str,
+    xtitle: str,
+    ytitle: str,
+    ok_name: str,
+    bad_name: str,
+    bad_axis: str,
+) -> go.Figure:
+    """All cases per category (stacked, the minority in red) over a panel of the minority alone.
+
+    Why two panels: false records and wrongful sanctions are typically 0.1-2 % of the bars,
+    a red sliver no reader sees on the shared axis -- and they are what the chart is for. The
+    lower panel draws them on their own axis, each bar labelled with its count and share.
+    """
+    labels = list(x)
+    total = ok + bad
+    share = np.divide(bad, total, out=np.zeros(total.size), where=total > 0)
+    any_bad = bool(bad.any())
+    rows = 2 if any_bad else 1
+    fig = make_subplots(
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.58, 0.42] if any_bad else [1.0],
+        vertical_spacing=0.1,
+    )
+    fig.add_trace(go.Bar(x=labels, y=ok, name=ok_name, marker_color=_TRUE), row=1, col=1)
+    fig.add_trace(go.Bar(x=labels, y=bad, name=bad_name, marker_color=_FALSE), row=1, col=1)
+    if any_bad:
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=bad,
+                name=bad_name,
+                marker_color=_FALSE,
+                showlegend=False,
+                text=[f"{int(b):,} ({100 * s:.1f} %)" if b else "" for b, s in zip(bad, share)],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate="%{x}: %{y:,} " + bad_name + "<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
+        fig.update_yaxes(title_text=bad_axis, row=2, col=1, rangemode="tozero")
+        top = float(bad.max())
+        fig.update_yaxes(range=[0, top * 1.3], dtick=1 if top <= 5 else None, row=2, col=1)
+    else:
+        title += f" (none {bad_name})"
+    fig.update_layout(barmode="stack")
+    _layout(fig, title, height=520 if any_bad else 380, xtitle="", ytitle="")
+    fig.update_yaxes(title_text=ytitle, row=1, col=1, rangemode="tozero")
+    fig.update_xaxes(tickangle=0, automargin=True, tickmode="array", tickvals=labels, ticktext=[_wrap(v) for v in x])
+    fig.update_xaxes(title_text=xtitle, row=rows, col=1)
+    # legend above the plot: below it, it ran into the category labels
+    fig.update_layout(
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="normal"), margin=dict(t=80)
+    )
+    if len(x) < 4:
+        fig.update_traces(width=0.2 + 0.1 * len(x))
+    return fig
+
 
 
 def list_sizes(r: Results) -> go.Figure | None:
@@ -223,14 +329,17 @@ def _by_code(r: Results, key: str, title: str) -> go.Figure | None:
     t, f = _counts(codes, truth, n), _counts(codes, ~truth, n)
     keep = (t + f) > 0
     x = [lab for lab, k in zip(labels, keep) if k]
-    fig = go.Figure(
-        [
-            go.Bar(x=x, y=t[keep], name="true records", marker_color=_TRUE),
-            go.Bar(x=x, y=f[keep], name="false records", marker_color=_FALSE),
-        ]
+    return _split_bars(
+        x,
+        t[keep],
+        f[keep],
+        title=title,
+        xtitle=key,
+        ytitle="records",
+        ok_name="true records",
+        bad_name="false records",
+        bad_axis="false records",
     )
-    fig.update_layout(barmode="stack")
-    return _counts_axis(_narrow(_layout(fig, title, xtitle=key, ytitle="records"), len(x)))
 
 
 def records_by_domain(r: Results) -> go.Figure | None:
@@ -254,16 +363,16 @@ def sanctions_by_measure(r: Results) -> go.Figure | None:
     ok, bad = _counts(codes, ~wrong, n), _counts(codes, wrong, n)
     keep = (ok + bad) > 0
     x = [lab for lab, k in zip(labels, keep) if k]
-    fig = go.Figure(
-        [
-            go.Bar(x=x, y=ok[keep], name="rightful", marker_color=_TRUE),
-            go.Bar(x=x, y=bad[keep], name="wrongful", marker_color=_FALSE),
-        ]
-    )
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(tickangle=-30 if len(x) > 6 else 0, automargin=True)
-    return _counts_axis(
-        _narrow(_layout(fig, "Sanctions and rewards by measure", xtitle="measure", ytitle="applications"), len(x))
+    return _split_bars(
+        x,
+        ok[keep],
+        bad[keep],
+        title="Sanctions and rewards by measure",
+        xtitle="measure",
+        ytitle="applications",
+        ok_name="rightful",
+        bad_name="wrongful",
+        bad_axis="wrongful (on a false record)",
     )
 
 
@@ -408,29 +517,59 @@ def flat_series_names(r: Results) -> list[str]:
     return [k for k in extra_series_names(r) if not np.nan_to_num(_series(r, k)).any()]
 
 
+def series_label(name: str) -> tuple[str, str]:
+    """(plain label, unit) of a daily series; an unknown one is its name, spaced, without a unit."""
+    return SERIES_LABELS.get(name, (name.replace("_", " "), ""))
+
+
 def extra_series(r: Results) -> go.Figure | None:
-    """Small multiples (3 per row, own y axes) of every series not shown elsewhere and not all zero."""
+    """Small multiples (3 per row, own y axes) of every series not shown elsewhere and not all zero.
+
+    Each panel is titled with the series' plain label and its y axis with the unit; daily
+    counts of a long run are drawn as 7-day averages (the unit says so), as in the main figures.
+    """
     flat = set(flat_series_names(r))
     names = [k for k in extra_series_names(r) if k not in flat][:_MAX_SMALL_MULTIPLES]
     if not names:
         return None
     cols = min(3, len(names))
     rows = math.ceil(len(names) / cols)
-    height = 190 * rows + 90
-    # a fixed ~65 px gap between rows (room for the next row's title), whatever the row count
+    height = 200 * rows + 90
+    titles = [series_label(k)[0] for k in names]
+    # a fixed ~70 px gap between rows (room for the next row's title), whatever the row count
     fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=names, vertical_spacing=65 / (height - 95), horizontal_spacing=0.08
+        rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=70 / (height - 95), horizontal_spacing=0.1
     )
+    averaged = False
+    units: list[str] = []
     for i, name in enumerate(names):
+        label, unit = series_label(name)
         a = _series(r, name)
+        if unit.endswith(_PER_DAY):
+            a, sm = _smoothed(r, name)
+            averaged = averaged or sm
         fig.add_trace(
-            go.Scatter(x=np.arange(a.size), y=a, mode="lines", name=name, showlegend=False, line=dict(color=_TRUE)),
+            go.Scatter(
+                x=np.arange(a.size),
+                y=a,
+                mode="lines",
+                name=label,
+                showlegend=False,
+                line=dict(color=_TRUE),
+                hovertemplate="day %{x}: %{y:,.4g}" + (f" {unit}" if unit else "") + "<extra></extra>",
+            ),
             row=i // cols + 1,
             col=i % cols + 1,
         )
+        units.append(unit)
     fig.update_yaxes(rangemode="tozero", exponentformat="none", separatethousands=True)
     fig.update_annotations(font_size=12)
-    return _layout(fig, "", height=height, xtitle="")
+    title = "Counts per day are drawn as 7-day averages" if averaged else ""
+    _layout(fig, title, height=height, xtitle="")
+    for i, unit in enumerate(units):  # after the layout, whose axis title would blank the first
+        if unit:
+            fig.update_yaxes(title_text=unit, title_font_size=10, row=i // cols + 1, col=i % cols + 1)
+    return fig
 
 
 #: key -> builder, in report order; the HTML section table refers to these keys.

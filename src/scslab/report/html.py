@@ -7,6 +7,8 @@ so the page loads nothing from anywhere. Sections render only what the run produ
 
 from __future__ import annotations
 
+import math
+
 import os
 from pathlib import Path
 from typing import Any
@@ -259,7 +261,7 @@ def figure_sections(results: Results) -> list[dict[str, Any]]:
         flat = F.flat_series_names(r) if sid == "other" else []
         if figs or table or flat:
             sections.append(
-                {"id": sid, "title": title, "how": how, "figures": figs, "counts": table, "flat": ", ".join(flat)}
+                {"id": sid, "title": title, "how": how, "figures": figs, "counts": table, "flat": ", ".join(F.series_label(k)[0] for k in flat)}
             )
     return sections
 
@@ -267,6 +269,28 @@ def figure_sections(results: Results) -> list[dict[str, Any]]:
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(label, key, formatted value) of each scalar summary figure, as the report's table shows them."""
     return [(_LABELS.get(k, k), k, _fmt(v)) for k, v in summary.items() if is_scalar(_plain(v))]
+
+
+def indicator_rows(results: Results) -> list[tuple[str, str]]:
+    """(name, formatted value) of each scalar indicator, as the report's table shows them.
+
+    Indicators that count people or events are agents times the population scale ("people
+    represented"): 237 agents x 29.5 is 6,991.5, but people come whole, so a value that is a
+    whole number of agents times the scale is shown rounded to a whole number (6,992).
+    """
+    ind = results.indicators if isinstance(results.indicators, dict) else {}
+    scale = float(results.scale or 1.0)
+    out = []
+    for k, v in ind.items():
+        v = _plain(v)
+        if not is_scalar(v):
+            continue
+        if isinstance(v, float) and math.isfinite(v) and scale > 0:
+            agents = v / scale
+            if abs(agents - round(agents)) < 1e-6 and scale != 1.0:
+                v = int(round(v))
+        out.append((k, _fmt(v)))
+    return out
 
 
 def render_report(results: Results, *, wall_s: float | None = None) -> str:
@@ -315,7 +339,7 @@ def render_report(results: Results, *, wall_s: float | None = None) -> str:
                 value_header="share" if k.endswith("shares") else "value",
             )
         ],
-        indicators=[(k, _fmt(v)) for k, v in ind.items() if is_scalar(_plain(v))],
+        indicators=indicator_rows(r),
         indicator_tables=[t for k, v in ind.items() if not is_scalar(_plain(v)) for t in nested_tables(k, v)],
         cost=cost_section(summary),
         sections=sections,
