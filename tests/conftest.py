@@ -95,30 +95,25 @@ def web_server(web_app):
     thread.join(timeout=10)
 
 
-def wait_for_run(client, run_id, timeout=120):
-    """Poll GET /api/runs/{id} until done or failed; returns the last body."""
+def wait_for(client, url, timeout):
+    """Poll ``url`` (a run or a comparison) until done or failed; returns the last body."""
     import time
 
     deadline = time.monotonic() + timeout
     while True:
-        body = client.get(f"/api/runs/{run_id}").json()
+        body = client.get(url).json()
         if body["status"] in ("done", "failed"):
             return body
-        assert time.monotonic() < deadline, f"run {run_id} still {body['status']} after {timeout} s"
+        assert time.monotonic() < deadline, f"{url} still {body['status']} after {timeout} s"
         time.sleep(0.2)
+
+
+def wait_for_run(client, run_id, timeout=120):
+    return wait_for(client, f"/api/runs/{run_id}", timeout)
 
 
 def wait_for_compare(client, compare_id, timeout=300):
-    """Poll GET /api/compare/{id} until done or failed; returns the last body."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        body = client.get(f"/api/compare/{compare_id}").json()
-        if body["status"] in ("done", "failed"):
-            return body
-        assert time.monotonic() < deadline, f"comparison {compare_id} still {body['status']} after {timeout} s"
-        time.sleep(0.2)
+    return wait_for(client, f"/api/compare/{compare_id}", timeout)
 
 
 @pytest.fixture(scope="session")

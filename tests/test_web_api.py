@@ -237,6 +237,8 @@ def test_compare_experiment_requests_are_checked(web_client):
     assert "agent-days" in f["runs"] and "max_agent_days" in f["runs"]  # 4 x 20,000 x 365 > 7.3 million
     f = _fields(web_client.post("/api/compare", json={"scenario": "rongcheng", "runs": 1}))
     assert "runs" in f
+    same = {"scenario": "rongcheng", "n": 100, "years": 1, "reform_set": {"policy.detection_scale": 1.0}}
+    assert "would not differ" in _fields(web_client.post("/api/compare", json=same))["reform_set"]  # the preset's value
 
 
 def test_compare_experiment_runs_in_the_pool_with_intervals_and_winners(web_client):

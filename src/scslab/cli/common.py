@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
 from typing import Any
+
+from scslab.jsonable import dumps, to_jsonable  # one converter for the CLI, the lab and the server
 
 __all__ = [
     "MAX_DAYS",
@@ -32,31 +33,6 @@ MAX_DAYS = 36_500  # the schema's limit of sim.days (100 years)
 
 class UserError(Exception):
     """A mistake in the command line or its inputs: printed as is, exit code 2."""
-
-
-# ---------------------------------------------------------------------------- JSON
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Plain Python values for ``json``: NumPy scalars/arrays unwrapped, NaN and inf -> None."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in obj]
-    if hasattr(obj, "tolist") and hasattr(obj, "dtype"):  # numpy scalar or array
-        return to_jsonable(obj.tolist())
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, (bool, int, str)):
-        return obj
-    if isinstance(obj, Path):
-        return str(obj)
-    return str(obj)  # datetimes, decimals: readable rather than a crash
-
-
-def dumps(obj: Any, indent: int | None = None) -> str:
-    """Strict JSON (no NaN tokens) of anything :func:`to_jsonable` accepts."""
-    return json.dumps(to_jsonable(obj), indent=indent, allow_nan=False, ensure_ascii=False)
 
 
 # ---------------------------------------------------------------------------- argument types

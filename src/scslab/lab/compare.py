@@ -23,11 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from scslab.jsonable import to_jsonable
+
 from .executor import Executor, Failure, ProgressCallback
 from .experiment import Planned, execute, experiment_id, run_id, use_executor
 from .runs import HEADLINE, RunOutcome, RunSpec, resolve, with_seed
 from .stats import paired
 from .winners import PersonOutcomes, WinnersLosers, person_outcomes
+
+jsonable = to_jsonable  # the name calibrate and ensemble import
 
 __all__ = ["CompareResult", "compare", "load_compare", "people_from_db"]
 
@@ -71,19 +75,6 @@ class CompareResult:
         """One slice of the winners-and-losers table."""
         df = self.winners_losers
         return df[(df["outcome"] == outcome) & (df["breakdown"] == breakdown)].reset_index(drop=True)
-
-
-def jsonable(obj: Any) -> Any:
-    """Plain JSON values: NumPy unwrapped, NaN and infinities as None."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    return obj
 
 
 def _arm_scenarios(

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from scslab.web.credit import credit_view
 from scslab.web.inputs import CompareRequest, InputError, RunRequest, build_compare, build_scenario
-from scslab.web.jobs import Busy, new_id
+from scslab.web.jobs import Busy, Job, new_id
 from scslab.web.presets import presets
 from scslab.web.runstore import SUBJECT_QUERY
 from scslab.web.state import AppState
@@ -67,6 +67,17 @@ def _busy(state: AppState, e: Busy) -> JSONResponse:
     return problem(429, f"{e}; retry in about {s} s", headers={"Retry-After": str(s)})
 
 
+def _live(job: Job) -> dict[str, Any]:
+    """What a queued or running job shows of itself (a run and a compare experiment alike)."""
+    return {
+        "status": job.status,
+        "progress": job.progress,
+        "phase": job.phase,
+        "submitted_at": job.submitted_at,
+        "error": None,
+    }
+
+
 def run_status(state: AppState, run_id: str) -> dict[str, Any] | None:
     """A run's public state, from the job (queued, running) or from its folder (done, failed)."""
     job = state.jobs.get(run_id)
@@ -74,18 +85,14 @@ def run_status(state: AppState, run_id: str) -> dict[str, Any] | None:
         spec = job.spec
         return {
             "run_id": run_id,
-            "status": job.status,
-            "progress": job.progress,
-            "phase": job.phase,
+            **_live(job),
             "scenario": spec["preset"],
             "n": spec["n"],
             "days": spec["days"],
             "seed": spec["seed"],
             "set": spec["overrides"],
             "schedule": spec["schedule"],
-            "submitted_at": job.submitted_at,
             "summary": None,
-            "error": None,
         }
     meta = state.runs.meta(run_id)
     if meta is None:
@@ -111,14 +118,10 @@ def compare_status(state: AppState, compare_id: str) -> dict[str, Any] | None:
         spec = job.spec
         return {
             "compare_id": compare_id,
-            "status": job.status,
-            "progress": job.progress,
-            "phase": job.phase,
+            **_live(job),
             "kind": "experiment",
             "request": {k: spec.get(k) for k in ("preset", "n", "days", "seed", "runs", "overrides", "reform_set")},
-            "submitted_at": job.submitted_at,
             "result": None,
-            "error": None,
         }
     return state.compares.get(compare_id)
 

@@ -16,8 +16,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from scslab.jsonable import to_jsonable
 from scslab.web.runstore import RUN_ID, RunStore
-from scslab.web.worker import figures_json, jsonable, write_json
+from scslab.web.worker import figures_json, write_json
 
 __all__ = ["CompareStore", "compare_runs"]
 
@@ -94,7 +95,7 @@ def _winners(store: RunStore, a: str, b: str) -> list[dict[str, Any]]:
     wl = WinnersLosers()
     if not wl.add(*people):
         return []
-    return jsonable(wl.table().to_dict(orient="records"))
+    return to_jsonable(wl.table().to_dict(orient="records"))
 
 
 class CompareStore:

@@ -353,30 +353,30 @@ def build_compare(req: CompareRequest, *, limits: Limits) -> CompareSpec:
     for path in req.reform_set:
         if path in req.set and req.set[path] == req.reform_set[path]:
             problems.append((f"reform_set.{path}", "the same value as the baseline: the arms would not differ"))
+
+    def arm(overrides: dict[str, Value]) -> RunSpec:
+        return build_scenario(
+            req.scenario or "", n=req.n, years=req.years, seed=req.seed, overrides=overrides, limits=limits
+        )
+
     base = reform = None
     try:
-        base = build_scenario(
-            req.scenario, n=req.n, years=req.years, seed=req.seed, overrides=req.set, schedule=(), limits=limits
-        )
+        base = arm(req.set)
     except InputError as e:
         problems.extend(e.problems)
     if req.reform_set:
         try:
-            reform = build_scenario(
-                req.scenario,
-                n=req.n,
-                years=req.years,
-                seed=req.seed,
-                overrides={**req.set, **req.reform_set},
-                schedule=(),
-                limits=limits,
-            )
+            reform = arm({**req.set, **req.reform_set})
         except InputError as e:
             # a problem of a reform field is the reform's, not the baseline's
             problems.extend(
                 (f"reform_set.{f[4:]}" if f.startswith("set.") and f[4:] in req.reform_set else f, r)
                 for f, r in e.problems
             )
+    if base is not None and reform is not None and base.scenario == reform.scenario and not problems:
+        problems.append(
+            ("reform_set", "the reform sets every field to the value it has already: the arms would not differ")
+        )
     if base is not None:
         total = 2 * req.runs * base.agent_days
         if total > limits.max_agent_days:

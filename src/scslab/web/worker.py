@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["compare_job", "figures_json", "init_worker", "jsonable", "run_job", "view_of", "write_json"]
+from scslab.jsonable import dumps, to_jsonable
+
+__all__ = ["compare_job", "figures_json", "init_worker", "run_job", "view_of", "write_json"]
 
 _QUEUE: Any = None  # the progress queue, set in each worker by init_worker
 
@@ -54,27 +56,10 @@ def _progress_callback(job_id: str, lo: float = 0.05, hi: float = 0.9, every_s: 
     return on_day
 
 
-def jsonable(obj: Any) -> Any:
-    """Plain JSON values: NumPy unwrapped, NaN and infinities as None, other objects as text."""
-    import math
-
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in obj]
-    if hasattr(obj, "tolist") and hasattr(obj, "dtype"):
-        return jsonable(obj.tolist())
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, (bool, int, str)):
-        return obj
-    return str(obj)
-
-
 def write_json(path: Path, obj: Any) -> None:
     """Write JSON atomically (temporary name, then rename)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(jsonable(obj), allow_nan=False, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(dumps(obj), encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -178,8 +163,8 @@ def compare_job(job_id: str, spec: dict[str, Any], compare_dir: str) -> dict[str
         spec["baseline"], spec["reform"], runs=k, seed=int(spec["seed"]), executor="local", workers=1, progress=progress
     )
     _report(job_id, 0.97, "drawing the figures")
-    metrics = [{"metric": m, "label": summary_label(m), **v} for m, v in jsonable(res.metrics).items()]
-    winners = jsonable(res.winners_losers.to_dict(orient="records")) if res.winners_losers is not None else []
+    metrics = [{"metric": m, "label": summary_label(m), **v} for m, v in to_jsonable(res.metrics).items()]
+    winners = to_jsonable(res.winners_losers.to_dict(orient="records")) if res.winners_losers is not None else []
     figs = compare_figures(metrics, winners, intervals=True)
     return {
         "kind": "experiment",

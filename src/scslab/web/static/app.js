@@ -78,6 +78,26 @@
     return d.status || "";
   }
 
+  // The lever inputs of a form remember their preset values; leverChanges gives the changed ones.
+  function leverInputs(form) {
+    const inputs = $$("input[name^='policy.']", form);
+    for (const input of inputs) {
+      input.dataset.default = input.type === "checkbox" ? String(input.checked) : input.value;
+    }
+    return inputs;
+  }
+
+  function leverChanges(inputs) {
+    const out = {};
+    for (const input of inputs) {
+      const now = input.type === "checkbox" ? String(input.checked) : input.value;
+      if (now !== input.dataset.default) {
+        out[input.name] = input.type === "checkbox" ? input.checked : parseFloat(input.value);
+      }
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------ Run page
   function runPage() {
     const form = $("#run-form");
@@ -85,9 +105,7 @@
     preset.addEventListener("change", () => {
       window.location.href = "/run?preset=" + encodeURIComponent(preset.value);
     });
-    for (const input of $$("input[name^='policy.']", form)) {
-      input.dataset.default = input.type === "checkbox" ? String(input.checked) : input.value;
-    }
+    const levers = leverInputs(form);
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const errors = $("#run-errors");
@@ -97,14 +115,8 @@
         n: parseInt($("#n").value, 10),
         years: parseFloat($("#years").value),
         seed: parseInt($("#seed").value, 10),
-        set: {},
+        set: leverChanges(levers),
       };
-      for (const input of $$("input[name^='policy.']", form)) {
-        const now = input.type === "checkbox" ? String(input.checked) : input.value;
-        if (now !== input.dataset.default) {
-          body.set[input.name] = input.type === "checkbox" ? input.checked : parseFloat(input.value);
-        }
-      }
       const lever = $("#change-lever").value;
       const day = $("#change-day").value;
       if (lever && day !== "") {
@@ -197,10 +209,7 @@
     preset.addEventListener("change", () => {
       window.location.href = "/compare?preset=" + encodeURIComponent(preset.value) + "#experiment";
     });
-    const levers = $$("input[name^='policy.']", form);
-    for (const input of levers) {
-      input.dataset.default = input.type === "checkbox" ? String(input.checked) : input.value;
-    }
+    const levers = leverInputs(form);
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const errors = $("#experiment-errors");
@@ -211,14 +220,8 @@
         years: parseFloat($("#x-years").value),
         seed: parseInt($("#x-seed").value, 10),
         runs: parseInt($("#x-runs").value, 10),
-        reform_set: {},
+        reform_set: leverChanges(levers),
       };
-      for (const input of levers) {
-        const now = input.type === "checkbox" ? String(input.checked) : input.value;
-        if (now !== input.dataset.default) {
-          body.reform_set[input.name] = input.type === "checkbox" ? input.checked : parseFloat(input.value);
-        }
-      }
       const button = $("#experiment-button");
       button.disabled = true;
       const res = await api("POST", "/api/compare", body);
