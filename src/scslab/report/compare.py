@@ -1,6 +1,6 @@
 """Figures of a comparison: what a reform changes (with its interval) and who wins, who loses.
 
-One set of builders for ``scslab compare``'s page (:func:`scslab.report.lab.compare_page`)
+One set of builders for the offline compare page (:func:`scslab.report.lab.compare_page`)
 and the dashboard's Compare page, so both show the same charts. They take plain rows
 (dicts), not lab types, so a comparison of two stored runs (no interval) and a compare
 experiment (paired 95 % intervals) draw through the same code.

@@ -153,34 +153,17 @@ def sensitivity_page(path: Path | str, title: str, indices: Any, method: str) ->
 
 
 def compare_page(path: Path | str, title: str, metrics: Any, winners: Any) -> Path:
-    """Paired differences with intervals (and the independent-seed width), winners and losers."""
-    import plotly.graph_objects as go
+    """Paired differences with intervals (and the independent-seed width), winners and losers.
 
-    m = metrics.copy()
-    fig = go.Figure(
-        go.Bar(
-            x=m["metric"],
-            y=m["diff"],
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": m["ci_high"] - m["diff"],
-                "arrayminus": m["diff"] - m["ci_low"],
-            },
-        )
-    )
-    fig.update_layout(title="reform - baseline (95 % paired interval)", height=380)
-    sections = [("Differences", _fig_html(fig)), ("Metrics", _table(m))]
-    for outcome in ("sanctions", "days_listed", "income", "score"):
-        w = winners[(winners["outcome"] == outcome) & (winners["breakdown"] == "income_quintile")]
-        if w.empty or w["better_off"].isna().all():
-            continue
-        f = go.Figure()
-        f.add_trace(go.Bar(x=w["category"], y=w["better_off"], name="better off"))
-        f.add_trace(go.Bar(x=w["category"], y=-w["worse_off"], name="worse off"))
-        f.update_layout(
-            title=f"{outcome}: share better / worse off by start-of-run income quintile", barmode="relative"
-        )
-        sections.append((f"Who wins and who loses: {outcome}", _fig_html(f)))
+    The charts are the dashboard's (:func:`scslab.report.compare.compare_figures`).
+    """
+    from scslab.report.compare import compare_figures
+    from scslab.report.story import summary_label
+
+    rows = [{**r, "label": summary_label(str(r["metric"]))} for r in metrics.to_dict(orient="records")]
+    figs = compare_figures(rows, winners.to_dict(orient="records"), intervals=True)
+    sections = [(f.layout.title.text or key, _fig_html(f)) for key, f in figs[:1]]
+    sections.append(("Metrics", _table(metrics)))
+    sections += [(f"Who wins and who loses: {f.layout.title.text}", _fig_html(f)) for _, f in figs[1:]]
     sections.append(("Winners and losers (all breakdowns)", _table(winners)))
     return write_page(path, title, sections)
