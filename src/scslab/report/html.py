@@ -8,7 +8,6 @@ so the page loads nothing from anywhere. Sections render only what the run produ
 from __future__ import annotations
 
 import math
-
 import os
 from pathlib import Path
 from typing import Any

@@ -114,16 +114,21 @@ def run_status(state: AppState, run_id: str) -> dict[str, Any] | None:
 def compare_status(state: AppState, compare_id: str) -> dict[str, Any] | None:
     """A comparison's public state: a queued or running experiment from its job, else as stored."""
     job = state.jobs.get(compare_id)
-    if job is not None and job.kind == "compare" and job.status in ("queued", "running"):
+    stored = None if job is None or job.status in ("queued", "running") else state.compares.get(compare_id)
+    if job is not None and job.kind == "compare" and stored is None:
+        # a job that has just ended is kept until its result is stored: until then it still runs
+        live = _live(job)
+        if job.status not in ("queued", "running"):
+            live.update(status="running", phase="storing the result", progress=0.99)
         spec = job.spec
         return {
             "compare_id": compare_id,
-            **_live(job),
+            **live,
             "kind": "experiment",
             "request": {k: spec.get(k) for k in ("preset", "n", "days", "seed", "runs", "overrides", "reform_set")},
             "result": None,
         }
-    return state.compares.get(compare_id)
+    return stored if stored is not None else state.compares.get(compare_id)
 
 
 def compare_listing(state: AppState, compare_id: str) -> dict[str, Any] | None:
