@@ -266,7 +266,6 @@ def _split_bars(
     return fig
 
 
-
 def list_sizes(r: Results) -> go.Figure | None:
     """Subjects on each list per day (one line per ``listed_<list>``, plus the total)."""
     names = sorted(k for k in r.series if k.startswith("listed_") and k != "listed_total")

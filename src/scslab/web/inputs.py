@@ -9,8 +9,10 @@ ordinary validation, so a server request and ``scslab run --set`` disagree on no
 what may be touched.
 
 Every problem comes back at once as ``(field, reason)`` pairs; the API answers them with
-``422``. This module is the one place that turns untrusted JSON into a :class:`Scenario`
-(swap :func:`build_scenario` for the scenario package's own untrusted loader when it has one).
+``422``. This module is the one place that turns untrusted JSON into a :class:`Scenario`.
+It loads through the scenario package's loader for untrusted input (``trusted=False``) with
+the command line's checks (``cli.checks.scenario_checks``), so a request is refused for
+everything ``scslab run`` would refuse.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import functools
 import inspect
 import json
 import math
+import re
 import types
 from dataclasses import dataclass, field
 from typing import Any, Union, get_args, get_origin
@@ -41,6 +44,8 @@ __all__ = [
 ]
 
 Value = bool | int | float
+#: ``schedule.3.set.x`` (or ``schedule[3]...``) as the loader spells a problem's path: index, rest
+_SCHEDULE_PATH = re.compile(r"^schedule(?:\[(\d+)\]|\.(\d+))(.*)$")
 #: set by the request's own keys (n, years, seed), never through ``set``
 _OWN_KEYS = {"population.n": "n", "sim.days": "years", "sim.seed": "seed"}
 
@@ -229,6 +234,7 @@ def build_scenario(
 
     Raises :class:`InputError` listing every problem (field paths as the request spells them).
     """
+    from scslab.cli.checks import scenario_checks
     from scslab.scenario.errors import ScenarioError
     from scslab.scenario.loader import load_scenario, preset_names
 
@@ -271,14 +277,20 @@ def build_scenario(
         extra["schedule"] = list(raw.get("schedule") or []) + [{"day": it["day"], "set": it["set"]} for it in items]
     back = {_canon(p, raw): f"{pre}set.{p}" for p in overrides}
     back.update({"population.n": f"{pre}n", "sim.days": f"{pre}years", "sim.seed": f"{pre}seed"})
+    first = len(raw.get("schedule") or [])  # the request's timed changes follow the preset's own
     try:
-        sc = load_scenario(scenario, extra=extra)
+        # the command line's own checks (rule and indicator names), as for `scslab run`; the horizon
+        # check is left out: a preset's own later changes may lie beyond a shorter web run (the
+        # request's timed changes are checked against it below)
+        sc = load_scenario(scenario, extra=extra, checks=scenario_checks(horizon=False), trusted=False)
     except ScenarioError as e:
         out = []
         for p in e.problems:
             where = back.get(p.path)
-            if where is None and p.path.startswith("schedule"):
-                where = pre + p.path.replace("[", ".").replace("]", "")
+            m = _SCHEDULE_PATH.match(p.path or "")
+            if where is None and m and int(m[1] or m[2]) >= first:
+                rest = m[3].replace("[", ".").replace("]", "")
+                where = f"{pre}schedule.{int(m[1] or m[2]) - first}{rest}"
             out.append((where or pre + (p.path or "scenario"), p.reason))
         raise InputError(out) from None
     days = sc.sim.days
