@@ -173,7 +173,10 @@ def test_schedule_is_checked(web_client):
         "schedule": [{"day": 900, "set": {"policy.publicity": False}}],
     }
     assert "after the run's last day" in _fields(web_client.post("/api/runs", json=body))["schedule.0.day"]
-    body["schedule"] = [{"day": 10, "set": {"policy.publicity": False}}, {"day": 20, "set": {"policy.sanction_scale": 500}}]
+    body["schedule"] = [
+        {"day": 10, "set": {"policy.publicity": False}},
+        {"day": 20, "set": {"policy.sanction_scale": 500}},
+    ]
     f = _fields(web_client.post("/api/runs", json=body))  # the request's own index, not the merged list's
     assert list(f) == ["schedule.1.set.policy.sanction_scale"], f
     body["schedule"] = [{"day": 10, "set": {"population.scale": 2.0}}]
