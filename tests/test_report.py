@@ -55,7 +55,8 @@ def test_report_is_self_contained_and_complete(toy, tmp_path):
         "AAA ≥ 1050",
     ):
         assert text in html, text
-    assert re.search(r"<th>list spells</th><td class=\"num\">4</td><td class=\"num\">1</td>", html)
+    assert re.search(r"<th>blacklist spells</th><td class=\"num\">3</td><td class=\"num\">1</td>", html)
+    assert re.search(r"<th>red-list spells</th><td class=\"num\">1</td><td class=\"num\">0</td>", html)
 
 
 def test_report_without_scores_or_lists(toy):

@@ -4,7 +4,9 @@ Entry rules are evaluated only for *candidates*: subjects whose institution-visi
 changed (a record arrived, expired or was corrected; an obligation opened or was settled)
 and subjects with an open obligation, whose ``unpaid_days`` grow daily. Terms end through a
 day-keyed queue; a rule at term end may extend the spell; an exit rule removes a subject
-within ``exit_within_days`` of performance. A spell remembers the record that caused it.
+within ``exit_within_days`` of performance. A spell remembers the record that caused it,
+and whether it is *wrongful* by the but-for test (:mod:`.wrongful`) with the false records
+that were decisive.
 
 Spells live in the shared :class:`.spells.SpellTable` (``sim.state.spells``). Every spell
 this row starts or ends goes to ``sim.events.spell_changes`` in the order it happened; the
@@ -23,6 +25,7 @@ from .events import SPELL_END, SPELL_START
 from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import DayQueue
 from .spells import PERFORMANCE, TERM, SpellTable
+from .wrongful import but_for
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -90,10 +93,14 @@ class ListsModule(Module):
     def _start(self, sim: Sim, k: int, who: np.ndarray, day: int) -> None:
         spec, rec = self.specs[k], sim.state.records
         cause = rec.cause(who, None if spec.domain is None else DOMAIN_CODES[spec.domain], self.cause_behaviours[k])
-        wrongful = np.zeros(who.size, bool)
-        has = cause >= 0
-        wrongful[has] = ~rec["true"][cause[has]]
+        wrongful, decisive, pos = but_for(sim, self.entry[k], who, self.getters)
+        if decisive.size:  # a wrongful spell is explained by its newest decisive false record
+            newest = np.full(who.size, -1, np.int64)
+            np.maximum.at(newest, pos, decisive)
+            cause = np.where(newest >= 0, newest, cause)
         ids = sim.state.spells.start(sim.state, k, who, day, cause, wrongful)
+        if decisive.size:
+            sim.state.spells.decisive.append(spell=ids[pos], record=decisive)
         if spec.term_days > 0:
             self.term_q.push(day + spec.term_days, ids)
         sim.events.spell_changes.append((SPELL_START, ids))

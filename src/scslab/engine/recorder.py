@@ -133,6 +133,7 @@ class ResultsModule(Module):
             names=result_names(sc),
             figures=figures,
             declared=[{"module": mod.name, **asdict(spec)} for mod, spec in self.specs],
+            decisive=st.spells.decisive.copy(),
         )
 
     # -- the recorder's own figures ------------------------------------------------------

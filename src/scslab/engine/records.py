@@ -54,6 +54,7 @@ class RecordTable:
         self.last_bad = np.full((domains, subjects), -1, np.int32)
         self.last_any = np.full(subjects, -1, np.int32)
         self.last_by_behaviour: dict[int, np.ndarray] = {}
+        self.false_ids = Columns({"id": "i8"}, capacity=1024)  # records of events that never happened
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -75,6 +76,9 @@ class RecordTable:
         """
         ids = self.rows.append(**cols)
         self.count(state, ids, +1)
+        false = ids[~self.rows["true"][ids]]
+        if false.size:
+            self.false_ids.append(id=false)
         subj, beh = self.rows["subject"][ids], self.rows["behaviour"][ids]
         bad = self.rows["points"][ids] < 0
         # the newest record explains a later listing: keep it per subject and domain
@@ -146,6 +150,25 @@ class RecordTable:
             for k in np.flatnonzero(stale):
                 cause[k] = newest.get(int(who[k]), -1)
         return cause
+
+    def false_live(self, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The live false records of the subjects ``who`` (unique): (record ids, position in ``who``).
+
+        Only the false records are scanned (a small share of the table), sorted by subject
+        position then record id.
+        """
+        fid = self.false_ids["id"]
+        if fid.size == 0 or who.size == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        subj = self.rows["subject"][fid]
+        order = np.argsort(who, kind="stable")
+        srt = who[order]
+        at = np.searchsorted(srt, subj)
+        hit = (at < srt.size) & (srt[np.minimum(at, srt.size - 1)] == subj)
+        hit &= np.isin(self.rows["status"][fid], LIVE)
+        ids, pos = fid[hit], order[at[hit]].astype(np.int64)
+        o = np.lexsort((ids, pos))
+        return ids[o], pos[o]
 
     def bad_in_last_year(self, idx: np.ndarray, day: int, subjects: int) -> np.ndarray:
         """Count of negative records per subject in the last 365 days (for annual bonuses)."""

@@ -9,6 +9,8 @@ Tables (column -> dtype):
   cause_record int64 (-1 = none), end_reason int8 (see ``END_REASONS``), wrongful bool
 - ``sanctions``: target int32, measure int16, spell int64, start int32, end int32, via int8
   (see ``VIA``), wrongful bool
+- ``decisive``: spell int64, record int64 -- the false records decisive for a wrongful spell
+  (the but-for test, :mod:`scslab.engine.wrongful`); a sanction's are those of its spell
 - ``subjects``: id (str), type int8 (index into ``SUBJECT_TYPES``), sex int8, urban int8,
   migrant int8, group int8, income0 float32, income float32, score float32, grade int8 (-1 none)
 
@@ -95,6 +97,9 @@ class Results:
     declared: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     indicators: dict[str, Any] = field(default_factory=dict)
+    decisive: dict[str, np.ndarray] = field(
+        default_factory=lambda: {"spell": np.zeros(0, np.int64), "record": np.zeros(0, np.int64)}
+    )
 
     @property
     def name(self) -> str:

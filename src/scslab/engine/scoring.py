@@ -133,25 +133,56 @@ class ScoreBook:
             new[: self.applied.size] = self.applied
             self.applied = new
 
-    def recompute(self, sim: Sim, idx: np.ndarray) -> None:
-        """Score and grade of the subjects ``idx`` from their points (or dimensions) now."""
-        st, c = sim.state, self.cfg
+    def _score(self, sim: Sim, idx: np.ndarray, points: np.ndarray, dim_bad: np.ndarray) -> np.ndarray:
+        """Score of the subjects ``idx`` given their points (or bad records per dimension)."""
+        c = self.cfg
         if self.kind == "points":
-            raw = c.start + self.bonus[idx] + self.points[idx]
+            raw = c.start + self.bonus[idx] + points
         else:
             total = np.zeros(idx.size)
             for d, dim in enumerate(c.dimensions):
                 if dim.attribute:
                     sub = DIMENSION_ATTRIBUTES[dim.attribute](sim, idx)
                 else:
-                    sub = 1.0 / (1.0 + sim.scenario.policy.sanction_scale * self.dim_bad[d, idx])
+                    sub = 1.0 / (1.0 + sim.scenario.policy.sanction_scale * dim_bad[d])
                 total += dim.weight * sub
             raw = c.min + (c.max - c.min) * total + self.bonus[idx]
-        st.score[idx] = np.clip(raw, c.min, c.max)
+        return np.clip(raw, c.min, c.max)
+
+    def recompute(self, sim: Sim, idx: np.ndarray) -> None:
+        """Score and grade of the subjects ``idx`` from their points (or dimensions) now."""
+        st = sim.state
+        st.score[idx] = self._score(sim, idx, self.points[idx], self.dim_bad[:, idx])
         if self.thresholds.size:
             # bands are listed highest first: grade k is the first band whose min the score reaches
             st.grade[idx] = _grade(st.score[idx], self.thresholds)
         st.dirty[idx] = True
+
+    def without(self, sim: Sim, idx: np.ndarray, ids: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(score, grade) of the subjects ``idx`` had the records ``ids`` (of subject ``idx[pos]``)
+        never been written: the but-for score of the wrongful test. Nothing is changed."""
+        st = sim.state
+        score, grade = st.score[idx].copy(), st.grade[idx].copy()
+        if self.kind == "none" or ids.size == 0:
+            return score, grade
+        keep = self.mask[idx[pos]]
+        ids, pos = ids[keep], pos[keep]
+        points = self.points[idx].copy()
+        dim_bad = self.dim_bad[:, idx].copy()
+        rec = sim.state.records
+        if self.kind == "points":
+            self._reserve(len(rec))
+            np.add.at(points, pos, -self.applied[ids])
+        else:
+            beh, bad = rec["behaviour"][ids], rec["points"][ids] < 0
+            for d in range(dim_bad.shape[0]):
+                hit = bad & self.dim_of_behaviour[d, beh]
+                np.add.at(dim_bad[d], pos[hit], -1)
+        scored = self.mask[idx]
+        score[scored] = self._score(sim, idx[scored], points[scored], dim_bad[:, scored])
+        if self.thresholds.size:
+            grade[scored] = _grade(score[scored], self.thresholds)
+        return score, grade
 
 
 class ScoringModule(Module):

@@ -42,6 +42,8 @@ class SpellTable:
         self.rows = Columns(SPELL_DTYPES, capacity=4096)
         self.types = np.array([LIST_TYPES.index(t) for t in list_types], np.int8)
         self.count = np.zeros(len(list_types), np.int64)
+        # the false records decisive for a wrongful spell (:mod:`.wrongful`), one row per pair
+        self.decisive = Columns({"spell": "i8", "record": "i8"}, capacity=256)
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -224,9 +224,23 @@ def _wrongful_counts(r: Results) -> list[tuple[str, str, str, str]]:
     rows = []
     n, true = _count(r.records, "true")
     rows.append(("records", _fmt(n), _fmt(n - true), _pct((n - true) / n) if n else "—"))
-    for label, table in (("list spells", r.list_spells), ("measures applied", r.sanctions)):
-        n, bad = _count(table, "wrongful")
-        rows.append((label, _fmt(n), _fmt(bad), _pct(bad / n) if n else "—"))
+    # one row per list type: the blacklist row is the summary's wrongful_listings (the but-for test)
+    sp, types = r.list_spells, list(r.names.get("list_type") or [])
+    lists = np.asarray(sp.get("list", np.zeros(0, np.int64)), np.int64)
+    wrong = np.asarray(sp.get("wrongful", np.zeros(lists.size, bool)), bool)
+    for t, label in (("black", "blacklist spells"), ("red", "red-list spells"), ("watch", "watch-list spells")):
+        mine = np.isin(lists, [i for i, x in enumerate(types) if x == t])
+        if t in types:
+            n, bad = int(mine.sum()), int((mine & wrong).sum())
+            rows.append((label, _fmt(n), _fmt(bad), _pct(bad / n) if n else "—"))
+    sa, kinds = r.sanctions, np.asarray(r.names.get("measure_kind") or [], dtype=object)
+    meas = np.asarray(sa.get("measure", np.zeros(0, np.int64)), np.int64)
+    swrong = np.asarray(sa.get("wrongful", np.zeros(meas.size, bool)), bool)
+    for kind, label in (("sanction", "sanctions applied"), ("reward", "rewards granted")):
+        mine = kinds[meas] == kind if kinds.size and meas.size else np.zeros(meas.size, bool)
+        if kind in set(kinds):
+            n, bad = int(mine.sum()), int((mine & swrong).sum())
+            rows.append((label, _fmt(n), _fmt(bad), _pct(bad / n) if n else "—"))
     return rows
 
 

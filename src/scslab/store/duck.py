@@ -60,10 +60,10 @@ _DDL: dict[str, str] = {
         happened BOOLEAN, severity VARCHAR, status VARCHAR, end_day INTEGER""",
     "list_spells": """run_id VARCHAR, spell_id BIGINT, subject INTEGER, subject_id VARCHAR,
         list VARCHAR, list_type VARCHAR, start INTEGER, end_day INTEGER, cause_record BIGINT,
-        end_reason VARCHAR, wrongful BOOLEAN""",
+        end_reason VARCHAR, wrongful BOOLEAN, decisive_records BIGINT[]""",
     "sanctions": """run_id VARCHAR, sanction_id BIGINT, target INTEGER, target_id VARCHAR,
         measure VARCHAR, kind VARCHAR, agency VARCHAR, category VARCHAR, spell_id BIGINT,
-        start INTEGER, end_day INTEGER, via VARCHAR, wrongful BOOLEAN""",
+        start INTEGER, end_day INTEGER, via VARCHAR, wrongful BOOLEAN, decisive_records BIGINT[]""",
     "subjects": """run_id VARCHAR, subject INTEGER, id VARCHAR, type VARCHAR, sex TINYINT,
         urban TINYINT, migrant TINYINT, "group" VARCHAR, income0 DOUBLE, income DOUBLE,
         score DOUBLE, grade VARCHAR""",
@@ -75,6 +75,7 @@ _DDL: dict[str, str] = {
     "subject_values": "run_id VARCHAR, subject INTEGER, name VARCHAR, value DOUBLE",
 }
 TABLES: tuple[str, ...] = tuple(_DDL)
+_ADDED = (("list_spells", "decisive_records", "BIGINT[]"), ("sanctions", "decisive_records", "BIGINT[]"))
 
 
 def db_path(out_dir: Path | str) -> Path:
@@ -141,7 +142,8 @@ def check_database(con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
             raise ResultsError(f"{path}: not a scslab results database (no 'runs' table; has {has})")
         for name, ddl in _DDL.items():
             if name in tables:
-                missing = [c for c in _columns(ddl) if (name, c) not in have]
+                added = {c for t, c, _ in _ADDED if t == name}  # older databases gain these on write
+                missing = [c for c in _columns(ddl) if (name, c) not in have and c not in added]
                 if missing:
                     raise ResultsError(f"{path}: table {name!r} lacks column(s) {', '.join(missing)} (not this schema)")
     except duckdb.Error as e:
@@ -276,6 +278,17 @@ def _records(r: Results, ids: pa.Array | None) -> pa.Table:
     )
 
 
+def _decisive(r: Results, spells: int) -> pa.Array:
+    """Per spell, the ids of the false records decisive for it (empty unless wrongful)."""
+    d = r.decisive
+    spell = np.asarray(d.get("spell", np.zeros(0)), np.int64)
+    record = np.asarray(d.get("record", np.zeros(0)), np.int64)
+    o = np.lexsort((record, spell))
+    counts = np.bincount(spell, minlength=spells)[:spells] if spell.size else np.zeros(spells, np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(record[o], type=pa.int64()))
+
+
 def _list_spells(r: Results, ids: pa.Array | None) -> pa.Table:
     t, names = r.list_spells, r.names
     n = _nrows(t, "list_spells")
@@ -291,6 +304,7 @@ def _list_spells(r: Results, ids: pa.Array | None) -> pa.Table:
             "cause_record": _ints(t, "cause_record", n, np.int64, null_negative=True),
             "end_reason": _decode(t.get("end_reason"), names.get("end_reason", END_REASONS), n),
             "wrongful": _bools(t, "wrongful", n),
+            "decisive_records": _decisive(r, n),
         }
     )
 
@@ -313,8 +327,18 @@ def _sanctions(r: Results, ids: pa.Array | None) -> pa.Table:
             "end_day": _ints(t, "end", n, np.int32, null_negative=True),
             "via": _decode(t.get("via"), names.get("via", VIA), n),
             "wrongful": _bools(t, "wrongful", n),
+            "decisive_records": _sanction_decisive(r, t, n),
         }
     )
+
+
+def _sanction_decisive(r: Results, t: dict, n: int) -> pa.Array:
+    """A sanction's decisive false records are those of the spell it follows from."""
+    spells = _nrows(r.list_spells, "list_spells") if r.list_spells else 0
+    per_spell = _decisive(r, spells)
+    sp = np.asarray(t.get("spell", np.full(n, -1)), np.int64)
+    ok = (sp >= 0) & (sp < spells)
+    return per_spell.take(pa.array(np.where(ok, sp, 0), mask=~ok)) if n else pa.array([], pa.list_(pa.int64()))
 
 
 def _subjects(r: Results, ids: pa.Array | None) -> pa.Table:
@@ -456,6 +480,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
     con.execute(f"CREATE TABLE IF NOT EXISTS {_META} (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.execute(f"INSERT OR IGNORE INTO {_META} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    for name, col, typ in _ADDED:  # columns added since the first schema: older databases gain them
+        con.execute(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {col} {typ}")
 
 
 def insert_run(con: duckdb.DuckDBPyConnection, results: Results, run_id: str, *, wall_s: float | None = None) -> None:

@@ -42,9 +42,20 @@ def _record_text(rec: dict[str, Any] | None) -> str:
     return f"record #{rec['record_id']} ({rec['behaviour']}, {rec['source']}, day {rec['day']}, {truth})"
 
 
+def _but_for(row: dict[str, Any]) -> str:
+    """ ", wrongful (but for false records #a, #b)" for a wrongful spell or measure, else ""."""
+    if not row.get("wrongful"):
+        return ""
+    ids = row.get("decisive_records") or []
+    if not ids:
+        return ", wrongful"
+    word = "record" if len(ids) == 1 else "records"
+    return f", wrongful (but for false {word} {', '.join(f'#{i}' for i in ids)})"
+
+
 def _spell_text(spell: dict[str, Any], subject: int) -> str:
     holder = "" if spell["subject"] == subject else f" of {spell['subject_id']}"
-    flag = ", wrongful" if spell["wrongful"] else ""
+    flag = _but_for(spell)
     span = _span(spell["start"], spell["end_day"])
     return f"list {spell['list']} (spell #{spell['spell_id']}{holder}, {span}{flag})"
 
@@ -52,7 +63,7 @@ def _spell_text(spell: dict[str, Any], subject: int) -> str:
 def _measure_text(s: dict[str, Any], subject: int) -> str:
     when = f"from day {s['start']}" if s["end_day"] is None else f"day {s['start']}–{s['end_day']}"
     target = "" if s["target"] == subject else f" → {s['target_id']}"
-    flag = ", wrongful" if s["wrongful"] else ""
+    flag = _but_for(s)
     word = "reward" if s.get("kind") == "reward" else "measure"
     return f"{word} {s['measure']} ({s['agency']}, {s['via']}{target}, {when}{flag})"
 
@@ -196,14 +207,14 @@ def format_credit_file(d: dict[str, Any]) -> str:
             f"  #{sp['spell_id']:<8} {sp['list']} ({sp['list_type']}) "
             f"{_span(sp['start'], sp['end_day'])}"
             f"{'' if sp['end_day'] is None else ', ended: ' + str(sp['end_reason'])}"
-            f"{', WRONGFUL' if sp['wrongful'] else ''}"
+            f"{_but_for(sp).upper()}"
             f"{'  rule: ' + rule['entry'] if rule.get('entry') else ''}"
         )
     lines += ["", f"Measures ({len(d['sanctions'])}):"]
     for m in d["sanctions"]:
         lines.append(
             f"  #{m['sanction_id']:<8} {m['kind']} {m['measure']} by {m['agency']} via {m['via']}, "
-            f"{_span(m['start'], m['end_day'])}{', WRONGFUL' if m['wrongful'] else ''}"
+            f"{_span(m['start'], m['end_day'])}{_but_for(m).upper()}"
         )
     if d.get("reaches_others"):
         lines += ["", "Measures this subject's listings imposed on others:"]
