@@ -144,17 +144,9 @@ def preflight(
 ) -> Any:
     """The validated Scenario for ``scslab run``/``validate``, or a ScenarioError listing every
     problem (file, line, field path), before any simulation work."""
-    from scslab.scenario.loader import load_scenario
+    from scslab.scenario.loader import load_scenario, size_overrides
 
-    extra = []
-    if n is not None:
-        extra.append(f"population.n={int(n)}")
-    if seed is not None:
-        extra.append(f"sim.seed={int(seed)}")
-    if years is not None:
-        days = int(round(years * 365))
-    if days is not None:
-        extra.append(f"sim.days={int(days)}")
+    extra = size_overrides(n=n, seed=seed, days=days, years=years)
     return load_scenario(source, [*extra, *overrides], checks=scenario_checks(), trusted=trusted)
 
 

@@ -107,17 +107,9 @@ class Sim:
         progress: bool = False,
         modules: Sequence[type[Module] | Module] | None = None,
     ) -> None:
-        from ..scenario.loader import apply_overrides, load_scenario
+        from ..scenario.loader import apply_overrides, load_scenario, size_overrides
 
-        extra = []
-        if n is not None:
-            extra.append(f"population.n={int(n)}")
-        if seed is not None:
-            extra.append(f"sim.seed={int(seed)}")
-        if years is not None:
-            days = int(round(years * 365))
-        if days is not None:
-            extra.append(f"sim.days={int(days)}")
+        extra = size_overrides(n=n, seed=seed, days=days, years=years)
         if isinstance(scenario, Scenario):
             data = apply_overrides(scenario.model_dump(mode="json"), [*extra, *overrides])
             scenario = Scenario.model_validate(data)

@@ -115,18 +115,10 @@ def resolve(
 
     Raises :class:`~scslab.scenario.errors.ScenarioError` listing every problem.
     """
-    from scslab.scenario.loader import apply_overrides, load_scenario
+    from scslab.scenario.loader import apply_overrides, load_scenario, size_overrides
     from scslab.scenario.schema import Scenario
 
-    more = []
-    if n is not None:
-        more.append(f"population.n={int(n)}")
-    if seed is not None:
-        more.append(f"sim.seed={int(seed)}")
-    if years is not None:
-        days = int(round(years * 365))
-    if days is not None:
-        more.append(f"sim.days={int(days)}")
+    more = size_overrides(n=n, seed=seed, days=days, years=years)
     if isinstance(scenario, Scenario):
         from pydantic import ValidationError
 

@@ -64,6 +64,7 @@ __all__ = [
     "preset_path",
     "reference_problems",
     "rule_fields",
+    "size_overrides",
     "validate_file",
 ]
 
@@ -449,6 +450,23 @@ def _split_overrides(overrides: Iterable[str], origin: str, ctx: _Ctx) -> list[t
         else:
             items.append((path, parse_value(value.strip())))
     return items
+
+
+def size_overrides(
+    *, n: int | None = None, seed: int | None = None, days: int | None = None, years: float | None = None
+) -> list[str]:
+    """The ``--n/--seed/--days/--years`` arguments as overrides (``years`` wins over ``days``),
+    so that ``Sim``, the lab and the command line size a run the same way."""
+    out = []
+    if n is not None:
+        out.append(f"population.n={int(n)}")
+    if seed is not None:
+        out.append(f"sim.seed={int(seed)}")
+    if years is not None:
+        days = int(round(years * 365))
+    if days is not None:
+        out.append(f"sim.days={int(days)}")
+    return out
 
 
 def apply_overrides(data: dict, overrides: Iterable[str], origin: str = "--set") -> dict:
