@@ -144,6 +144,11 @@ def test_extra_series_picks_up_unknown_metrics(toy):
     # a known series gets its plain label and unit; an unknown one its name, spaced
     assert [a.text for a in fig.layout.annotations] == ["internalised norm, mean over persons", "trust mean"]
     assert fig.layout.yaxis.title.text == "index, 0 to 1" and fig.layout.yaxis2.title.text is None
+    # an unknown series that its module declared is labelled by its declaration
+    declared = [{"name": "trust_mean", "module": "society", "kind": "series", "unit": "index", "description": "trust"}]
+    fig = F.extra_series(dataclasses.replace(r, declared=declared))
+    assert [a.text for a in fig.layout.annotations][1] == "trust" and fig.layout.yaxis2.title.text == "index"
+    assert F.series_label("trust_mean", dataclasses.replace(r, declared=declared)) == ("trust", "index")
 
 
 def test_every_series_a_run_writes_has_a_label_and_unit(toy_run):

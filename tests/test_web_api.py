@@ -419,3 +419,29 @@ def test_a_killed_worker_fails_its_run_and_the_server_goes_on(web_client):
     assert wait_for_run(web_client, again.json()["run_id"])["status"] == "done"
     listed = {x["run_id"]: x["status"] for x in web_client.get("/api/runs").json()["runs"]}
     assert listed[rid] == "failed"
+
+
+# ---------------------------------------------------------------------------- the end of a compare job
+
+
+def test_a_compare_that_has_just_ended_reads_as_running_until_its_result_is_stored():
+    """Between the worker's return and the stored result, the job is done but nothing is stored:
+    GET /api/compare/{id} must answer 'running', not 404 (the browser test once caught the 404)."""
+    from types import SimpleNamespace
+
+    from scslab.web.api import compare_status
+    from scslab.web.jobs import Job
+
+    job = Job(id="abc123", kind="compare", spec={"preset": "rongcheng", "n": 100, "runs": 2}, status="done")
+    stored: dict[str, dict] = {}
+    jobs = SimpleNamespace(get=lambda i: job if i == job.id else None)
+    state = SimpleNamespace(jobs=jobs, compares=SimpleNamespace(get=stored.get))
+    st = compare_status(state, "abc123")
+    assert st is not None and st["status"] == "running" and st["result"] is None
+    assert st["progress"] < 1.0 and st["phase"] == "storing the result"
+    stored["abc123"] = {"compare_id": "abc123", "status": "done", "result": {"x": 1}}
+    assert compare_status(state, "abc123")["status"] == "done"  # stored wins over the ended job
+    job.status = "running"
+    assert compare_status(state, "abc123")["status"] == "running"  # a live job is read from the job
+    jobs.get = lambda i: None
+    assert compare_status(state, "zzz") is None

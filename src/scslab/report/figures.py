@@ -516,9 +516,20 @@ def flat_series_names(r: Results) -> list[str]:
     return [k for k in extra_series_names(r) if not np.nan_to_num(_series(r, k)).any()]
 
 
-def series_label(name: str) -> tuple[str, str]:
-    """(plain label, unit) of a daily series; an unknown one is its name, spaced, without a unit."""
-    return SERIES_LABELS.get(name, (name.replace("_", " "), ""))
+def series_label(name: str, r: Results | None = None) -> tuple[str, str]:
+    """(plain label, unit) of a daily series.
+
+    The report's own wording (:data:`SERIES_LABELS`) first; else what the module that writes
+    the series declared (its description and unit, ``Results.declared``), so a new engine
+    series is labelled without a report change; else its name, spaced, without a unit.
+    """
+    if name in SERIES_LABELS:
+        return SERIES_LABELS[name]
+    for d in r.declared if r is not None else ():
+        if d.get("name") == name and d.get("kind", "series") == "series":
+            unit = str(d.get("unit") or "")
+            return str(d.get("description") or name.replace("_", " ")), unit
+    return name.replace("_", " "), ""
 
 
 def extra_series(r: Results) -> go.Figure | None:
@@ -534,7 +545,7 @@ def extra_series(r: Results) -> go.Figure | None:
     cols = min(3, len(names))
     rows = math.ceil(len(names) / cols)
     height = 200 * rows + 90
-    titles = [series_label(k)[0] for k in names]
+    titles = [series_label(k, r)[0] for k in names]
     # a fixed ~70 px gap between rows (room for the next row's title), whatever the row count
     fig = make_subplots(
         rows=rows, cols=cols, subplot_titles=titles, vertical_spacing=70 / (height - 95), horizontal_spacing=0.1
@@ -542,7 +553,7 @@ def extra_series(r: Results) -> go.Figure | None:
     averaged = False
     units: list[str] = []
     for i, name in enumerate(names):
-        label, unit = series_label(name)
+        label, unit = series_label(name, r)
         a = _series(r, name)
         if unit.endswith(_PER_DAY):
             a, sm = _smoothed(r, name)

@@ -271,7 +271,7 @@ def figure_sections(results: Results) -> list[dict[str, Any]]:
         table = _wrongful_counts(r) if sid == "wrongful" else None
         if table and not figs and all(row[2] == "0" for row in table):
             how = "No false record was written and nobody was listed on one during the run (no figure)."
-        flat = [F.series_label(k)[0] for k in F.flat_series_names(r)] if sid == "other" else []
+        flat = [F.series_label(k, r)[0] for k in F.flat_series_names(r)] if sid == "other" else []
         if figs or table or flat:
             sections.append(
                 {"id": sid, "title": title, "how": how, "figures": figs, "counts": table, "flat": ", ".join(flat)}

@@ -67,6 +67,46 @@ def _busy(state: AppState, e: Busy) -> JSONResponse:
     return problem(429, f"{e}; retry in about {s} s", headers={"Retry-After": str(s)})
 
 
+# what differs between a run and a compare experiment in the submit and delete handlers
+_KINDS = {
+    "run": {"key": "run_id", "path": "runs", "noun": "run"},
+    "compare": {"key": "compare_id", "path": "compare", "noun": "comparison"},
+}
+
+
+def _accepted(kind: str, job_id: str, status: str) -> JSONResponse:
+    """202 with the new id and a ``Location`` to poll."""
+    k = _KINDS[kind]
+    return JSONResponse(
+        {k["key"]: job_id, "status": status},
+        status_code=202,
+        headers={"Location": f"/api/{k['path']}/{job_id}"},
+    )
+
+
+def _submit(state: AppState, kind: str, spec: dict[str, Any]) -> JSONResponse:
+    """Queue a job in the worker pool: 202 and its id, or 429 when the queue is full."""
+    try:
+        job = state.jobs.submit(kind, spec)
+    except Busy as e:
+        return _busy(state, e)
+    return _accepted(kind, job.id, job.status)
+
+
+def _delete(state: AppState, kind: str, job_id: str) -> Response:
+    """Cancel a queued job or delete what a finished one stored: 204, 409 while it runs, 404."""
+    noun = _KINDS[kind]["noun"]
+    job = state.jobs.get(job_id)
+    if job is not None and job.status in ("queued", "running"):
+        if state.jobs.cancel(job_id):
+            return Response(status_code=204)
+        return problem(409, f"{noun} {job_id!r} is running; delete it when it has finished")
+    store = state.runs if kind == "run" else state.compares
+    if not store.delete(job_id):
+        return problem(404, f"no {noun} {job_id!r}")
+    return Response(status_code=204)
+
+
 def _live(job: Job) -> dict[str, Any]:
     """What a queued or running job shows of itself (a run and a compare experiment alike)."""
     return {
@@ -195,15 +235,7 @@ def build_router(state: AppState) -> APIRouter:
             )
         except InputError as e:
             return invalid(e.problems)
-        try:
-            job = state.jobs.submit("run", vars(spec))
-        except Busy as e:
-            return _busy(state, e)
-        return JSONResponse(
-            {"run_id": job.id, "status": job.status},
-            status_code=202,
-            headers={"Location": f"/api/runs/{job.id}"},
-        )
+        return _submit(state, "run", vars(spec))
 
     @r.get("/runs")
     def list_runs() -> dict[str, Any]:
@@ -219,14 +251,7 @@ def build_router(state: AppState) -> APIRouter:
 
     @r.delete("/runs/{run_id}", status_code=204, response_model=None)
     def delete_run(run_id: str) -> Any:
-        job = state.jobs.get(run_id)
-        if job is not None and job.status in ("queued", "running"):
-            if state.jobs.cancel(run_id):
-                return Response(status_code=204)
-            return problem(409, f"run {run_id!r} is running; delete it when it has finished")
-        if not state.runs.delete(run_id):
-            return problem(404, f"no run {run_id!r}")
-        return Response(status_code=204)
+        return _delete(state, "run", run_id)
 
     def _done(run_id: str) -> JSONResponse | None:
         st = run_status(state, run_id)
@@ -306,22 +331,12 @@ def build_router(state: AppState) -> APIRouter:
             state.compares.save(
                 cid, {"status": "done", "progress": 1.0, "result": compare_runs(state.runs, req.a, req.b)}
             )
-            return JSONResponse(
-                {"compare_id": cid, "status": "done"}, status_code=202, headers={"Location": f"/api/compare/{cid}"}
-            )
+            return _accepted("compare", cid, "done")
         try:
             spec = build_compare(req, limits=limits)
         except InputError as e:
             return invalid(e.problems)
-        try:
-            job = state.jobs.submit("compare", vars(spec))
-        except Busy as e:
-            return _busy(state, e)
-        return JSONResponse(
-            {"compare_id": job.id, "status": job.status},
-            status_code=202,
-            headers={"Location": f"/api/compare/{job.id}"},
-        )
+        return _submit(state, "compare", vars(spec))
 
     @r.get("/compare")
     def list_compare() -> dict[str, Any]:
@@ -336,14 +351,7 @@ def build_router(state: AppState) -> APIRouter:
 
     @r.delete("/compare/{compare_id}", status_code=204, response_model=None)
     def delete_compare(compare_id: str) -> Any:
-        job = state.jobs.get(compare_id)
-        if job is not None and job.status in ("queued", "running"):
-            if state.jobs.cancel(compare_id):
-                return Response(status_code=204)
-            return problem(409, f"comparison {compare_id!r} is running; delete it when it has finished")
-        if not state.compares.delete(compare_id):
-            return problem(404, f"no comparison {compare_id!r}")
-        return Response(status_code=204)
+        return _delete(state, "compare", compare_id)
 
     return r
 
