@@ -56,7 +56,7 @@ def toy(series=None, **changes) -> Results:
         "urban": _arr([1, 1, 0, 0, 1], "i1"),
         "migrant": _arr([0, 0, 0, 1, 0], "i1"),
         "grade": _arr([0, 1, 1, -1, 2], "i1"),
-        "score": _arr([1000, 900, 950, 0, 500], "f4"),
+        "score": _arr([1000, 900, 950, np.nan, 500], "f4"),  # 3 is unscored: no score, not 0
     }
     names = {
         "list": ["black_a", "red", "black_b"],
@@ -128,11 +128,21 @@ def test_compliance_rate_and_defaults():
 
 def test_grades_and_scores():
     r = toy()
-    # scored persons: 0 (A), 1 (B), 2 (B); 3 has no grade, 4 is a firm
-    assert core.grade_shares(r) == pytest.approx({"A": 1 / 3, "B": 2 / 3, "C": 0.0})
-    assert core.score_mean(r) == pytest.approx((1000 + 900 + 950) / 3)
-    r.subjects["grade"] = np.full(5, -1, np.int8)
+    # scored: persons 0 (A), 1 (B), 2 (B) and the firm 4 (C); person 3 is unscored (NaN)
+    assert core.grade_shares(r) == pytest.approx({"A": 1 / 4, "B": 2 / 4, "C": 1 / 4})
+    assert core.score_mean(r) == pytest.approx((1000 + 900 + 950 + 500) / 4)
+    r.subjects["score"] = np.full(5, np.nan, np.float32)
     assert core.grade_shares(r) is None and core.score_mean(r) is None
+
+
+def test_scored_share_counts_the_covered_subjects_holding_a_score():
+    r = toy(scenario={"name": "toy", "scoring": {"kind": "points", "subjects": "person"}})
+    assert core.scored(r).tolist() == [True, True, True, False, True]
+    assert core.scored_share(r) == pytest.approx(3 / 4)  # persons 0-2 of persons 0-3
+    r.scenario["scoring"]["subjects"] = "enterprise"
+    assert core.scored_share(r) == pytest.approx(1.0)
+    r.scenario["scoring"]["kind"] = "none"
+    assert core.scored_share(r) is None
 
 
 def test_chilling_index():

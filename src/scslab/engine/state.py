@@ -84,7 +84,9 @@ class State:
         self.seen_share = np.zeros(S, np.float32)
         self.obligations = Obligations(sc, S)
         # institution-visible
-        self.score = np.zeros(S, np.float32)
+        # NaN until the scoring row scores a subject: an unscored subject has no score (not 0),
+        # so a rule on ``score`` never admits it and DuckDB stores NULL
+        self.score = np.full(S, np.nan, np.float32)
         self.grade = np.full(S, -1, np.int8)
         self.n_records = np.zeros(S, np.int16)
         self.bad_records = np.zeros(S, np.int16)

@@ -24,6 +24,8 @@ __all__ = [
     "records_false",
     "sanctions_applied",
     "score_mean",
+    "scored",
+    "scored_share",
     "self_governance_index",
     "wrongful_listings",
     "wrongful_sanctions",
@@ -83,17 +85,39 @@ def compliance_rate(res: Results) -> float | None:
     return None if opp == 0 else float(1.0 - res.series["violations"].sum() / opp)
 
 
-def _scored_persons(res: Results) -> np.ndarray:
-    return (res.subjects["type"] == 0) & (res.subjects["grade"] >= 0)
+def scored(res: Results) -> np.ndarray:
+    """Subjects holding a score at the end of the run: an unscored subject's score is NaN (NULL
+    in DuckDB), never 0, so every mean and share over scores is over these alone."""
+    return np.isfinite(np.asarray(res.subjects["score"], np.float64))
+
+
+# the subjects a scoring regime covers, by ``scoring.subjects`` (adults are persons here: the
+# results keep no age, so the share of an adults-only score counts minors as unscored persons)
+_SCORED_TYPES = {"person": (0,), "adult": (0,), "enterprise": (1,)}
+
+
+def scored_share(res: Results) -> float | None:
+    """Share of the subjects of the kind the score covers (persons, or enterprises) that hold a
+    score at the end; None when the system keeps no score."""
+    cfg = (res.scenario or {}).get("scoring") or {}
+    if cfg.get("kind", "none") == "none":
+        return None
+    types = res.subjects["type"]
+    covered = np.isin(types, _SCORED_TYPES[cfg["subjects"]]) if cfg.get("subjects") in _SCORED_TYPES else None
+    if covered is None:
+        covered = np.ones(types.size, bool)
+    return float((scored(res) & covered).sum() / covered.sum()) if covered.any() else None
 
 
 def score_mean(res: Results) -> float | None:
-    m = _scored_persons(res)
+    """Mean final score over the scored subjects (None when nobody holds a score)."""
+    m = scored(res)
     return float(res.subjects["score"][m].mean()) if m.any() else None
 
 
 def grade_shares(res: Results) -> dict[str, float] | None:
-    m = _scored_persons(res)
+    """Share of the scored subjects in each grade band at the end."""
+    m = scored(res) & (res.subjects["grade"] >= 0)
     grades = res.names.get("grade", [])
     if not m.any() or not grades:
         return None

@@ -71,6 +71,7 @@ def summarize(res: Results) -> dict[str, Any]:
     }
     if sc["scoring"]["kind"] != "none":
         out["score_mean"] = core.score_mean(res)
+        out["scored_share"] = core.scored_share(res)
         out["grade_shares"] = core.grade_shares(res)
     out["self_governance_index"] = core.self_governance_index(
         fig["comply_unobserved_total"], fig["comply_observed_total"]

@@ -40,11 +40,12 @@ _LABELS = {
     "corrected": "records corrected after objection",
     "repaired": "records removed by credit repair",
     "expired": "records expired",
-    "score_mean": "mean score (persons)",
+    "score_mean": "mean score (of the scored)",
+    "scored_share": "share of the covered subjects holding a score",
     "self_governance_index": "self-governance index",
     "chilling_index": "chilling index",
     "exclusion_degree_loss": "share of social ties lost by exposed persons",
-    "grade_shares": "Grades at the end (share of scored persons)",
+    "grade_shares": "Grades at the end (share of the scored)",
 }
 
 

@@ -186,11 +186,11 @@ def credit_file(
 def format_credit_file(d: dict[str, Any]) -> str:
     """Plain-text rendering for the CLI: who, what was recorded, and the chains."""
     s = d["subject"]
-    score = "none" if s.get("score") is None else f"{s['score']:.1f}"
+    score = "unscored" if s.get("score") is None else f"score {s['score']:.1f}"
     lines = [
         f"Credit file of {s['id']} ({s.get('type')}, group {s.get('group') or '—'}) — run {d['run_id']} "
         f"({d['scenario']})",
-        f"  score {score}, grade {s.get('grade') or 'none'}, income {s.get('income')} (at start {s.get('income0')})",
+        f"  {score}, grade {s.get('grade') or 'none'}, income {s.get('income')} (at start {s.get('income0')})",
         "",
         f"Records ({len(d['records'])}):",
     ]

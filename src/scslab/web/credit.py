@@ -97,9 +97,7 @@ def score_history(cf: dict[str, Any], scenario: dict[str, Any], days: int) -> di
         "note": "",
     }
     if kind == "none" or end is None:
-        out["note"] = (
-            "This system keeps no score for this subject." if kind != "none" else "This system keeps no score."
-        )
+        out["note"] = "This system keeps no score." if kind == "none" else "Unscored: no score for this subject."
         return out
     if kind != "points":
         out["note"] = "A weighted score depends on ranks over the whole population; only the end score is stored."

@@ -60,6 +60,7 @@ def score_gap_offenders(res: Results, sim: Sim) -> float | None:
         return None
     bad = np.zeros(subj["type"].size, bool)
     bad[rec["subject"][rec["points"] < 0]] = True
+    persons &= np.isfinite(subj["score"])  # over the scored: an unscored person has no score
     clean, dirty = persons & ~bad, persons & bad
     if not clean.any() or not dirty.any():
         return None
