@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 
 import numpy as np
@@ -24,6 +25,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--set", action="append", default=[], dest="overrides")
+    ap.add_argument("--profile", action="store_true", help="also print the per-phase, per-module table on stderr")
     args = ap.parse_args()
 
     from scslab.engine.sim import Sim
@@ -35,11 +37,16 @@ def main() -> None:
     sim = Sim(args.preset, n=args.n, days=args.days, seed=args.seed, overrides=args.overrides).init()
     t_init = time.perf_counter() - t0
     t1, c1 = time.perf_counter(), time.process_time()
-    for day in range(args.days):
-        sim.step(day)
+    with sim.timed("day loop"):
+        for day in range(args.days):
+            sim.step(day)
     t_run, c_run = time.perf_counter() - t1, time.process_time() - c1
     res = sim.finish()
     total = time.perf_counter() - t0
+    if args.profile:
+        from scslab.cli.run import profile_table
+
+        print(profile_table(sim.profile()), file=sys.stderr)
     print(
         json.dumps(
             {

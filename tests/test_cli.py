@@ -85,8 +85,8 @@ def runs(work) -> dict[str, tuple[subprocess.CompletedProcess, Path]]:
     """The four small runs the tests read, started together so they share the two cores."""
     specs = {
         "a": (["--seed", "7", "--json", "--parquet", "--out", str(work / "a")], None, work / "a"),
-        # same inputs as "a", default output folder (relative to the working directory)
-        "b": (["--seed", "7", "--json"], work, work / "out" / "rongcheng"),
+        # same inputs as "a", default output folder (relative to the working directory), profiled
+        "b": (["--seed", "7", "--json", "--profile"], work, work / "out" / "rongcheng"),
         "blind": (
             ["--seed", "7", "--json", "--no-report", "--set", "policy.detection_scale=0", "--out", str(work / "blind")],
             None,
@@ -170,6 +170,22 @@ def test_same_seed_gives_identical_json(run_a, run_b):
     for k in VOLATILE:
         a.pop(k), b.pop(k)
     assert a == b
+
+
+def test_profile_lists_every_phase_and_module_without_changing_the_run(run_a, run_b):
+    """``--profile`` (run "b") prints the table on stderr; its JSON equals unprofiled run "a" (above)."""
+    table = run_b[0].stderr.splitlines()
+    assert table[0].split() == ["phase", "wall", "s", "CPU", "s", "CPU", "%", "peak", "MB"]
+    phases = [line[:34].rstrip() for line in table[1:]]
+    for phase in ("synthesis", "state", "init behaviour", "day loop", "write: DuckDB", "write: report.html", "total"):
+        assert phase in phases
+    from scslab.engine.sim import MODULES
+
+    steps = phases[phases.index("day loop") + 1 : phases.index("day loop") + 1 + len(MODULES)]
+    assert steps == [f"  {m.name}" for m in MODULES]
+    cpu = {line[:34].rstrip(): float(line[34:].split()[1]) for line in table[1:]}
+    assert cpu["day loop"] >= sum(cpu[s] for s in steps) * 0.99 and cpu["total"] > 0
+    assert "phase" not in run_a[0].stderr
 
 
 def test_set_override_changes_records(runs, run_a, work):

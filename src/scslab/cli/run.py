@@ -50,6 +50,11 @@ def register(sub: Any) -> None:
     r.add_argument("--no-report", action="store_true", help="do not write report.html")
     r.add_argument("--parquet", action="store_true", help="also export the run's tables as Parquet")
     r.add_argument("--quiet", action="store_true", help="no progress bar; print only the output folder")
+    r.add_argument(
+        "--profile",
+        action="store_true",
+        help="print on stderr where the time and memory went: set-up, each module's step, writing",
+    )
     r.add_argument("--runs", type=positive_int, default=1, help="run K seeds (seed..seed+K-1): mean and 95%% interval")
     add_executor_options(r)
     add_limit_options(r)
@@ -78,7 +83,9 @@ def main(args: argparse.Namespace) -> int:
     with guard:
         init_checked(sim, args.scenario, args.overrides)
         results = sim.run(on_day=RecordBudget(sim, budget))
-        payload, report = write_outputs(results, out, sim.wall_s, args)
+        payload, report = write_outputs(results, out, sim.wall_s, args, timed=sim.timed)
+    if args.profile:
+        print(profile_table(sim.profile()), file=sys.stderr)
     if args.json:
         print(dumps(payload))
     elif args.quiet:
@@ -93,8 +100,12 @@ def default_out(name: str) -> Path:
     return Path("out") / safe_folder_name(name)
 
 
-def write_outputs(results: Any, out: Path, wall_s: float, args: argparse.Namespace) -> tuple[dict, Path | None]:
+def write_outputs(
+    results: Any, out: Path, wall_s: float, args: argparse.Namespace, timed: Any = None
+) -> tuple[dict, Path | None]:
     from scslab.store.duck import export_parquet, write_run
+
+    timed = timed if timed is not None else _untimed
 
     out.mkdir(parents=True, exist_ok=True)
     # the database is the source of truth: the files that describe the previous run go before
@@ -102,18 +113,39 @@ def write_outputs(results: Any, out: Path, wall_s: float, args: argparse.Namespa
     # describing the wrong run; each file is then written whole or not at all
     for stale in ("summary.json", "report.html"):
         (out / stale).unlink(missing_ok=True)
-    run_id = write_run(results, out, wall_s=wall_s)
+    with timed("write: DuckDB"):
+        run_id = write_run(results, out, wall_s=wall_s)
     report = None
     if not args.no_report:
         from scslab.report.html import write_report
 
-        report = write_report(results, out / "report.html", wall_s=wall_s)
+        with timed("write: report.html"):
+            report = write_report(results, out / "report.html", wall_s=wall_s)
     payload = dict(results.summary)
     payload.update(indicators=results.indicators, out=str(out), run_id=run_id)
     atomic_write_text(out / "summary.json", dumps(payload, indent=2) + "\n")
     if args.parquet:
-        export_parquet(out, run_id)
+        with timed("write: Parquet"):
+            export_parquet(out, run_id)
     return payload, report
+
+
+@contextlib.contextmanager
+def _untimed(phase: str) -> Any:
+    yield
+
+
+def profile_table(rows: list[dict[str, Any]]) -> str:
+    """``Sim.profile()`` as a plain-text table (``scslab run --profile``)."""
+    total_w = sum(r["wall_s"] for r in rows if not r["phase"].startswith(" "))
+    total_c = sum(r["cpu_s"] for r in rows if not r["phase"].startswith(" "))
+    lines = [f"{'phase':34s} {'wall s':>8s} {'CPU s':>8s} {'CPU %':>6s} {'peak MB':>8s}"]
+    for r in rows:
+        peak = f"{r['peak_rss_mb']:8,.0f}" if "peak_rss_mb" in r else ""
+        share = 100 * r["cpu_s"] / total_c if total_c else 0.0
+        lines.append(f"{r['phase']:34s} {r['wall_s']:8.2f} {r['cpu_s']:8.2f} {share:6.1f} {peak}")
+    lines.append(f"{'total':34s} {total_w:8.2f} {total_c:8.2f}")
+    return "\n".join(lines)
 
 
 def human_summary(s: dict, report: Path | None) -> str:

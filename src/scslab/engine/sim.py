@@ -34,7 +34,8 @@ with ``Mine.position = ("after", "feedback")``, or one line in :data:`MODULES`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,9 @@ class Sim:
         base += [cls for key, cls in EXTENSIONS.items() if getattr(getattr(scenario, key, None), "enabled", False)]
         self.modules: list[Module] = assemble(m() if isinstance(m, type) else m for m in base)
         self.cpu_s = {m.name: 0.0 for m in self.modules}
+        self.step_wall_s = {m.name: 0.0 for m in self.modules}
+        #: set-up and finishing phases: name -> {"wall_s", "cpu_s", "peak_rss_mb"} (see :meth:`profile`)
+        self.phases: dict[str, dict[str, float]] = {}
 
     # -- the modules ----------------------------------------------------------------------
     def module(self, name: str) -> Module | None:
@@ -150,13 +154,45 @@ class Sim:
             rows.append({"row": i, "module": m.name, "does": doc[0] if doc else "", "cpu_s": self.cpu_s[m.name]})
         return rows
 
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Time a phase of the run (wall and process CPU) into :attr:`phases`.
+
+        The peak resident memory of the process at the phase's end is kept beside it: it only
+        grows, so the phase where it jumps is the one that raised the peak. Timing never
+        changes what a run computes.
+        """
+        w, c = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            row = self.phases.setdefault(phase, {"wall_s": 0.0, "cpu_s": 0.0, "peak_rss_mb": 0.0})
+            row["wall_s"] += time.perf_counter() - w
+            row["cpu_s"] += time.process_time() - c
+            row["peak_rss_mb"] = _peak_rss_mb()
+
+    def profile(self) -> list[dict[str, Any]]:
+        """Where the run's time went: set-up phases, each module's daily step summed over the
+        days, then the finishing phases, with wall and process CPU seconds (CPU is the steadier
+        figure on a shared machine) and the process's peak memory after each phase."""
+        rows: list[dict[str, Any]] = []
+        for k, v in self.phases.items():
+            rows.append({"phase": k, **v})
+            if k == "day loop":
+                wall, cpu = self.step_wall_s, self.cpu_s
+                rows += [{"phase": f"  {m.name}", "wall_s": wall[m.name], "cpu_s": cpu[m.name]} for m in self.modules]
+        return rows
+
     # -- the run --------------------------------------------------------------------------
     def init(self) -> Sim:
         sc = self.scenario
-        self.pop = synthesize(sc.population, self.streams.generator("population"))
-        self.state = State(self.pop, sc, self.streams.generator("state"))
+        with self.timed("synthesis"):
+            self.pop = synthesize(sc.population, self.streams.generator("population"))
+        with self.timed("state"):
+            self.state = State(self.pop, sc, self.streams.generator("state"))
         for mod in self.modules:
-            mod.init(self)
+            with self.timed(f"init {mod.name}"):
+                mod.init(self)
         return self
 
     def configure(self) -> None:
@@ -168,11 +204,12 @@ class Sim:
         """One day: clear the event buffers, then every module's step in loop order."""
         self.day = day
         self.events.clear()
-        clock, spent = time.process_time, self.cpu_s
+        clock, wall, spent, spent_wall = time.process_time, time.perf_counter, self.cpu_s, self.step_wall_s
         for mod in self.modules:
-            t = clock()
+            t, w = clock(), wall()
             mod.step(self, day)
             spent[mod.name] += clock() - t
+            spent_wall[mod.name] += wall() - w
 
     def run(self, on_day: Callable[[int, int], None] | None = None) -> Results:
         """Simulate every day and return the results.
@@ -189,10 +226,11 @@ class Sim:
             from tqdm import tqdm
 
             days = tqdm(days, desc=self.scenario.name, unit="day", mininterval=0.5)
-        for day in days:
-            self.step(day)
-            if on_day is not None:
-                on_day(day + 1, total)
+        with self.timed("day loop"):
+            for day in days:
+                self.step(day)
+                if on_day is not None:
+                    on_day(day + 1, total)
         self.wall_s = time.perf_counter() - t0
         return self.finish()
 
@@ -205,7 +243,23 @@ class Sim:
         from ..metrics.indicators import compute_indicators
         from ..metrics.summary import summarize
 
-        res = self.module("results").collect(self)
-        res.summary = summarize(res)
-        res.indicators = compute_indicators(res, self)
+        with self.timed("finish: collect results"):
+            res = self.module("results").collect(self)
+        with self.timed("finish: summary and indicators"):
+            res.summary = summarize(res)
+            res.indicators = compute_indicators(res, self)
         return res
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, MB (VmHWM on Linux, else ru_maxrss)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
