@@ -64,7 +64,7 @@ def _names_view(data: dict, scenario: Any) -> Any:
         ]
         sc = SimpleNamespace(
             lists=_named(data.get("lists")),
-            population=SimpleNamespace(groups=_named(pop.get("groups"))),
+            population=SimpleNamespace(groups=_named(pop.get("groups")), occupations=_named(pop.get("occupations"))),
             behaviours=behaviours,
             scoring=SimpleNamespace(bands=bands),
         )

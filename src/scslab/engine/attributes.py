@@ -76,6 +76,8 @@ def _scenario_getters(sim: Sim) -> dict[str, Getter]:
         g[f"days_listed_{lst.name}"] = (lambda k: lambda s, i: s.state.spells.days_listed(s.state, k, i, s.day))(k)
     for gi, grp in enumerate(sim.scenario.population.groups):
         g[f"group_{grp.name}"] = (lambda gi: lambda s, i: s.state.is_person[i] & (s.state.group[i] == gi))(gi)
+    for oi, occ in enumerate(getattr(sim.scenario.population, "occupations", ())):
+        g[f"occupation_{occ.name}"] = (lambda oi: lambda s, i: s.state.occupation[i] == oi)(oi)
     for b, spec in enumerate(sim.scenario.behaviours):
         g[f"records_{spec.name}"] = (lambda b: lambda s, i: s.state.behaviour_records[b, i])(b)
     for j, b in enumerate(x.name for x in sim.scenario.behaviours if x.kind == "obligation"):

@@ -37,7 +37,7 @@ from .module import Module, ResultSpec
 from .perception import learn
 from .queue import FAR, Calendar, DayQueue
 from .rng import draw
-from .sources import source_tables
+from .sources import members_mask, source_tables
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -376,6 +376,9 @@ class EpidemicModule(Module):
         scale = sim.scenario.policy.detection_scale
         for k, s in enumerate(sim.scenario.sources):
             pk = src.detect[k, b] * src.coverage[k, st.urban[viol]] * scale
+            only = members_mask(st, src.members[k], viol)
+            if only is not None:
+                pk = pk * only
             if not pk.any():
                 continue
             hit = remaining & (sim.streams.uniform(f"epidemic.violation.detect.{s.name}", day, viol) < pk)

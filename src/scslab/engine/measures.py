@@ -7,6 +7,10 @@ person's firms, spouse, children or household -- if the target passes the measur
 eligibility rule. Effects (income change, service blocks, benefits) last as long as the
 spell. An agency that joins later (``from_day``) applies its measure to open spells then;
 a measure lifted on ``until_day`` (a rule replaced by a narrower one) leaves them then.
+A measure with ``recheck_days`` N evaluates its eligibility again every N days for the
+targets of its open spells: it starts for a target who became eligible during the spell
+and stops (row ended, effect lifted) for one who no longer is. With 0, the default, the
+rule is read only when the spell starts or the agency joins.
 
 Blocked services are counted per attempt: a subject denied a service by at least one
 measure tries it at the highest ``attempts_per_year`` among those measures, with one draw
@@ -145,43 +149,47 @@ class MeasuresModule(Module):
             self.spell_first = new
 
     def _apply(self, sim: Sim, j: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
-        m = self.specs[j]
-        wrong = sim.state.spells["wrongful"][spells]
-        for via in m.applies_to:
+        for via in self.specs[j].applies_to:
             tgt, src = self._targets(sim, via, subj)
             if tgt.size == 0:
                 continue
             ok = self.eligible[j].condition(SubjectView(sim, tgt, self.getters), tgt.size)
-            if m.human_review_share > 0:  # GDPR Art. 22-style review of automated decisions
-                u = sim.streams.uniform_sub(f"measures.{m.name}.review", day, tgt, spells[src])
-                veto = ok & (u < m.human_review_share) & wrong[src]
-                self.reviewed_cancelled += int(veto.sum())
-                ok &= ~veto
-            tgt, src = tgt[ok], src[ok]
+            self._apply_pairs(sim, j, via, tgt[ok], spells[src[ok]], day)
+
+    def _apply_pairs(self, sim: Sim, j: int, via: str, tgt: np.ndarray, sp: np.ndarray, day: int) -> None:
+        """Measure j reaches the eligible targets ``tgt`` of the spells ``sp`` along ``via``."""
+        m = self.specs[j]
+        if tgt.size == 0:
+            return
+        wrong = sim.state.spells["wrongful"][sp]
+        if m.human_review_share > 0:  # GDPR Art. 22-style review of automated decisions
+            u = sim.streams.uniform_sub(f"measures.{m.name}.review", day, tgt, sp)
+            veto = (u < m.human_review_share) & wrong
+            self.reviewed_cancelled += int(veto.sum())
+            tgt, sp, wrong = tgt[~veto], sp[~veto], wrong[~veto]
             if tgt.size == 0:
-                continue
-            sp = spells[src]
-            effect = m.income_effect * self._scale(sim, j)
-            ids = self.rows.append(
-                target=tgt,
-                measure=j,
-                spell=sp,
-                start=day,
-                end=-1,
-                via=VIA.index(via),
-                wrongful=wrong[src],
-                next=-1,
-                effect=effect,
-                benefit=m.benefit,
-            )
-            # prepend to each spell's chain; rows for the same spell are chained in order
-            nxt = self.rows["next"]
-            for r, s in zip(ids, sp):  # one step per new sanction row (rare events)
-                nxt[r] = self.spell_first[s]
-                self.spell_first[s] = r
-            self._effect(sim, j, tgt, np.full(tgt.size, effect), np.full(tgt.size, m.benefit), +1)
-            if m.publicity:
-                sim.events.exposed.append(tgt)
+                return
+        effect = m.income_effect * self._scale(sim, j)
+        ids = self.rows.append(
+            target=tgt,
+            measure=j,
+            spell=sp,
+            start=day,
+            end=-1,
+            via=VIA.index(via),
+            wrongful=wrong,
+            next=-1,
+            effect=effect,
+            benefit=m.benefit,
+        )
+        # prepend to each spell's chain; rows for the same spell are chained in order
+        nxt = self.rows["next"]
+        for r, s in zip(ids, sp):  # one step per new sanction row (rare events)
+            nxt[r] = self.spell_first[s]
+            self.spell_first[s] = r
+        self._effect(sim, j, tgt, np.full(tgt.size, effect), np.full(tgt.size, m.benefit), +1)
+        if m.publicity:
+            sim.events.exposed.append(tgt)
 
     def _scale(self, sim: Sim, j: int) -> float:
         """Severity multiplier in force for a new application of measure j."""
@@ -241,12 +249,48 @@ class MeasuresModule(Module):
                     self._apply(sim, j, open_, spells["subject"][open_].astype(np.int64), day)
             if m.until_day == day:
                 self._lift(sim, j, day)
+        for j, m in enumerate(self.specs):
+            if m.recheck_days and day > 0 and day % m.recheck_days == 0 and self.enabled(m, pol, day):
+                self._recheck(sim, j, day)
         self._attempts(sim, day)
         if sim.events.spells_corrected.size:
             self._spell_end(sim, sim.events.spells_corrected, day)
         # rows appended since yesterday's step: today's starts by lists and agencies joining
         self.applied_today = len(self.rows) - self.rows_counted
         self.rows_counted = len(self.rows)
+
+    def _recheck(self, sim: Sim, j: int, day: int) -> None:
+        """Measure j's eligibility read again for the targets of its open spells: rows whose
+        target no longer passes end today; eligible targets it does not reach yet get a row."""
+        spells, rows = sim.state.spells, self.rows
+        live = np.flatnonzero((rows["measure"] == j) & (rows["end"] < 0))
+        if live.size:
+            tgt = rows["target"][live].astype(np.int64)
+            keep = self.eligible[j].condition(SubjectView(sim, tgt, self.getters), tgt.size)
+            stop = live[~keep]
+            if stop.size:
+                rows["end"][stop] = day
+                self._effect(sim, j, tgt[~keep], rows["effect"][stop], rows["benefit"][stop], -1)
+            live = live[keep]
+        open_ = np.flatnonzero(
+            (spells["end"] < 0) & (spells["list"] == self.list_of[j]) & (spells["start"] < day)
+        )  # spells starting today were read on entry
+        if open_.size == 0:
+            return
+        S = np.int64(sim.state.S)
+        have = (rows["spell"][live].astype(np.int64) * 8 + rows["via"][live]) * S + rows["target"][live]
+        subj = spells["subject"][open_].astype(np.int64)
+        for via in self.specs[j].applies_to:
+            tgt, src = self._targets(sim, via, subj)
+            if tgt.size == 0:
+                continue
+            sp = open_[src].astype(np.int64)
+            new = ~np.isin((sp * 8 + VIA.index(via)) * S + tgt, have)
+            tgt, sp = tgt[new], sp[new]
+            if tgt.size == 0:
+                continue
+            ok = self.eligible[j].condition(SubjectView(sim, tgt, self.getters), tgt.size)
+            self._apply_pairs(sim, j, via, tgt[ok], sp[ok], day)
 
     def _lift(self, sim: Sim, j: int, day: int) -> None:
         """Measure j ends today for every target it still reaches (its spells carry on)."""

@@ -73,6 +73,7 @@ class ScoreBook:
         self.bonus = np.zeros(st.S, np.float64)
         B = len(sc.behaviours)
         self.dim_bad = np.zeros((len(self.cfg.dimensions), st.S), np.float32)
+        self.dim_good = np.zeros((len(self.cfg.dimensions), st.S), np.float32)  # only where good_weight > 0
         self.dim_of_behaviour = np.full((len(self.cfg.dimensions), B), False)
         bidx = {b.name: i for i, b in enumerate(sc.behaviours)}
         for d, dim in enumerate(self.cfg.dimensions):
@@ -122,9 +123,12 @@ class ScoreBook:
         else:
             beh = rec["behaviour"][ids]
             bad = rec["points"][ids] < 0
+            good = rec["points"][ids] > 0
             for d in range(self.dim_bad.shape[0]):
                 hit = bad & self.dim_of_behaviour[d, beh]
                 np.add.at(self.dim_bad[d], subj[hit], sign)
+                if self.cfg.dimensions[d].good_weight > 0:
+                    np.add.at(self.dim_good[d], subj[good & self.dim_of_behaviour[d, beh]], sign)
         self.recompute(sim, np.unique(subj))
 
     def _reserve(self, n: int) -> None:
@@ -133,8 +137,16 @@ class ScoreBook:
             new[: self.applied.size] = self.applied
             self.applied = new
 
-    def _score(self, sim: Sim, idx: np.ndarray, points: np.ndarray, dim_bad: np.ndarray) -> np.ndarray:
-        """Score of the subjects ``idx`` given their points (or bad records per dimension)."""
+    def _score(
+        self, sim: Sim, idx: np.ndarray, points: np.ndarray, dim_bad: np.ndarray, dim_good: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Score of the subjects ``idx`` given their points (or bad and good records per dimension).
+
+        A behaviour dimension is the share of good conduct on file: ``1 / (1 + s x bad)`` when
+        only bad records count, ``(1 + w x good) / (1 + w x good + s x bad)`` with a
+        ``good_weight`` w, so good records offset bad ones (s = ``sanction_scale``)."""
+        if dim_good is None:
+            dim_good = self.dim_good[:, idx]
         c = self.cfg
         if self.kind == "points":
             raw = c.start + self.bonus[idx] + points
@@ -143,6 +155,9 @@ class ScoreBook:
             for d, dim in enumerate(c.dimensions):
                 if dim.attribute:
                     sub = DIMENSION_ATTRIBUTES[dim.attribute](sim, idx)
+                elif dim.good_weight > 0:
+                    credit = 1.0 + dim.good_weight * dim_good[d].astype(np.float64)
+                    sub = credit / (credit + sim.scenario.policy.sanction_scale * dim_bad[d])
                 else:
                     sub = 1.0 / (1.0 + sim.scenario.policy.sanction_scale * dim_bad[d])
                 total += dim.weight * sub
@@ -169,17 +184,20 @@ class ScoreBook:
         ids, pos = ids[keep], pos[keep]
         points = self.points[idx].copy()
         dim_bad = self.dim_bad[:, idx].copy()
+        dim_good = self.dim_good[:, idx].copy()
         rec = sim.state.records
         if self.kind == "points":
             self._reserve(len(rec))
             np.add.at(points, pos, -self.applied[ids])
         else:
-            beh, bad = rec["behaviour"][ids], rec["points"][ids] < 0
+            beh, bad, good = rec["behaviour"][ids], rec["points"][ids] < 0, rec["points"][ids] > 0
             for d in range(dim_bad.shape[0]):
                 hit = bad & self.dim_of_behaviour[d, beh]
                 np.add.at(dim_bad[d], pos[hit], -1)
+                if self.cfg.dimensions[d].good_weight > 0:
+                    np.add.at(dim_good[d], pos[good & self.dim_of_behaviour[d, beh]], -1)
         scored = self.mask[idx]
-        score[scored] = self._score(sim, idx[scored], points[scored], dim_bad[:, scored])
+        score[scored] = self._score(sim, idx[scored], points[scored], dim_bad[:, scored], dim_good[:, scored])
         if self.thresholds.size:
             grade[scored] = _grade(score[scored], self.thresholds)
         return score, grade

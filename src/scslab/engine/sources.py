@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..scenario.schema import Scenario
     from .sim import Sim
 
-__all__ = ["Observations", "SourceTables", "SourcesModule", "source_tables"]
+__all__ = ["Observations", "SourceTables", "SourcesModule", "members_mask", "source_tables"]
 
 
 class Observations:
@@ -55,11 +55,20 @@ class Observations:
 
 
 class SourceTables(NamedTuple):
-    """Per source and behaviour: detection probability; per source: rural/urban coverage, delay."""
+    """Per source and behaviour: detection probability; per source: rural/urban coverage, delay,
+    and the lists whose members alone it observes (``members_of``; empty: everyone)."""
 
     detect: np.ndarray
     coverage: np.ndarray
     delay: np.ndarray
+    members: tuple[np.ndarray, ...]
+
+
+def members_mask(state: Any, lists: np.ndarray, subj: np.ndarray) -> np.ndarray | None:
+    """Which of ``subj`` a source limited to ``lists`` observes today (None: it observes everyone)."""
+    if lists.size == 0:
+        return None
+    return state.listed[lists][:, subj].any(axis=0)
 
 
 def source_tables(sc: Scenario) -> SourceTables:
@@ -72,7 +81,9 @@ def source_tables(sc: Scenario) -> SourceTables:
             detect[k, bidx[b]] = p
     coverage = np.array([[s.coverage_rural, s.coverage_urban] for s in sc.sources]).reshape(K, 2)
     delay = np.array([s.delay_days for s in sc.sources], np.int64)
-    return SourceTables(detect, coverage, delay)
+    lidx = {x.name: k for k, x in enumerate(sc.lists)}
+    members = tuple(np.array([lidx[name] for name in s.members_of], np.int64) for s in sc.sources)
+    return SourceTables(detect, coverage, delay, members)
 
 
 class SourcesModule(Module):
@@ -101,7 +112,7 @@ class SourcesModule(Module):
         sc, st = sim.scenario, sim.state
         self.specs = sc.sources
         bidx = {b.name: i for i, b in enumerate(sc.behaviours)}
-        self.detect, self.coverage, self.delay = source_tables(sc)
+        self.detect, self.coverage, self.delay, self.members = source_tables(sc)
         self.fm_rate: dict[int, np.ndarray] = {}
         self.fm_behaviour: dict[int, int] = {}
         for k, s in enumerate(self.specs):
@@ -135,6 +146,9 @@ class SourcesModule(Module):
             remaining = np.ones(subj.size, np.bool_)
             for k, s in enumerate(self.specs):
                 p = self.detect[k, beh] * self.coverage[k, st.urban[subj]] * scale
+                only = members_mask(st, self.members[k], subj)
+                if only is not None:  # a source limited to a list's members sees nobody else
+                    p = p * only
                 if not p.any():
                     continue
                 u = sim.streams.uniform_sub(f"source.{s.name}.detect", day, subj, beh)
@@ -153,6 +167,11 @@ class SourcesModule(Module):
                 continue
             u = sim.streams.uniform(f"source.{self.specs[k].name}.false_match", day, who)
             q.push(self._fm_gap(u, self.fm_rate[k][who], scale, day), who)
+            only = members_mask(st, self.members[k], who)
+            if only is not None:  # no false match filed against someone the source does not watch
+                who = who[only]
+                if who.size == 0:
+                    continue
             self.false_matches += who.size
             sim.state.observations.file(
                 day + self.delay[k],

@@ -66,6 +66,8 @@ class State:
         self.migrant = self._person(pop.migrant, np.int8)
         self.education = self._person(pop.education, np.int8)
         self.group = self._person(pop.group, np.int8)
+        self.occupation = np.full(S, -1, np.int8)  # index into population.occupations; -1 none
+        self.occupation[:n] = pop.occupation
         self.base_income = np.concatenate([pop.income, pop.org_revenue]).astype(np.float32)
         self.income = self.base_income.copy()
         self.savings = np.concatenate([pop.savings, (pop.org_revenue / 12.0 * 2.0).astype(np.float32)]).astype(

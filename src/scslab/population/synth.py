@@ -66,6 +66,7 @@ class SyntheticPopulation:
     honesty: np.ndarray
     group: np.ndarray
     household: np.ndarray
+    occupation: np.ndarray
     spouse: np.ndarray
     parent1: np.ndarray
     parent2: np.ndarray
@@ -262,6 +263,7 @@ def synthesize(cfg: Population, rng: np.random.Generator) -> SyntheticPopulation
     household_net = from_groups(household, max_clique=HOUSEHOLD_MAX_CLIQUE, rng=rng)
     work_net = from_groups(workplace, max_clique=WORK_MAX_CLIQUE, rng=rng)
     friend_net = random_friends(n, cfg.friends_mean_degree, rng, locality=urban, local_share=FRIEND_LOCAL_SHARE)
+    occupation = _occupations(cfg, age, education, rng)  # last: no earlier draw moves
     return SyntheticPopulation(
         age=age.astype(np.uint8),
         sex=sex,
@@ -273,6 +275,7 @@ def synthesize(cfg: Population, rng: np.random.Generator) -> SyntheticPopulation
         honesty=honesty,
         group=group,
         household=household,
+        occupation=occupation,
         spouse=spouse,
         parent1=parent1,
         parent2=parent2,
@@ -288,6 +291,25 @@ def synthesize(cfg: Population, rng: np.random.Generator) -> SyntheticPopulation
         work_net=work_net,
         friend_net=friend_net,
     )
+
+
+def _occupations(cfg: Population, age: np.ndarray, education: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Occupation index per person (-1: none of the scenario's focus groups).
+
+    Each occupation takes ``round(share x working-age adults)`` persons aged 18-64 with at
+    least its ``min_education``, drawn without replacement in the order listed (a person
+    holds one occupation). With no occupations configured nothing is drawn, so scenarios
+    without them keep every figure they had.
+    """
+    occupation = np.full(age.shape[0], -1, dtype=np.int8)
+    if not cfg.occupations:
+        return occupation
+    working = (age >= 18) & (age <= 64)
+    total = int(working.sum())
+    for k, occ in enumerate(cfg.occupations):
+        pool = working & (occupation < 0) & (education >= occ.min_education)
+        occupation[_pick(pool, int(round(occ.share * total)), rng)] = k
+    return occupation
 
 
 def _employ(

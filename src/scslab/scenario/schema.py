@@ -64,6 +64,21 @@ class Group(Strict):
     share: float = Field(ge=0.0, le=1.0)
 
 
+class Occupation(Strict):
+    """A focus professional group that keeps its own credit file (facts 1.10: public servants,
+    teachers, medical personnel, lawyers, accountants ...). A synthetic label on working-age
+    adults, readable by rules as ``occupation_<name>``."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    share: float = Field(ge=0.0, le=1.0, description="share of working-age adults (18-64) in this occupation")
+    min_education: int = Field(
+        0,
+        ge=0,
+        le=3,
+        description="lowest education level it requires (0 primary, 1 secondary, 2 tertiary, 3 postgraduate)",
+    )
+
+
 class Population(Strict):
     """How the synthetic population is drawn. One agent stands for ``scale`` people."""
 
@@ -85,6 +100,11 @@ class Population(Strict):
     groups: list[Group] = Field(
         default_factory=lambda: [Group(name="majority", share=0.9), Group(name="minority", share=0.1)]
     )
+    occupations: list[Occupation] = Field(
+        default_factory=list,
+        description="focus professional groups drawn among working-age adults (none by default: "
+        "no occupation attribute and no draw)",
+    )
     enterprises_per_1000: float = Field(20.0, ge=0.0, le=500.0)
     social_orgs_per_1000: float = Field(1.0, ge=0.0, le=100.0)
     government_bodies: int = Field(8, ge=0, le=10_000)
@@ -99,6 +119,11 @@ class Population(Strict):
         names = [g.name for g in self.groups]
         if len(set(names)) != len(names):
             raise ValueError("group names must be unique")
+        occ = [o.name for o in self.occupations]
+        if len(set(occ)) != len(occ):
+            raise ValueError("occupation names must be unique")
+        if sum(o.share for o in self.occupations) > 1.0 + 1e-9:
+            raise ValueError("occupation shares must sum to at most 1")
         return self
 
 
@@ -168,6 +193,11 @@ class Source(Strict):
     false_match_multipliers: dict[str, float] = Field(
         default_factory=dict, description="attribute or group name -> multiplier, e.g. female = 3"
     )
+    members_of: list[str] = Field(
+        default_factory=list,
+        description="lists whose current members alone this source observes (acts and false matches), "
+        "e.g. a card's checkpoints monitoring cardholders; empty = everyone",
+    )
 
     @model_validator(mode="after")
     def _probabilities(self) -> Source:
@@ -194,6 +224,14 @@ class Dimension(Strict):
     weight: float = Field(ge=0.0, le=1.0)
     behaviours: list[str] = Field(default_factory=list)
     attribute: str | None = Field(None, description="subject attribute in [0,1] feeding this dimension")
+    good_weight: float = Field(
+        0.0,
+        ge=0.0,
+        le=100.0,
+        description="weight of one good record (points > 0) of the dimension's behaviours against one bad "
+        "record: the dimension is (1 + w x good) / (1 + w x good + sanction_scale x bad); 0 = only bad "
+        "records count",
+    )
 
 
 class Scoring(Strict):
@@ -262,6 +300,14 @@ class Measure(Strict):
         default_factory=lambda: ["self"]
     )
     eligible: str = Field("true", description="rule over the target's attributes")
+    recheck_days: int = Field(
+        0,
+        ge=0,
+        le=3650,
+        description="every N days the eligibility rule is evaluated again for the targets of open spells: "
+        "the measure starts for those who became eligible and stops for those who no longer are "
+        "(a child reaching school age, a code turning green); 0 = only when the spell starts or the agency joins",
+    )
     income_effect: float = Field(0.0, ge=-1.0, le=1.0, description="fractional income change while active")
     blocks: str | None = Field(
         None,
@@ -468,6 +514,10 @@ class Scenario(Strict):
         lnames = [lst.name for lst in self.lists]
         if len(set(lnames)) != len(lnames):
             problems.append("lists: names must be unique")
+        for s in self.sources:
+            for name in s.members_of:
+                if name not in lnames:
+                    problems.append(f"sources.{s.name}.members_of: unknown list '{name}'")
         snames = [x.name for x in self.services]
         if len(set(snames)) != len(snames):
             problems.append("services: names must be unique")
