@@ -15,11 +15,15 @@ from scslab.engine.results import VIA
 from scslab.engine.sim import Sim
 
 N, DAYS = 3000, 730
+# The preset's persons take the national judgment-debt rate (0.005 a year, from the base);
+# at 3,000 agents over two years that lists about five persons, too few of them legal
+# representatives to see the person -> firm spillover. The tests run more, shorter debts.
+MORE_DEBTORS = ["behaviours.judgment_debt.opportunities_per_year=0.05", "behaviours.judgment_debt.amount_months=3.0"]
 
 
 @pytest.fixture(scope="module")
 def run():
-    sim = Sim("corporate", n=N, seed=1, days=DAYS)
+    sim = Sim("corporate", n=N, seed=1, days=DAYS, overrides=MORE_DEBTORS)
     return sim, sim.run()
 
 

@@ -16,8 +16,9 @@ from scslab.scenario.loader import load_scenario
 from scslab.scenario.schema import DOMAINS, SUBJECT_TYPES
 
 N, DAYS = 3000, 730
-# more firms than the national ratio so a short, small run lists some (the rule is unchanged)
-MORE_FIRMS = ["population.enterprises_per_1000=80"]
+# more firms than the national ratio so a short, small run lists some (the rule is unchanged;
+# at 80 per 1000 the draws of the shared base list none)
+MORE_FIRMS = ["population.enterprises_per_1000=150"]
 
 
 @pytest.fixture(scope="module")

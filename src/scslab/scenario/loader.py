@@ -307,7 +307,7 @@ def _load_chain(path: Path, label: str, ctx: _Ctx, stack: list[tuple[Path, str]]
         ppath = Path(parent) if ctx.refuse_parent else Path(parent).expanduser()
         if not ppath.is_absolute():
             ppath = path.parent / ppath  # relative to the child file, not the working directory
-        plabel = str(ppath)
+        plabel = _shipped_label(ppath) or str(ppath)
     elif re.fullmatch(r"[A-Za-z0-9_-]{1,100}", parent):
         ppath, plabel = _PRESETS / f"{parent}.toml", f"<preset:{parent}>"
     else:
@@ -351,6 +351,15 @@ def _load_chain(path: Path, label: str, ctx: _Ctx, stack: list[tuple[Path, str]]
         return copy.deepcopy(data)
     base = _load_chain(ppath, plabel, ctx, stack + [(key, plabel)])
     return _merge(base, data, (), me, ctx)
+
+
+def _shipped_label(path: Path) -> str | None:
+    """``<preset:base/china-judicial>`` for a file shipped with the presets (trusted like a
+    preset, so untrusted input may extend a preset that extends a shared base), else None."""
+    where, root = _resolved(path), _resolved(_PRESETS)
+    if root in where.parents and where.suffix == ".toml":
+        return f"<preset:{where.relative_to(root).with_suffix('').as_posix()}>"
+    return None
 
 
 def _named(items: Any) -> bool:
