@@ -40,7 +40,15 @@ print(
 
 # 3. Look at who bears the cost: wrongful listings and disparities come with every run.
 di = base.summary["disparate_impact"]["sanctions"]["sex"]
-print("sanctions per capita, women relative to men:", di["female"])
+print(
+    "sanctions per capita, women relative to men:",
+    di["female"]["ratio"],
+    "95 % interval",
+    (di["female"]["ci95_low"], di["female"]["ci95_high"]),
+    "from",
+    di["female"]["cases"],
+    "sanctions of women",
+)
 print(
     "involuntary defaults by income quintile (lowest first):",
     [round(x, 3) for x in base.summary["involuntary_defaults_by_income_quintile"]],

@@ -163,14 +163,83 @@ def test_chilling_index():
 def test_disparity_by_sex_and_group():
     r = toy()
     per = _arr([2, 1, 0, 0, 9], "f8")  # the firm's 9 must be ignored
-    # men (0, 2): 2 / 2 = 1.0; women (1, 3): 1 / 2 = 0.5
-    assert core.disparity(r, per, "sex") == pytest.approx({"male": 1.0, "female": 0.5})
-    assert core.disparity(r, per, "sex", reference=1) == pytest.approx({"male": 2.0, "female": 1.0})
-    # majority (0, 2, 3): 2 / 3; minority (1): 1 / 1
-    assert core.disparity(r, per, "group") == pytest.approx({"majority": 1.0, "minority": 1.5})
-    # a reference level with a zero rate has no ratio
-    assert core.disparity(r, _arr([0, 1, 0, 1, 0], "f8"), "sex") == {"male": None, "female": None}
-    # boolean per-subject flags (listed or not) work as rates; urban persons 0, 1, rural 2, 3
-    listed = np.array([True, True, False, False, True])
-    assert core.disparity(r, listed, "urban", reference=1) == pytest.approx({"rural": 0.0, "urban": 1.0})
-    assert core.disparity(r, listed, "urban") == {"rural": None, "urban": None}
+    d = core.disparity(r, per, "sex", kind="count")
+    # men (0, 2): 2 cases in 2 persons; women (1, 3): 1 in 2; counted by hand, the firm left out
+    assert {k: (v["cases"], v["persons"], v["rate"]) for k, v in d.items()} == {
+        "male": (2, 2, 1.0),
+        "female": (1, 2, 0.5),
+    }
+    # 3 cases in all: far fewer than MIN_CASES, so no ratio is stated, for either level
+    assert all(v["ratio"] is None and v["ci95_low"] is None and not v["estimable"] for v in d.values())
+    g = core.disparity(r, per, "group", kind="count")
+    assert {k: (v["cases"], v["persons"]) for k, v in g.items()} == {"majority": (2, 3), "minority": (1, 1)}
+
+
+def _people(levels: dict[int, int], cases: dict[int, int], attribute: str = "sex") -> tuple[Results, np.ndarray]:
+    """``levels[l]`` persons at level ``l`` of ``attribute``, the first ``cases[l]`` of each with the outcome."""
+    attr, flag = [], []
+    for lvl, n in levels.items():
+        attr += [lvl] * n
+        flag += [1] * cases.get(lvl, 0) + [0] * (n - cases.get(lvl, 0))
+    zeros = np.zeros(len(attr), np.int8)
+    subjects = {"type": zeros, "sex": zeros, "group": zeros, "urban": zeros, "migrant": zeros}
+    return toy(subjects={**subjects, attribute: _arr(attr, "i1")}), _arr(flag, "f8")
+
+
+def test_disparity_from_a_single_case_is_not_estimable():
+    # one man listed, no woman: the bare ratio read "female 0.00x"; one case supports no ratio
+    r, listed = _people({0: 500, 1: 500}, {0: 1})
+    d = core.disparity(r, listed, "sex")
+    assert d["female"]["ratio"] is None and d["female"]["estimable"] is False
+    assert (d["female"]["cases"], d["female"]["persons"]) == (0, 500)
+    assert d["male"]["ratio"] is None and d["male"]["cases"] == 1
+
+
+def test_disparity_min_cases_boundary():
+    assert core.MIN_CASES == 10
+    # 9 cases behind the women's ratio (3 + 6) are too few, 10 (4 + 6) are enough
+    for women, ok in ((3, False), (4, True)):
+        r, listed = _people({0: 300, 1: 300}, {0: 6, 1: women})
+        d = core.disparity(r, listed, "sex")["female"]
+        assert d["estimable"] is ok and (d["ratio"] is not None) is ok
+    # many women listed but a reference level without cases: no ratio either
+    r, listed = _people({0: 300, 1: 300}, {1: 40})
+    assert core.disparity(r, listed, "sex")["female"]["estimable"] is False
+
+
+def test_disparity_ratio_interval_shares_and_counts():
+    from statsmodels.stats.proportion import confint_proportions_2indep
+    from statsmodels.stats.rates import confint_poisson_2indep
+
+    r, listed = _people({0: 1000, 1: 1000}, {0: 10, 1: 20})
+    d = core.disparity(r, listed, "sex")
+    f = d["female"]
+    assert f["ratio"] == pytest.approx(2.0) and f["estimable"]
+    assert (f["cases"], f["persons"], f["rate"]) == (20, 1000, 0.02)
+    # the score interval for a ratio of proportions (20/1000 vs 10/1000): wide, containing 1 and 2
+    lo, hi = confint_proportions_2indep(20, 1000, 10, 1000, method="score", compare="ratio")
+    assert (f["ci95_low"], f["ci95_high"]) == pytest.approx((lo, hi))
+    assert 0.8 < f["ci95_low"] < 1.0 < 2.0 < f["ci95_high"] < 5.0
+    assert d["male"] == {
+        "ratio": 1.0,
+        "ci95_low": None,
+        "ci95_high": None,
+        "cases": 10,
+        "persons": 1000,
+        "rate": 0.01,
+        "estimable": True,
+    }
+    # counts: events per person (a woman sanctioned three times counts three), Poisson rate ratio
+    per = listed * np.where(np.arange(listed.size) % 2 == 0, 3, 1)
+    c = core.disparity(r, per, "sex", kind="count")["female"]
+    m = core.disparity(r, per, "sex", kind="count")["male"]
+    assert c["cases"] == int(per[1000:].sum()) and m["cases"] == int(per[:1000].sum())
+    lo, hi = confint_poisson_2indep(c["cases"], 1000, m["cases"], 1000, method="mover", compare="ratio")
+    assert c["ratio"] == pytest.approx(c["cases"] / m["cases"])
+    assert (c["ci95_low"], c["ci95_high"]) == pytest.approx((lo, hi))
+    # no women at all among 40 listed men: estimable, ratio 0 with an upper bound well below 1
+    r, listed = _people({0: 1000, 1: 1000}, {0: 40})
+    z = core.disparity(r, listed, "sex")["female"]
+    assert z["ratio"] == 0.0 and z["ci95_low"] == 0.0 and 0 < z["ci95_high"] < 0.2
+    with pytest.raises(ValueError, match="kind"):
+        core.disparity(r, listed, "sex", kind="mean")

@@ -180,7 +180,7 @@ def test_list_sizes_lines(toy):
 
 from scslab.report.html import headline, nested_table, nested_tables  # noqa: E402
 
-_DI = {
+_NESTED = {
     "listing": {
         "sex": {"male": 1.0, "female": 1.5},
         "group": {"majority": 1.0, "minority": 2.0},
@@ -189,6 +189,32 @@ _DI = {
     },
     "wrongful_listing": {"sex": {"male": None, "female": None}},
     "sanctions": {"sex": {"male": 1.0, "female": 1.2}},
+}
+
+
+def _e(ratio, cases=20, persons=200, lo=None, hi=None):
+    """A disparate-impact entry as the summary gives it (not estimable when ratio is None)."""
+    return {
+        "ratio": ratio,
+        "ci95_low": lo,
+        "ci95_high": hi,
+        "cases": cases,
+        "persons": persons,
+        "rate": cases / persons,
+        "estimable": ratio is not None,
+    }
+
+
+_DI = {
+    "listing": {
+        "sex": {"male": _e(1.0), "female": _e(1.5, 30, lo=1.1, hi=2.05)},
+        "group": {"majority": _e(1.0), "minority": _e(2.0, 40, lo=1.4, hi=2.9)},
+        "migrant": {"local": _e(1.0), "migrant": _e(1.1, 22, lo=0.6, hi=1.9)},
+        "urban": {"rural": _e(1.0), "urban": _e(0.7, 14, lo=0.35, hi=1.3)},
+    },
+    "wrongful_listing": {"sex": {"male": _e(None, 0), "female": _e(None, 0)}},
+    # one woman sanctioned, no man: the bare ratio would be "0.00x" the other way round; not estimable
+    "sanctions": {"sex": {"male": _e(None, 0), "female": _e(None, 1)}},
 }
 
 
@@ -235,7 +261,7 @@ def test_nested_table_matrix_and_ragged_levels():
 
 
 def test_nested_tables_split_three_levels():
-    tables = nested_tables("disparate impact", _DI)
+    tables = nested_tables("disparate impact", _NESTED)
     assert [title for title, _ in tables] == [
         "disparate impact: listing",
         "disparate impact: wrongful_listing",
@@ -276,8 +302,9 @@ def test_headline_on_the_toy():
     # records_false / records = 2 / 6 fills the box up to four sentences
     assert lines[2].startswith("33.3 % of the 6 records written described something that never happened")
     assert len(lines) == 3
-    # two listed persons are too few for any ratio between groups to be stated
-    toy2 = dataclasses.replace(toy, summary={**toy.summary, "disparate_impact": _DI})
+    # two listed persons are too few for any ratio between groups: the summary marks them not estimable
+    few = {"listing": {"sex": {"male": _e(None, 1), "female": _e(None, 1)}, "group": {"a": _e(None, 2), "b": _e(None)}}}
+    toy2 = dataclasses.replace(toy, summary={**toy.summary, "disparate_impact": few})
     assert not any("often" in x for x in headline(toy2))
     # nothing to go on: nothing is said
     bare = dataclasses.replace(toy, summary={}, list_spells={}, names={})
@@ -302,27 +329,32 @@ def test_headline_ratios_and_caveats():
     assert lines[0].startswith("Over 2 years, 10.0 % of the 40,000 people represented (400 simulated persons × 100")
     assert lines[0].endswith("— about 4,000 people.")
     assert lines[1].startswith("1 of the 40 blacklistings (2.5 %) rested on a record of something")
-    assert lines[2] == "Women were blacklisted 1.50× as often as men."
+    assert lines[2] == "Women were blacklisted 1.50× as often as men (95 % interval 1.10–2.05×)."
     # the largest gap among group / hukou / region is the minority group's 2.0 (|log 2| > |log 0.7|)
     assert lines[3] == (
-        "Members of the minority group were blacklisted 2.00× as often as members of the majority group."
+        "Members of the minority group were blacklisted 2.00× as often as members of the majority group "
+        "(95 % interval 1.40–2.90×)."
     )
     assert "5.9× as often as the richest fifth" in lines[4]
     assert lines[5].startswith("People held back 25.0 % of the speech")
     assert len(lines) == 6  # the self-governance sentence did not fit
-    # 10 listed: ratios flagged as noisy, and no "largest gap" hunting among noisy ratios
-    few = headline(_crowd(10, {"disparate_impact": _DI}))
-    assert (
-        few[2] == "Women were blacklisted 1.50× as often as men (only 10 simulated persons were listed, "
-        "so ratios are noisy)."
-    )
-    assert not any("minority" in x for x in few)
+    # a ratio that is not estimable is never stated, however large; the estimable ones still are
+    few = {
+        "listing": {
+            "sex": {"male": _e(1.0), "female": _e(None, 3)},
+            "group": {"majority": _e(1.0), "minority": _e(None, 4)},
+            "urban": {"rural": _e(1.0), "urban": _e(1.6, 25, lo=1.02, hi=2.5)},
+        }
+    }
+    lines = headline(_crowd(10, {"disparate_impact": few}))
+    assert not any("Women" in x or "minority" in x for x in lines)
+    assert "Urban residents were blacklisted 1.60× as often as rural residents (95 % interval 1.02–2.50×)." in lines
     # no gap beyond 1.25x / 0.8x: said as such; richest fifth without defaults
-    even = {"listing": {"sex": {"male": 1.0, "female": 0.9}, "urban": {"rural": 1.0, "urban": 1.1}}}
+    even = {"listing": {"sex": {"male": _e(1.0), "female": _e(0.9)}, "urban": {"rural": _e(1.0), "urban": _e(1.1)}}}
     lines = headline(
         _crowd(35, {"disparate_impact": even, "involuntary_defaults_by_income_quintile": [0.5, 0, 0, 0, 0.0]})
     )
-    assert lines[3].startswith("No minority group, hukou or region was blacklisted more than 1.25×")
+    assert lines[3].startswith("No minority group, hukou or region with enough cases to tell was blacklisted more")
     assert lines[4].endswith("0.50 times per person on average; the richest fifth never did.")
     # one listing, nobody listed
     assert headline(_crowd(1, {}))[1] == "The one blacklisting rested on a record of something that happened."
@@ -347,9 +379,18 @@ def test_report_who_bears_the_cost(toy):
     assert 'id="cost"' in html and "Who bears the cost" in html and 'href="#cost"' in html
     assert 'id="headline"' in html and "people represented" in html
     assert "{" not in html.split('id="figures"')[1].split('id="cost"')[0]  # no JSON blobs in the summary
-    assert re.search(r'<td class="num hi"><span class="lvl">female</span>1\.50×</td>', html)
-    assert re.search(r'<td class="num lo"><span class="lvl">urban</span>0\.70×</td>', html)
-    assert "No cases in this run: ratio undefined." in html  # wrongful_listing is all None
+    # each level: cases, persons, ratio (coloured only when estimable) and its 95 % interval
+    row = (
+        r'<tr><th>{}</th><td class="num">{}</td><td class="num">200</td>'
+        r'<td class="{}">{}</td><td class="num">{}</td></tr>'
+    )
+    assert re.search(row.format("sex: female", 30, "num hi", "1.50×", "1.10–2.05"), html)
+    assert re.search(row.format("region \\(urban\\): urban", 14, "num lo", "0.70×", "0.35–1.30"), html)
+    assert re.search(row.format("sex: male", 20, "num", "1 \\(reference\\)", "—"), html)
+    assert "No cases in this run: ratio undefined." in html  # wrongful_listing: no case at all
+    # sanctions: one woman sanctioned is a case, but the ratio is not estimable and not coloured
+    assert re.search(row.format("sex: female", 1, "num na", "not estimable", "—"), html)
+    assert "fewer\n    than 10 cases" in html
     assert "75.0 %" in html and "richest fifth" in html and 'style="width: 10.0%"' in html
     assert "30.0 %" in html and "flight_ban" in html and "Self-governance index" in html
 

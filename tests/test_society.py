@@ -53,13 +53,16 @@ def test_no_false_matches_means_no_wrongful_camera_listings():
 
 def test_biased_face_recognition_lists_the_disfavoured_group_wrongly_more_often():
     res = Sim(FIX / "cameras.toml").run()
-    ratio = res.summary["disparate_impact"]["wrongful_listing"]["group"]
+    di = res.summary["disparate_impact"]["wrongful_listing"]["group"]
     assert res.summary["wrongful_listings"] > 0
-    assert ratio["majority"] == 1.0 and ratio["minority"] > 1.3
+    assert di["majority"]["ratio"] == 1.0 and di["minority"]["ratio"] > 1.3
+    assert di["minority"]["estimable"] and di["minority"]["cases"] + di["majority"]["cases"] >= 10
+    assert di["minority"]["ci95_low"] < di["minority"]["ratio"] < di["minority"]["ci95_high"]
     even = Sim(
         FIX / "cameras.toml", overrides=["sources.traffic_police.false_match_multipliers.group_minority=1"]
     ).run()
-    assert even.summary["disparate_impact"]["wrongful_listing"]["group"]["minority"] < ratio["minority"]
+    even_di = even.summary["disparate_impact"]["wrongful_listing"]["group"]["minority"]
+    assert even_di["ratio"] < di["minority"]["ratio"]
 
 
 def test_recording_lawful_speech_chills_it():

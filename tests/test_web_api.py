@@ -94,6 +94,18 @@ def test_run_lifecycle_summary_subjects_and_credit_file(web_client, sanctioned_r
     report = web_client.get(f"/api/runs/{rid}/report")
     assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
     assert "<html" in report.text
+    # disparate impact: the run page and the report show the summary's counts, ratios and intervals alike
+    from scslab.report import cost_section
+
+    di = cost_section(s)["di"]
+    page_html = web_client.get(f"/runs/{rid}").text
+    rows = [(label, cells) for _, t in di if t for label, cells in t["rows"]]
+    assert rows and any(c["text"] == "not estimable" for _, cells in rows for c in cells)
+    female = s["disparate_impact"]["listing"]["sex"]["female"]
+    assert ("sex: female", f"{female['cases']:,}") in [(label, cells[0]["text"]) for label, cells in rows]
+    for label, cells in rows:
+        tr = f"<tr><th>{label}</th>" + "".join(f'<td class="{c["cls"]}">{c["text"]}</td>' for c in cells)
+        assert tr in page_html and tr in report.text, tr
 
 
 def test_score_history_rebuilt_from_records_matches_end_score(web_client):

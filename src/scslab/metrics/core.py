@@ -6,11 +6,14 @@ hand-built toy tables and recomputed later from the results database.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..engine.results import Results
 
 __all__ = [
+    "MIN_CASES",
     "black_lists",
     "by_income_quintile",
     "chilling_index",
@@ -136,17 +139,71 @@ def chilling_index(res: Results) -> float | None:
     return None if d == 0 else float(1.0 - e / d)
 
 
-def disparity(res: Results, per_subject: np.ndarray, attribute: str, reference: int = 0) -> dict[str, float | None]:
-    """Per-capita rate of ``per_subject`` by the levels of a person attribute, as ratios to ``reference``."""
+#: a ratio resting on fewer cases than this (the level's and the reference's together) is not estimable
+MIN_CASES = 10
+
+
+def disparity(
+    res: Results, per_subject: np.ndarray, attribute: str, reference: int = 0, kind: str = "share"
+) -> dict[str, dict[str, float | int | bool | None]]:
+    """Per-person rate of ``per_subject`` by the levels of a person attribute, as ratios to ``reference``.
+
+    Each level gets its ``cases`` (persons with the outcome, or events for ``kind="count"``),
+    ``persons``, ``rate`` (cases per person), ``ratio`` to the reference level's rate and a 95 %
+    confidence interval ``ci95_low``/``ci95_high`` for that ratio. ``kind="share"`` (a person has
+    the outcome or not: ever listed) uses the score interval for a ratio of two independent
+    proportions (Miettinen-Nurminen/Koopman: statsmodels ``confint_proportions_2indep``,
+    ``method="score"``); ``kind="count"`` (events per person: sanctions) the MOVER interval for a
+    ratio of two Poisson rates (Li, Tang & Wong 2014: statsmodels ``confint_poisson_2indep``,
+    ``method="mover"``). A ratio built on fewer than :data:`MIN_CASES` cases (the level's plus
+    the reference's; the reference's alone for the reference level), or on a reference without
+    cases, is *not estimable*: ``ratio`` and the interval are null and ``estimable`` is false.
+    """
     persons = res.subjects["type"] == 0
     levels = res.subjects[attribute][persons].astype(np.int64)
     vals = np.asarray(per_subject, np.float64)[persons]
     n = np.bincount(levels)
-    tot = np.bincount(levels, weights=vals, minlength=n.size)
-    rate = np.divide(tot, n, out=np.zeros_like(tot), where=n > 0)
-    ref = rate[reference] if reference < rate.size else 0.0
+    cases = np.bincount(levels, weights=vals, minlength=n.size)
+    rate = np.divide(cases, n, out=np.zeros_like(cases), where=n > 0)
     labels = _labels(res, attribute, rate.size)
-    return {labels[i]: (float(rate[i] / ref) if ref > 0 else None) for i in range(rate.size)}
+    ref_cases = float(cases[reference]) if reference < rate.size else 0.0
+    ref_n = int(n[reference]) if reference < rate.size else 0
+    out: dict[str, dict[str, float | int | bool | None]] = {}
+    for i in range(rate.size):
+        built = ref_cases if i == reference else cases[i] + ref_cases
+        estimable = bool(built >= MIN_CASES and ref_cases > 0 and n[i] > 0)
+        lo = hi = None
+        if estimable and i != reference:
+            lo, hi = _ratio_interval(float(cases[i]), int(n[i]), ref_cases, ref_n, kind)
+        out[labels[i]] = {
+            "ratio": (1.0 if i == reference else float(rate[i] / rate[reference])) if estimable else None,
+            "ci95_low": lo,
+            "ci95_high": hi,
+            "cases": int(round(cases[i])),
+            "persons": int(n[i]),
+            "rate": float(rate[i]),
+            "estimable": estimable,
+        }
+    return out
+
+
+def _ratio_interval(c1: float, n1: int, c0: float, n0: int, kind: str) -> tuple[float | None, float | None]:
+    """95 % interval for (c1 / n1) / (c0 / n0) by the method ``disparity`` names for ``kind``."""
+    import warnings
+
+    from statsmodels.stats.proportion import confint_proportions_2indep
+    from statsmodels.stats.rates import confint_poisson_2indep
+
+    with warnings.catch_warnings():  # statsmodels warns on boundary cases (a zero count) it handles
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if kind == "share":
+            lo, hi = confint_proportions_2indep(c1, n1, c0, n0, method="score", compare="ratio")
+        elif kind == "count":
+            lo, hi = confint_poisson_2indep(c1, n1, c0, n0, method="mover", compare="ratio")
+        else:
+            raise ValueError(f"disparity kind must be 'share' or 'count', not {kind!r}")
+    low, high = max(float(lo), 0.0), float(hi)
+    return (low if math.isfinite(low) else None), (high if math.isfinite(high) else None)
 
 
 def _labels(res: Results, attribute: str, size: int) -> list[str]:

@@ -25,7 +25,11 @@ def _per_subject_counts(res: Results, subjects: np.ndarray, mask: np.ndarray) ->
 
 
 def disparate_impact(res: Results) -> dict[str, dict[str, Any]]:
-    """Listing, wrongful listing and sanctions per capita by sex, group, hukou and region."""
+    """Listing, wrongful listing and sanctions per capita by sex, group, hukou and region.
+
+    Each level: its counts, rate, ratio to the first level and the ratio's 95 % interval, or
+    not estimable on fewer than ``core.MIN_CASES`` cases (see :func:`core.disparity`).
+    """
     sp, sa = res.list_spells, res.sanctions
     black = np.isin(sp["list"], core.black_lists(res))
     kinds = np.asarray(res.names.get("measure_kind", []), dtype=object)
@@ -35,8 +39,10 @@ def disparate_impact(res: Results) -> dict[str, dict[str, Any]]:
         "wrongful_listing": _per_subject_counts(res, sp["subject"], black & sp["wrongful"]) > 0,
         "sanctions": _per_subject_counts(res, sa["target"], sanction),
     }
+    kind = {"listing": "share", "wrongful_listing": "share", "sanctions": "count"}
+    attrs = ("sex", "group", "migrant", "urban")
     return {
-        metric: {attr: core.disparity(res, vals, attr) for attr in ("sex", "group", "migrant", "urban")}
+        metric: {attr: core.disparity(res, vals, attr, kind=kind[metric]) for attr in attrs}
         for metric, vals in rates.items()
     }
 

@@ -70,7 +70,53 @@ _NOUNS = {
     "rural": "rural residents",
 }
 _QUINTILES = ["poorest fifth", "second fifth", "middle fifth", "fourth fifth", "richest fifth"]
-_FEW, _TOO_FEW = 30, 5  # listed persons below which disparity ratios are flagged as noisy / not stated
+_DI_CASES = {"listing": "persons listed", "wrongful_listing": "persons listed", "sanctions": "sanctions"}
+
+
+def _estimable(v: Any) -> dict[str, Any] | None:
+    """A disparate-impact entry of the summary with an estimable ratio, else None."""
+    if isinstance(v, dict) and v.get("estimable") and isinstance(v.get("ratio"), (int, float)):
+        return v
+    return None
+
+
+def _interval(e: dict[str, Any]) -> str:
+    lo, hi = e.get("ci95_low"), e.get("ci95_high")
+    if lo is None:
+        return ""
+    return f" (95 % interval {lo:.2f}–{hi:.2f}×)" if hi is not None else f" (95 % interval above {lo:.2f}×)"
+
+
+def _di_table(by_attr: dict[str, Any], cases: str) -> dict[str, Any] | None:
+    """One row per level: cases, persons, ratio to the reference and its interval; None without cases."""
+    rows, any_case = [], False
+    for attr, levels in by_attr.items():
+        for i, (lvl, v) in enumerate((levels or {}).items()):
+            if not isinstance(v, dict):
+                continue
+            any_case |= bool(v.get("cases"))
+            e = _estimable(v)
+            if e is None:
+                ratio = {"label": "", "text": "not estimable", "cls": "num na"}
+            else:
+                text = "1 (reference)" if i == 0 else _ratio(e["ratio"])
+                ratio = {"label": "", "text": text, "cls": ("num " + ("" if i == 0 else _flag(e["ratio"]))).strip()}
+            lo, hi = v.get("ci95_low"), v.get("ci95_high")
+            ci = f"{lo:.2f}–{'∞' if hi is None else f'{hi:.2f}'}" if lo is not None else "—"
+            rows.append(
+                (
+                    f"{_ATTRS.get(attr, attr)}: {lvl}",
+                    [
+                        {"label": "", "text": _fmt(v.get("cases")), "cls": "num"},
+                        {"label": "", "text": _fmt(v.get("persons")), "cls": "num"},
+                        ratio,
+                        {"label": "", "text": ci, "cls": "num"},
+                    ],
+                )
+            )
+    if not rows or not any_case:
+        return None
+    return {"columns": ["level", cases, "persons", "ratio", "95 % interval"], "rows": rows}
 
 
 def _pct(x: Any) -> str:
@@ -165,29 +211,26 @@ def headline(r: Results) -> list[str]:
         if not (listed and listed[1]):  # no blacklistings to judge: the records' error rate instead
             out.append(false_line)
             false_line = None
-    # a ratio between groups of one or two listed persons says nothing: below _TOO_FEW it is not stated
-    di = ((s.get("disparate_impact") or {}).get("listing") or {}) if listed and listed[0] >= _TOO_FEW else {}
-    caveat = (
-        f" (only {listed[0]} simulated persons were listed, so ratios are noisy)" if di and listed[0] < _FEW else ""
-    )
-    f = (di.get("sex") or {}).get("female")
+    # a ratio resting on fewer than 10 cases is not estimable (summary flag): it is not stated
+    di = (s.get("disparate_impact") or {}).get("listing") or {}
+    f = _estimable((di.get("sex") or {}).get("female"))
     if f is not None:
-        out.append(_compare("women", "men", f, "blacklisted") + caveat + ".")
+        out.append(_compare("women", "men", f["ratio"], "blacklisted") + _interval(f) + ".")
     gaps = [
-        (abs(math.log(v)) if v > 0 else math.inf, a, lvl, v)
+        (abs(math.log(e["ratio"])) if e["ratio"] > 0 else math.inf, a, lvl, e)
         for a in ("group", "migrant", "urban")
         for i, (lvl, v) in enumerate((di.get(a) or {}).items())
-        if i > 0 and v is not None
+        if i > 0 and (e := _estimable(v)) is not None
     ]
-    if gaps and listed[0] >= _FEW:  # the largest of a few noisy ratios would be a false lead
-        _, a, lvl, v = max(gaps, key=lambda g: g[0])
+    if gaps:
+        _, a, lvl, e = max(gaps, key=lambda g: g[0])
         ref = _noun(next(iter(di[a])), a)
-        if _flag(v):
-            out.append(_compare(_noun(lvl, a), ref, v, "blacklisted") + ".")
+        if _flag(e["ratio"]):
+            out.append(_compare(_noun(lvl, a), ref, e["ratio"], "blacklisted") + _interval(e) + ".")
         else:
             out.append(
-                "No minority group, hukou or region was blacklisted more than 1.25× or less than 0.8× "
-                "as often as its reference group."
+                "No minority group, hukou or region with enough cases to tell was blacklisted more than 1.25× "
+                "or less than 0.8× as often as its reference group."
             )
     q = s.get("involuntary_defaults_by_income_quintile")
     if isinstance(q, (list, tuple)) and len(q) == 5 and all(isinstance(x, (int, float)) for x in q) and q[0] > 0:
@@ -219,14 +262,10 @@ def cost_section(s: dict[str, Any]) -> dict[str, Any] | None:
     """Tables for the distributional figures of the summary (``None`` when the run has none)."""
     if not any(k in s for k in _COST_KEYS + ("self_governance_index", "exclusion_degree_loss")):
         return None
-    di = []
-    for metric, by_attr in (s.get("disparate_impact") or {}).items():
-        by_attr = {_ATTRS.get(a, a): v for a, v in (by_attr or {}).items()}
-        undefined = all(x is None for v in by_attr.values() for x in (v or {}).values())
-        t = None if undefined else nested_table(by_attr, fmt=_ratio, highlight=_flag, corner="attribute")
-        if t:
-            t["columns"][1] = "reference (= 1)"
-        di.append((_DI_TITLES.get(metric, metric), t))
+    di = [
+        (_DI_TITLES.get(metric, metric), _di_table(by_attr or {}, _DI_CASES.get(metric, "cases")))
+        for metric, by_attr in (s.get("disparate_impact") or {}).items()
+    ]
     di_none = bool(di) and not any(t for _, t in di)
     chill = s.get("chilling_by_group")
     chill = {_ATTRS.get(a, a): v for a, v in chill.items()} if isinstance(chill, dict) else None
