@@ -161,6 +161,25 @@ def _person_view(sim: Sim, idx: np.ndarray, field: str, value) -> np.ndarray:
     return out
 
 
+def _person_value(field: str, dtype, fn=None):
+    """A rule getter reading the epidemic's per-person array ``field`` (0 / False for organisations)."""
+
+    def get(sim: Sim, idx: np.ndarray) -> np.ndarray:
+        ext = sim.module("epidemic")
+        arr = getattr(ext, field)
+        out = np.zeros(idx.size, dtype)
+        people = idx < arr.size
+        v = arr[idx[people]]
+        out[people] = v if fn is None else fn(v)
+        return out
+
+    return get
+
+
+def _days_nongreen(sim: Sim, idx: np.ndarray) -> np.ndarray:
+    return _person_value("days_yellow", np.int32)(sim, idx) + _person_value("days_red", np.int32)(sim, idx)
+
+
 def _neighbours(csr, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(neighbour, index into who) for every edge leaving ``who``."""
     deg = (csr.indptr[who + 1] - csr.indptr[who]).astype(np.int64)
@@ -178,13 +197,28 @@ class EpidemicModule(Module):
     name = "epidemic"
     position = ("before", "behaviour")
 
-    # names rule expressions may use while the epidemic runs (persons only; firms read False/0)
+    # names rule expressions may use while the epidemic runs (persons only; firms read False/0).
+    # The colour, confirmation and days under each colour are what the health platform knows;
+    # infected / infectious / recovered / ever_infected are the epidemic's ground truth, there
+    # for rules that model an institution told of every infection. A person whose code or
+    # infection state changed today, or who holds a non-green code (its day counts grow), is a
+    # candidate for the list rules today (``state.dirty``).
     attributes: ClassVar[dict] = {
         "code_green": lambda s, i: _person_view(s, i, "code", GREEN),
         "code_yellow": lambda s, i: _person_view(s, i, "code", YELLOW),
         "code_red": lambda s, i: _person_view(s, i, "code", RED),
+        "code_nongreen": _person_value("code", np.bool_, lambda v: v != GREEN),
         "ever_red": lambda s, i: _person_view(s, i, "ever_red", True),
+        "ever_yellow": lambda s, i: _person_view(s, i, "ever_yellow", True),
+        "confirmed": lambda s, i: _person_view(s, i, "ever_red", True),  # only a confirmed case turns red
         "ever_infected": lambda s, i: _person_view(s, i, "ever_infected", True),
+        "infected": _person_value("epi", np.bool_, lambda v: (v == EXPOSED) | (v == INFECTIOUS)),
+        "infectious": lambda s, i: _person_view(s, i, "epi", INFECTIOUS),
+        "recovered": lambda s, i: _person_view(s, i, "epi", RECOVERED),
+        "days_yellow": _person_value("days_yellow", np.int32),
+        "days_red": _person_value("days_red", np.int32),
+        "days_nongreen": _days_nongreen,
+        "days_isolated": _person_value("days_isolated", np.int32),
     }
 
     def init(self, sim: Sim) -> None:
@@ -272,6 +306,7 @@ class EpidemicModule(Module):
     # -- the day ------------------------------------------------------------------------
     def step(self, sim: Sim, day: int) -> None:
         ep = self._ep = sim.scenario.epidemic
+        code0, epi0 = self.code.copy(), self.epi.copy()
         _checkins(
             day,
             self.code,
@@ -295,6 +330,8 @@ class EpidemicModule(Module):
         viol = self._violations(sim, day, iso)
         self._transmit(sim, day, iso, viol)
         self._record(sim, day)
+        # what list rules may read changed for these persons: they are candidates today
+        sim.state.dirty[: self.n] |= (self.code != code0) | (self.epi != epi0) | (self.code != GREEN)
 
     def _confirm(self, sim: Sim, day: int) -> None:
         cases = self.confirm_q.pop(day)

@@ -169,3 +169,87 @@ def _on_file(res, sim, ep):
     done = (ep.epi == 3) & ep.ever_red
     on_file = sim.state.n_records[: ep.n] > 0
     return _share(on_file, done)
+
+
+# -- the blacklisting of infected citizens (health-code-blacklist) --------------------------
+# What listing the infected does to them, next to everyone else: sanctions, ties lost to
+# exclusion, income; and the code's collateral reach (non-green codes on the never-infected).
+
+
+@SET.register("nongreen_never_infected_share", unit="share")
+@_guard
+def _nongreen_clean(res, sim, ep):
+    """Of everyone ever coded yellow or red, the share never infected (the code's collateral reach)."""
+    return _share(~ep.ever_infected, ep.ever_yellow | ep.ever_red)
+
+
+@SET.register("nongreen_days_never_infected_share", unit="share")
+@_guard
+def _nongreen_days_clean(res, sim, ep):
+    """Share of all person-days under a yellow or red code held by persons never infected."""
+    days = ep.days_yellow.astype(np.float64) + ep.days_red
+    total = days.sum()
+    return None if total <= 0 else float(days[~ep.ever_infected].sum() / total)
+
+
+@SET.register("confirmed_listed_share", unit="share")
+@_guard
+def _confirmed_listed(res, sim, ep):
+    """Of the confirmed (red-coded) cases, the share put on a blacklist."""
+    return _share(_listed_persons(res, sim), ep.ever_red)
+
+
+def _ties_lost(sim: Sim) -> np.ndarray:
+    """Per person, the share of friendship ties lost over the run (NaN for the friendless)."""
+    exc = sim.module("exclusion")
+    deg0 = exc.degree0[: sim.state.n].astype(np.float64)
+    now = sim.state.friend_net.degree()[: sim.state.n]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(deg0 > 0, 1.0 - now / deg0, np.nan)
+
+
+def _income_change(res: Results, sim: Sim) -> np.ndarray:
+    """Per person, the relative change of income from the start to the end of the run (NaN without income)."""
+    subj, n = res.subjects, sim.state.n
+    inc0 = subj["income0"][:n].astype(np.float64)
+    inc = subj["income"][:n].astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(inc0 > 0, inc / inc0 - 1.0, np.nan)
+
+
+def _nanmean_split(sim: Sim, values: np.ndarray) -> tuple[float | None, float | None]:
+    ep = epidemic_of(sim)
+    inf, ok = ep.ever_infected, np.isfinite(values[: ep.n])
+    a, b = inf & ok, ~inf & ok
+    return (
+        None if not a.any() else float(values[: ep.n][a].mean()),
+        None if not b.any() else float(values[: ep.n][b].mean()),
+    )
+
+
+@SET.register("ties_lost_share_ever_infected", unit="share")
+@_guard
+def _ties_inf(res, sim, ep):
+    """Mean share of friendship ties the ever-infected lost over the run (exclusion)."""
+    return _nanmean_split(sim, _ties_lost(sim))[0]
+
+
+@SET.register("ties_lost_share_never_infected", unit="share")
+@_guard
+def _ties_clean(res, sim, ep):
+    """Mean share of friendship ties the never-infected lost over the run (exclusion)."""
+    return _nanmean_split(sim, _ties_lost(sim))[1]
+
+
+@SET.register("income_change_ever_infected", unit="share")
+@_guard
+def _income_inf(res, sim, ep):
+    """Mean relative change of income, start to end of the run, among the ever-infected."""
+    return _nanmean_split(sim, _income_change(res, sim))[0]
+
+
+@SET.register("income_change_never_infected", unit="share")
+@_guard
+def _income_clean(res, sim, ep):
+    """Mean relative change of income, start to end of the run, among the never-infected."""
+    return _nanmean_split(sim, _income_change(res, sim))[1]
