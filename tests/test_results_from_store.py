@@ -71,3 +71,31 @@ def _plain(obj):
     import json
 
     return json.loads(to_json(obj))
+
+
+def test_writing_in_small_chunks_stores_the_same_tables(stored, tmp_path, monkeypatch):
+    """The per-subject tables go to DuckDB a chunk at a time; the chunk size changes nothing."""
+    import duckdb
+
+    from scslab.store import duck
+
+    res, _, run_id = stored
+    monkeypatch.setattr(duck, "CHUNK_ROWS", 97)  # many chunks, the last one short
+    small = write_run(res, tmp_path)
+    assert small == run_id.split("-")[0]
+    back = load_results(tmp_path, small)
+    for table in ("records", "list_spells", "sanctions", "subjects"):
+        a, b = getattr(res, table), getattr(back, table)
+        assert sorted(a) == sorted(b), table
+        for col in a:
+            np.testing.assert_array_equal(np.asarray(b[col]), np.asarray(a[col]), err_msg=f"{table}.{col}")
+    con = duckdb.connect(str(tmp_path / duck.DB_NAME), read_only=True)
+    try:
+        rows = con.execute("SELECT subject, name, value FROM subject_values ORDER BY rowid").fetchall()
+        ids = con.execute("SELECT subject_id FROM records ORDER BY record_id").fetchall()
+    finally:
+        con.close()
+    cols = sorted(k for k in res.subjects if k not in duck.SUBJECT_FIXED)
+    expect = [(i, k, float(v)) for k in cols for i, v in enumerate(np.asarray(res.subjects[k], np.float64))]
+    assert [(s, k, v) for s, k, v in rows] == [(s, k, (None if np.isnan(v) else v)) for s, k, v in expect]
+    assert [r[0] for r in ids] == [str(x) for x in np.asarray(res.subjects["id"])[res.records["subject"]]]

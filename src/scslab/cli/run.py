@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +72,7 @@ def main(args: argparse.Namespace) -> int:
 
         resource_limits(args, sc)  # one run's estimate (the runs of an ensemble are stored one by one)
         return ensemble_main(args)
-    from scslab.engine.sim import Sim
+    from scslab.engine.sim import Sim, timed
 
     out = args.out if args.out is not None else default_out(sc.name)
     check_out(out, "output folder")
@@ -83,9 +85,16 @@ def main(args: argparse.Namespace) -> int:
     with guard:
         init_checked(sim, args.scenario, args.overrides)
         results = sim.run(on_day=RecordBudget(sim, budget))
-        payload, report = write_outputs(results, out, sim.wall_s, args, timed=sim.timed)
+        # the results hold (copies of) all that is written: the population, networks and the
+        # engine's state go before writing, so writing does not add to the run's peak memory
+        wall_s, phases, profile = sim.wall_s, sim.phases, sim.profile()
+        del sim
+        gc.collect()
+        payload, report = write_outputs(results, out, wall_s, args, timed=partial(timed, phases))
     if args.profile:
-        print(profile_table(sim.profile()), file=sys.stderr)
+        done = {row["phase"] for row in profile}
+        profile += [{"phase": k, **v} for k, v in phases.items() if k not in done]
+        print(profile_table(profile), file=sys.stderr)
     if args.json:
         print(dumps(payload))
     elif args.quiet:

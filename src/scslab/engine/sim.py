@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ from .society import SocietyModule
 from .sources import SourcesModule
 from .state import State
 
-__all__ = ["EXTENSIONS", "MODULES", "Sim"]
+__all__ = ["EXTENSIONS", "MODULES", "Sim", "timed"]
 
 #: The published loop, one row per module in the order they run each day.
 MODULES: list[type[Module]] = [
@@ -154,22 +154,9 @@ class Sim:
             rows.append({"row": i, "module": m.name, "does": doc[0] if doc else "", "cpu_s": self.cpu_s[m.name]})
         return rows
 
-    @contextmanager
-    def timed(self, phase: str) -> Iterator[None]:
-        """Time a phase of the run (wall and process CPU) into :attr:`phases`.
-
-        The peak resident memory of the process at the phase's end is kept beside it: it only
-        grows, so the phase where it jumps is the one that raised the peak. Timing never
-        changes what a run computes.
-        """
-        w, c = time.perf_counter(), time.process_time()
-        try:
-            yield
-        finally:
-            row = self.phases.setdefault(phase, {"wall_s": 0.0, "cpu_s": 0.0, "peak_rss_mb": 0.0})
-            row["wall_s"] += time.perf_counter() - w
-            row["cpu_s"] += time.process_time() - c
-            row["peak_rss_mb"] = _peak_rss_mb()
+    def timed(self, phase: str) -> AbstractContextManager[None]:
+        """Time a phase of the run (wall and process CPU) into :attr:`phases` (:func:`timed`)."""
+        return timed(self.phases, phase)
 
     def profile(self) -> list[dict[str, Any]]:
         """Where the run's time went: set-up phases, each module's daily step summed over the
@@ -249,6 +236,24 @@ class Sim:
             res.summary = summarize(res)
             res.indicators = compute_indicators(res, self)
         return res
+
+
+@contextmanager
+def timed(phases: dict[str, dict[str, float]], phase: str) -> Iterator[None]:
+    """Add a phase's wall and process CPU seconds to ``phases[phase]``.
+
+    The peak resident memory of the process at the phase's end is kept beside it: it only
+    grows, so the phase where it jumps is the one that raised the peak. Timing never
+    changes what a run computes.
+    """
+    w, c = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        row = phases.setdefault(phase, {"wall_s": 0.0, "cpu_s": 0.0, "peak_rss_mb": 0.0})
+        row["wall_s"] += time.perf_counter() - w
+        row["cpu_s"] += time.process_time() - c
+        row["peak_rss_mb"] = _peak_rss_mb()
 
 
 def _peak_rss_mb() -> float:

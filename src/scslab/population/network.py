@@ -91,9 +91,10 @@ class Csr:
         keep = np.asarray(keep, dtype=bool)
         if keep.shape[0] != self.nnz:
             raise ValueError("keep must have one entry per directed edge")
-        cs = np.zeros(self.nnz + 1, dtype=np.int64)
-        np.cumsum(keep, out=cs[1:])
-        return Csr(cs[self.indptr], self.indices[keep])
+        indptr = np.empty_like(self.indptr)
+        indices = np.empty(int(np.count_nonzero(keep)), dtype=self.indices.dtype)
+        _compact(self.indptr, self.indices, keep, indptr, indices)  # no per-edge prefix sum
+        return Csr(indptr, indices)
 
     def remove_edges(self, src: np.ndarray, dst: np.ndarray, symmetric: bool = True) -> Csr:
         """A new graph without the ties (src[k], dst[k]) (and their reverses if symmetric).
@@ -154,6 +155,19 @@ def _scatter_sort(indptr, src, dst, symmetric, dedupe, indices, newptr):  # prag
             out += 1
             last = v
     newptr[n] = out
+
+
+@njit(cache=True)
+def _compact(indptr, indices, keep, newptr, out):  # pragma: no cover - numba
+    n = indptr.shape[0] - 1
+    k = 0
+    for i in range(n):
+        newptr[i] = k
+        for j in range(indptr[i], indptr[i + 1]):
+            if keep[j]:
+                out[k] = indices[j]
+                k += 1
+    newptr[n] = k
 
 
 @njit(cache=True)

@@ -226,7 +226,7 @@ def _bools(table: dict, key: str, n: int) -> pa.Array:
     return pa.array(np.asarray(table[key], dtype=bool))
 
 
-def _decode(codes: Any, labels: Sequence[str] | np.ndarray | pa.Array | None, n: int) -> pa.Array:
+def _decode(codes: Any, labels: Sequence[str] | np.ndarray | pa.Array | _Ids | None, n: int) -> pa.Array:
     """Codes -> labels as a dictionary array; out-of-range or negative codes become NULL.
 
     Missing label lists fall back to the code as text, so an engine that forgets a name
@@ -240,6 +240,8 @@ def _decode(codes: Any, labels: Sequence[str] | np.ndarray | pa.Array | None, n:
     if labels is None:
         top = int(c.max()) + 1 if c.size else 0
         labels = [str(i) for i in range(max(top, 0))]
+    if isinstance(labels, _Ids):
+        return labels.decode(c)
     dictionary = labels if isinstance(labels, pa.Array) else _strings(labels)
     bad = (c < 0) | (c >= len(dictionary))
     if bad.any():
@@ -247,6 +249,36 @@ def _decode(codes: Any, labels: Sequence[str] | np.ndarray | pa.Array | None, n:
     else:
         idx = pa.array(c)  # zero-copy: codes are used as dictionary indices as they are
     return pa.DictionaryArray.from_arrays(idx, dictionary)
+
+
+class _Ids:
+    """The subjects' synthetic ids, converted to Arrow only where a table names them.
+
+    A table of records or sanctions names a few of a million subjects: its dictionary holds
+    just those ids (DuckDB reads a dictionary whole, so a full one would cost the memory of
+    every id for every table), and the subjects table converts its rows chunk by chunk.
+    """
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self, lo: int, hi: int) -> pa.Array:
+        return _strings(self.ids[lo:hi])
+
+    def decode(self, codes: np.ndarray) -> pa.Array:
+        """Subject indices -> their ids, as a dictionary array of only the ids used."""
+        c = np.asarray(codes, np.int64)
+        bad = (c < 0) | (c >= len(self.ids))
+        used, inv = np.unique(np.where(bad, 0, c), return_inverse=True)
+        idx = pa.array(inv.astype(np.int32).reshape(-1), mask=bad if bad.any() else None)
+        return pa.DictionaryArray.from_arrays(idx, _strings(self.ids[used]))
+
+
+#: rows of the per-subject tables converted and inserted at a time (bounds the write's memory)
+CHUNK_ROWS = 1 << 18
 
 
 def _strings(values: Any) -> pa.Array:
@@ -257,7 +289,7 @@ def _strings(values: Any) -> pa.Array:
     return pa.array(a, type=pa.string())
 
 
-def _records(r: Results, ids: pa.Array | None) -> pa.Table:
+def _records(r: Results, ids: _Ids | None) -> pa.Table:
     t, names = r.records, r.names
     n = _nrows(t, "records")
     return pa.table(
@@ -289,7 +321,7 @@ def _decisive(r: Results, spells: int) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(record[o], type=pa.int64()))
 
 
-def _list_spells(r: Results, ids: pa.Array | None) -> pa.Table:
+def _list_spells(r: Results, ids: _Ids | None) -> pa.Table:
     t, names = r.list_spells, r.names
     n = _nrows(t, "list_spells")
     return pa.table(
@@ -309,7 +341,7 @@ def _list_spells(r: Results, ids: pa.Array | None) -> pa.Table:
     )
 
 
-def _sanctions(r: Results, ids: pa.Array | None) -> pa.Table:
+def _sanctions(r: Results, ids: _Ids | None) -> pa.Table:
     t, names = r.sanctions, r.names
     n = _nrows(t, "sanctions")
     m = t.get("measure")
@@ -341,13 +373,20 @@ def _sanction_decisive(r: Results, t: dict, n: int) -> pa.Array:
     return per_spell.take(pa.array(np.where(ok, sp, 0), mask=~ok)) if n else pa.array([], pa.list_(pa.int64()))
 
 
-def _subjects(r: Results, ids: pa.Array | None) -> pa.Table:
-    t, names = r.subjects, r.names
-    n = _nrows(t, "subjects")
+def _subjects(r: Results, ids: _Ids | None) -> Iterator[pa.Table]:
+    n = _nrows(r.subjects, "subjects")
+    for lo in range(0, max(n, 1), CHUNK_ROWS):
+        yield _subject_rows(r, ids, lo, min(n, lo + CHUNK_ROWS))
+
+
+def _subject_rows(r: Results, ids: _Ids | None, lo: int, hi: int) -> pa.Table:
+    t = {k: v[lo:hi] for k, v in r.subjects.items()}
+    names = r.names
+    n = hi - lo
     return pa.table(
         {
-            "subject": pa.array(np.arange(n, dtype=np.int32)),
-            "id": ids if ids is not None else pa.nulls(n, pa.string()),
+            "subject": pa.array(np.arange(lo, hi, dtype=np.int32)),
+            "id": ids.rows(lo, hi) if ids is not None else pa.nulls(n, pa.string()),
             "type": _decode(t.get("type"), names.get("subject_type", _SUBJECT_TYPES), n),
             "sex": _ints(t, "sex", n, np.int8, null_negative=True),
             "urban": _ints(t, "urban", n, np.int8, null_negative=True),
@@ -361,7 +400,7 @@ def _subjects(r: Results, ids: pa.Array | None) -> pa.Table:
     )
 
 
-def _timeseries(r: Results, ids: pa.Array | None = None) -> pa.Table:
+def _timeseries(r: Results, ids: _Ids | None = None) -> pa.Table:
     """Long form (day, metric, value): new metrics need no schema change."""
     metrics, days, values = [], [], []
     for name in sorted(r.series):
@@ -393,7 +432,7 @@ def _timeseries(r: Results, ids: pa.Array | None = None) -> pa.Table:
 SUBJECT_FIXED = frozenset({"id", *SUBJECT_DTYPES})
 
 
-def _declared(r: Results, ids: pa.Array | None = None) -> pa.Table:
+def _declared(r: Results, ids: _Ids | None = None) -> pa.Table:
     d = r.declared
     return pa.table(
         {
@@ -408,7 +447,7 @@ def _declared(r: Results, ids: pa.Array | None = None) -> pa.Table:
     )
 
 
-def _figures(r: Results, ids: pa.Array | None = None) -> pa.Table:
+def _figures(r: Results, ids: _Ids | None = None) -> pa.Table:
     names = sorted(r.figures)
     return pa.table(
         {
@@ -418,19 +457,22 @@ def _figures(r: Results, ids: pa.Array | None = None) -> pa.Table:
     )
 
 
-def _subject_values(r: Results, ids: pa.Array | None = None) -> pa.Table:
+def _subject_values(r: Results, ids: _Ids | None = None) -> Iterator[pa.Table]:
+    """Long form (subject, name, value), column after column, a chunk of subjects at a time."""
     cols = sorted(k for k in r.subjects if k not in SUBJECT_FIXED)
-    arrays = [np.asarray(r.subjects[k], np.float64) for k in cols]
-    subject = np.concatenate([np.arange(a.size, dtype=np.int32) for a in arrays]) if arrays else np.zeros(0, np.int32)
-    value = np.concatenate(arrays) if arrays else np.zeros(0)
-    codes = np.repeat(np.arange(len(cols), dtype=np.int32), [a.size for a in arrays])
-    return pa.table(
-        {
-            "subject": pa.array(subject),
-            "name": _decode(codes, cols, len(codes)),
-            "value": pa.array(value, mask=np.isnan(value)),
-        }
-    )
+    names = _strings(cols)
+    for j, k in enumerate(cols):
+        col = r.subjects[k]
+        for lo in range(0, len(col), CHUNK_ROWS):
+            value = np.asarray(col[lo : lo + CHUNK_ROWS], np.float64)
+            codes = pa.array(np.full(value.size, j, np.int32))
+            yield pa.table(
+                {
+                    "subject": pa.array(np.arange(lo, lo + value.size, dtype=np.int32)),
+                    "name": pa.DictionaryArray.from_arrays(codes, names),
+                    "value": pa.array(value, mask=np.isnan(value)),
+                }
+            )
 
 
 _BUILDERS = {
@@ -507,9 +549,11 @@ def insert_run(con: duckdb.DuckDBPyConnection, results: Results, run_id: str, *,
         ],
     )
     raw_ids = results.subjects.get("id")
-    ids = None if raw_ids is None else _strings(raw_ids)  # converted once, shared
+    ids = None if raw_ids is None else _Ids(np.asarray(raw_ids))
     for table, build in _BUILDERS.items():
-        _insert(con, table, run_id, build(results, ids))  # one table in memory at a time
+        data = build(results, ids)  # one table (or one chunk of one) in memory at a time
+        for part in [data] if isinstance(data, pa.Table) else data:
+            _insert(con, table, run_id, part)
 
 
 def write_run(results: Results, out_dir: Path | str, *, wall_s: float | None = None) -> str:
