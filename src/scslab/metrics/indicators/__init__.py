@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import common, credit_scores, health, incentives, letters, outline, politics, trajectory
+from . import common, credit_scores, health, incentives, letters, morality, outline, politics, trajectory
 from .registry import DuplicateIndicatorError, Indicator, IndicatorFunc, IndicatorSet, merge
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ SETS: tuple[IndicatorSet, ...] = (
     health.SET,
     incentives.SET,
     letters.SET,
+    morality.SET,
     outline.SET,
     politics.SET,
     trajectory.SET,
