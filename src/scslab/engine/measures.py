@@ -27,6 +27,15 @@ retirement ended because their causing record was corrected (``events.spells_cor
 Neither repair nor retirement reads anything this row writes, so running it after them is
 the same as running it between lists and repair. Publicity measures put their targets in
 ``events.exposed`` for the exclusion row.
+
+Sanction cascades: every application carries the record that set its chain off
+(``origin_record``), that record's subject (``origin_subject``) and the number of links
+between them and the target (``depth``). A spell resting on a record of its subject's own
+has depth 0 and that record as origin; a spell without one (a rule on ``sanctions``, a
+grade with no record behind it) inherits the shallowest chain of the measures in force on
+its subject when it starts (or is its own origin, depth 0, when there are none). A measure
+reaching its target along a link (legal representative, spouse, children, household,
+represented firms) adds one to its spell's depth.
 """
 
 from __future__ import annotations
@@ -60,6 +69,11 @@ SANCTION_DTYPES = {
     "next": "i8",
     "effect": "f8",
     "benefit": "f8",
+    # the cascade: the subject whose record set the chain off, that record, and the links
+    # between them and the target (0: the listed subject itself; declared in results())
+    "origin_subject": "i4",
+    "origin_record": "i8",
+    "depth": "i1",
 }
 
 
@@ -91,6 +105,10 @@ class MeasuresModule(Module):
     def init(self, sim: Sim) -> None:
         self.rows = Columns(SANCTION_DTYPES, capacity=4096)
         self.spell_first = np.full(1024, -1, np.int64)
+        # per spell: depth and origin of its chain (set when the spell starts, see the docstring)
+        self.spell_depth = np.zeros(1024, np.int8)
+        self.spell_origin = np.full(1024, -1, np.int64)
+        self.spell_origin_subject = np.full(1024, -1, np.int64)
         self.applied_today = 0
         self.rows_counted = 0  # rows already counted in an earlier day's applied_today
         self.blocked_total = np.zeros(len(sim.scenario.measures), np.int64)
@@ -144,9 +162,42 @@ class MeasuresModule(Module):
 
     def _grow(self, n_spells: int) -> None:
         if n_spells > self.spell_first.size:
-            new = np.full(max(n_spells, 2 * self.spell_first.size), -1, np.int64)
-            new[: self.spell_first.size] = self.spell_first
-            self.spell_first = new
+            size = max(n_spells, 2 * self.spell_first.size)
+            for name, fill in (("spell_first", -1), ("spell_depth", 0), ("spell_origin", -1)):
+                old = getattr(self, name)
+                new = np.full(size, fill, old.dtype)
+                new[: old.size] = old
+                setattr(self, name, new)
+            old = self.spell_origin_subject
+            self.spell_origin_subject = np.full(size, -1, np.int64)
+            self.spell_origin_subject[: old.size] = old
+
+    def _chains(self, sim: Sim, ids: np.ndarray, subj: np.ndarray) -> None:
+        """Depth and origin of the chain of each new spell ``ids`` of subjects ``subj``."""
+        cause = sim.state.spells["cause_record"][ids].astype(np.int64)
+        self.spell_depth[ids] = 0
+        self.spell_origin[ids] = cause
+        self.spell_origin_subject[ids] = subj
+        # no record of its own: the shallowest chain among the sanctions in force on the subject
+        heir = np.flatnonzero((cause < 0) & (sim.state.n_sanctions[subj] > 0))
+        if heir.size == 0 or len(self.rows) == 0:
+            return
+        r = self.rows
+        kinds = np.array([m.kind == "sanction" for m in self.specs])
+        live = np.flatnonzero((r["end"] < 0) & kinds[r["measure"]] & np.isin(r["target"], subj[heir]))
+        if live.size == 0:
+            return
+        order = live[np.lexsort((r["depth"][live], r["target"][live]))]  # by target, shallowest first
+        tgt = r["target"][order].astype(np.int64)
+        first = np.r_[True, tgt[1:] != tgt[:-1]]
+        best = dict(zip(tgt[first].tolist(), order[first].tolist()))
+        for k in heir:  # one step per inheriting spell (rare: listed without a record)
+            row = best.get(int(subj[k]))
+            if row is not None:
+                sid = ids[k]
+                self.spell_depth[sid] = r["depth"][row]
+                self.spell_origin[sid] = r["origin_record"][row]
+                self.spell_origin_subject[sid] = r["origin_subject"][row]
 
     def _apply(self, sim: Sim, j: int, spells: np.ndarray, subj: np.ndarray, day: int) -> None:
         for via in self.specs[j].applies_to:
@@ -170,6 +221,7 @@ class MeasuresModule(Module):
             if tgt.size == 0:
                 return
         effect = m.income_effect * self._scale(sim, j)
+        depth = self.spell_depth[sp].astype(np.int64) + (via != "self")
         ids = self.rows.append(
             target=tgt,
             measure=j,
@@ -181,6 +233,9 @@ class MeasuresModule(Module):
             next=-1,
             effect=effect,
             benefit=m.benefit,
+            origin_subject=self.spell_origin_subject[sp],
+            origin_record=self.spell_origin[sp],
+            depth=np.minimum(depth, np.iinfo(np.int8).max),
         )
         # prepend to each spell's chain; rows for the same spell are chained in order
         nxt = self.rows["next"]
@@ -235,6 +290,10 @@ class MeasuresModule(Module):
         open spells, measures lifted today leave them; blocked targets try the services
         denied to them; the measures of spells ended by a correction are lifted."""
         pol, spells = sim.scenario.policy, sim.state.spells
+        self._grow(len(spells))
+        for kind, ids in sim.events.spell_changes:  # chains first: from the measures the rules saw in force
+            if kind == SPELL_START:
+                self._chains(sim, ids.astype(np.int64), spells["subject"][ids].astype(np.int64))
         for kind, ids in sim.events.spell_changes:  # in the order lists made them
             if kind == SPELL_START:
                 self._spell_start(sim, int(spells["list"][ids[0]]), ids, spells["subject"][ids], day)
@@ -349,6 +408,27 @@ class MeasuresModule(Module):
                 kind="figure",
             ),
             ResultSpec(
+                "origin_subject",
+                "subject",
+                "the subject whose record set off the sanction's chain (the target itself at depth 0)",
+                "i4",
+                kind="sanction",
+            ),
+            ResultSpec(
+                "origin_record",
+                "record",
+                "the record that set off the sanction's chain (-1/NULL: a spell resting on no record)",
+                "i8",
+                kind="sanction",
+            ),
+            ResultSpec(
+                "depth",
+                "links",
+                "links between the origin subject and the target (0 self, 1 a legal representative, spouse...)",
+                "i1",
+                kind="sanction",
+            ),
+            ResultSpec(
                 "reviewed_cancelled",
                 "applications",
                 "automated applications a human review cancelled (false cause)",
@@ -367,3 +447,5 @@ class MeasuresModule(Module):
         out["blocked_by_measure"] = {m.name: int(self.blocked_total[j]) for j, m in enumerate(sim.scenario.measures)}
         out["blocked_by_service"] = {s: int(self.blocked_by_service[k]) for k, s in enumerate(sim.state.services)}
         out["reviewed_cancelled"] = int(self.reviewed_cancelled)
+        for name in ("origin_subject", "origin_record", "depth"):
+            out[name] = self.rows[name]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["KINDS", "SAMPLE_EVERY", "Module", "ResultSpec", "assemble"]
 
-KINDS = ("series", "figure", "column")
+KINDS = ("series", "figure", "column", "sanction")
 #: Sampling period (days) of the population-wide means a module declares with ``every=SAMPLE_EVERY``.
 SAMPLE_EVERY = 7
 
@@ -39,8 +39,9 @@ SAMPLE_EVERY = 7
 class ResultSpec:
     """One declared result of a module.
 
-    ``kind``: ``series`` (one value per day), ``figure`` (one value per run) or ``column``
-    (one value per subject, a column of the subjects table). ``every`` > 1 samples a series
+    ``kind``: ``series`` (one value per day), ``figure`` (one value per run), ``column``
+    (one value per subject, a column of the subjects table) or ``sanction`` (one value per
+    measure application, a column of the sanctions table). ``every`` > 1 samples a series
     every that many days (and on the last day) and holds the value in between: for
     population-wide means that cost a pass over every subject.
     """
@@ -49,7 +50,7 @@ class ResultSpec:
     unit: str
     description: str
     dtype: str = "f8"
-    kind: Literal["series", "figure", "column"] = "series"
+    kind: Literal["series", "figure", "column", "sanction"] = "series"
     every: int = 1
 
     def __post_init__(self) -> None:

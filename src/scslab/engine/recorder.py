@@ -116,6 +116,11 @@ class ResultsModule(Module):
                 if col.shape != (st.S,):
                     raise ValueError(f"column {spec.name!r} of {mod.name!r} has shape {col.shape}, not ({st.S},)")
                 subjects[spec.name] = col
+            elif spec.kind == "sanction":
+                col = np.asarray(value).astype(spec.dtype, copy=True)
+                if col.shape != sanc["target"].shape:
+                    raise ValueError(f"sanction column {spec.name!r} of {mod.name!r} has shape {col.shape}")
+                sanc[spec.name] = col
             else:
                 figures[spec.name] = _plain(value)
         return Results(

@@ -8,7 +8,9 @@ Tables (column -> dtype):
 - ``list_spells``: subject int32, list int16, start int32, end int32 (-1 = still listed),
   cause_record int64 (-1 = none), end_reason int8 (see ``END_REASONS``), wrongful bool
 - ``sanctions``: target int32, measure int16, spell int64, start int32, end int32, via int8
-  (see ``VIA``), wrongful bool
+  (see ``VIA``), wrongful bool, and the cascade the measures row declares
+  (``ResultSpec(kind="sanction")``): origin_subject int32, origin_record int64 (-1 = none),
+  depth int8 (links from the origin subject to the target; 0 = the listed subject)
 - ``decisive``: spell int64, record int64 -- the false records decisive for a wrongful spell
   (the but-for test, :mod:`scslab.engine.wrongful`); a sanction's are those of its spell
 - ``subjects``: id (str), type int8 (index into ``SUBJECT_TYPES``), sex int8, urban int8,
@@ -19,7 +21,8 @@ Tables (column -> dtype):
 
 ``figures`` holds the per-run figures the modules declare (``ResultSpec(kind="figure")``:
 run totals, the run's wall time and memory); the subject columns they declare
-(``kind="column"``) join ``subjects``. ``declared`` lists every declaration (name, module,
+(``kind="column"``) join ``subjects``, the sanction columns (``kind="sanction"``) join
+``sanctions``. ``declared`` lists every declaration (name, module,
 kind, unit, description, dtype). The run-level metrics (``metrics.summary``) read only
 these, never the live simulation, so they can be recomputed from a results database.
 """

@@ -16,6 +16,7 @@ __all__ = [
     "MIN_CASES",
     "black_lists",
     "by_income_quintile",
+    "cascades",
     "chilling_index",
     "compliance_rate",
     "disparity",
@@ -80,6 +81,44 @@ def wrongful_sanctions(res: Results) -> int:
     if not len(res.sanctions["measure"]):
         return 0
     return int(((kinds[res.sanctions["measure"]] == "sanction") & res.sanctions["wrongful"]).sum())
+
+
+def cascades(res: Results) -> dict[str, object]:
+    """Sanctions that reached their target through a spillover (family, legal representative,
+    represented firms), by the depth of the chain from the record that set it off.
+
+    ``cascade_sanctions``: sanction applications at depth >= 1; ``cascade_subjects``: distinct
+    subjects they reached; ``cascade_persons_no_record``: persons sanctioned through a
+    spillover who hold no record of their own in the run (not one, true or false);
+    ``cascade_by_depth``: sanction applications per depth (0 = the listed subject itself);
+    ``cascade_max_depth``: the deepest chain (None without sanctions). Agents, not people.
+    """
+    sa = res.sanctions
+    kinds = np.asarray(res.names.get("measure_kind", []), dtype=object)
+    n = len(sa.get("measure", ()))
+    if n == 0 or "depth" not in sa:
+        return {
+            "cascade_sanctions": 0,
+            "cascade_subjects": 0,
+            "cascade_persons_no_record": 0,
+            "cascade_by_depth": {},
+            "cascade_max_depth": None,
+        }
+    sanction = kinds[sa["measure"]] == "sanction"
+    depth = np.asarray(sa["depth"], np.int64)[sanction]
+    tgt = np.asarray(sa["target"], np.int64)[sanction]
+    deep = depth > 0
+    persons = np.asarray(res.subjects["type"])[tgt] == 0
+    with_record = np.zeros(res.subjects["type"].size, bool)
+    with_record[np.asarray(res.records["subject"], np.int64)] = True
+    by_depth = np.bincount(depth) if depth.size else np.zeros(0, np.int64)
+    return {
+        "cascade_sanctions": int(deep.sum()),
+        "cascade_subjects": int(np.unique(tgt[deep]).size),
+        "cascade_persons_no_record": int(np.unique(tgt[deep & persons & ~with_record[tgt]]).size),
+        "cascade_by_depth": {str(d): int(c) for d, c in enumerate(by_depth) if c},
+        "cascade_max_depth": int(depth.max()) if depth.size else None,
+    }
 
 
 def compliance_rate(res: Results) -> float | None:

@@ -99,4 +99,5 @@ def summarize(res: Results) -> dict[str, Any]:
         svc: n for svc, n in fig["blocked_by_service"].items() if any(m["blocks"] == svc for m in blocking)
     }
     out["disparate_impact"] = disparate_impact(res)
+    out.update(core.cascades(res))
     return out

@@ -45,6 +45,11 @@ _LABELS = {
     "self_governance_index": "self-governance index",
     "chilling_index": "chilling index",
     "exclusion_degree_loss": "share of social ties lost by exposed persons",
+    "cascade_sanctions": "sanctions through a spillover (depth >= 1)",
+    "cascade_subjects": "subjects sanctioned through a spillover",
+    "cascade_persons_no_record": "persons sanctioned through a spillover with no record of their own",
+    "cascade_by_depth": "Sanctions by cascade depth (0 = the listed subject)",
+    "cascade_max_depth": "deepest sanction cascade (links)",
     "grade_shares": "Grades at the end (share of the scored)",
 }
 
@@ -260,7 +265,20 @@ def headline(r: Results) -> list[str]:
 
 def cost_section(s: dict[str, Any]) -> dict[str, Any] | None:
     """Tables for the distributional figures of the summary (``None`` when the run has none)."""
-    if not any(k in s for k in _COST_KEYS + ("self_governance_index", "exclusion_degree_loss")):
+    by_depth = s.get("cascade_by_depth")
+    cascade = None
+    if isinstance(by_depth, dict) and any(int(d) > 0 for d in by_depth):
+        links = {d: "the listed subject" if d == "0" else f"{d} link" + ("" if d == "1" else "s") for d in by_depth}
+        cascade = {
+            "table": nested_table(
+                {links[d]: n for d, n in by_depth.items()},
+                corner="depth",
+                value_header="sanctions",
+            ),
+            "subjects": s.get("cascade_subjects"),
+            "no_record": s.get("cascade_persons_no_record"),
+        }
+    if cascade is None and not any(k in s for k in _COST_KEYS + ("self_governance_index", "exclusion_degree_loss")):
         return None
     di = [
         (_DI_TITLES.get(metric, metric), _di_table(by_attr or {}, _DI_CASES.get(metric, "cases")))
@@ -302,6 +320,7 @@ def cost_section(s: dict[str, Any]) -> dict[str, Any] | None:
             )
         )
     return {
+        "cascade": cascade,
         "di": [] if di_none else di,
         "di_none": di_none,
         "chilling": nested_table(chill, fmt=_pct, corner="attribute") if chill else None,

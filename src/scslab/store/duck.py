@@ -63,7 +63,8 @@ _DDL: dict[str, str] = {
         end_reason VARCHAR, wrongful BOOLEAN, decisive_records BIGINT[]""",
     "sanctions": """run_id VARCHAR, sanction_id BIGINT, target INTEGER, target_id VARCHAR,
         measure VARCHAR, kind VARCHAR, agency VARCHAR, category VARCHAR, spell_id BIGINT,
-        start INTEGER, end_day INTEGER, via VARCHAR, wrongful BOOLEAN, decisive_records BIGINT[]""",
+        start INTEGER, end_day INTEGER, via VARCHAR, wrongful BOOLEAN, decisive_records BIGINT[],
+        origin_subject INTEGER, origin_subject_id VARCHAR, origin_record BIGINT, depth TINYINT""",
     "subjects": """run_id VARCHAR, subject INTEGER, id VARCHAR, type VARCHAR, sex TINYINT,
         urban TINYINT, migrant TINYINT, "group" VARCHAR, income0 DOUBLE, income DOUBLE,
         score DOUBLE, grade VARCHAR""",
@@ -75,7 +76,14 @@ _DDL: dict[str, str] = {
     "subject_values": "run_id VARCHAR, subject INTEGER, name VARCHAR, value DOUBLE",
 }
 TABLES: tuple[str, ...] = tuple(_DDL)
-_ADDED = (("list_spells", "decisive_records", "BIGINT[]"), ("sanctions", "decisive_records", "BIGINT[]"))
+_ADDED = (
+    ("list_spells", "decisive_records", "BIGINT[]"),
+    ("sanctions", "decisive_records", "BIGINT[]"),
+    ("sanctions", "origin_subject", "INTEGER"),
+    ("sanctions", "origin_subject_id", "VARCHAR"),
+    ("sanctions", "origin_record", "BIGINT"),
+    ("sanctions", "depth", "TINYINT"),
+)
 
 
 def db_path(out_dir: Path | str) -> Path:
@@ -360,6 +368,10 @@ def _sanctions(r: Results, ids: _Ids | None) -> pa.Table:
             "via": _decode(t.get("via"), names.get("via", VIA), n),
             "wrongful": _bools(t, "wrongful", n),
             "decisive_records": _sanction_decisive(r, t, n),
+            "origin_subject": _ints(t, "origin_subject", n, np.int32, null_negative=True),
+            "origin_subject_id": _decode(t.get("origin_subject"), ids, n),
+            "origin_record": _ints(t, "origin_record", n, np.int64, null_negative=True),
+            "depth": _ints(t, "depth", n, np.int8),
         }
     )
 

@@ -183,6 +183,16 @@ def credit_file(
     }
 
 
+def _cascade_text(m: dict[str, Any]) -> str:
+    """Where a measure reached through a link came from: the chain's depth and its origin."""
+    depth = m.get("depth")
+    if not depth:
+        return ""
+    rec = m.get("origin_record")
+    origin = f"{m.get('origin_subject_id') or '?'}" + ("" if rec is None else f"'s record #{rec}")
+    return f"  cascade depth {depth} from {origin}"
+
+
 def format_credit_file(d: dict[str, Any]) -> str:
     """Plain-text rendering for the CLI: who, what was recorded, and the chains."""
     s = d["subject"]
@@ -214,7 +224,7 @@ def format_credit_file(d: dict[str, Any]) -> str:
     for m in d["sanctions"]:
         lines.append(
             f"  #{m['sanction_id']:<8} {m['kind']} {m['measure']} by {m['agency']} via {m['via']}, "
-            f"{_span(m['start'], m['end_day'])}{_but_for(m).upper()}"
+            f"{_span(m['start'], m['end_day'])}{_but_for(m).upper()}{_cascade_text(m)}"
         )
     if d.get("reaches_others"):
         lines += ["", "Measures this subject's listings imposed on others:"]
