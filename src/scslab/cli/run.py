@@ -162,6 +162,8 @@ def human_summary(s: dict, report: Path | None) -> str:
         f"scenario {s.get('scenario')} (seed {s.get('seed')}): {num(s.get('persons'))} persons, "
         f"{num(s.get('days'))} days in {num(s.get('wall_s'), '.1f')} s "
         f"({num(s.get('agent_days_per_s'), ',.0f')} agent-days/s, peak {num(s.get('peak_rss_mb'), ',.0f')} MB)",
+        f"  the persons stand for {num(s.get('people_represented'), ',.0f')} people "
+        f"({num(s.get('scale'), ',.4g')} each); the counts below are of agents",
         f"  records          {num(s.get('records'))} ({num(s.get('records_false'))} false)",
         f"  compliance rate  {num(s.get('compliance_rate'), '.3f')}",
         f"  listed now       {num(s.get('listed_now'))} (ever {num(s.get('ever_listed'))}, "

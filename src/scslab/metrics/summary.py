@@ -57,6 +57,9 @@ def summarize(res: Results) -> dict[str, Any]:
         "persons": res.n_persons,
         "organisations": res.n_orgs,
         "scale": res.scale,
+        # the real population the persons stand for: every other count of the summary is of
+        # agents; the indicators that count people are agents x scale (docs/reference/results.md)
+        "people_represented": float(res.n_persons * res.scale),
         "days": res.days,
         "wall_s": round(wall, 3),
         "agent_days_per_s": round(res.n_persons * res.days / max(wall, 1e-9), 1),

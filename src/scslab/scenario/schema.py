@@ -8,9 +8,18 @@ Units are carried by field names: ``*_per_year`` is a rate, ``*_days`` a duratio
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from .schema_ext import Epidemic, Letters
 
@@ -80,10 +89,23 @@ class Occupation(Strict):
 
 
 class Population(Strict):
-    """How the synthetic population is drawn. One agent stands for ``scale`` people."""
+    """How the synthetic population is drawn. One agent stands for ``scale`` people.
+
+    A preset states the real population it stands for (``represents``); the number of agents
+    then only changes precision: ``scale = represents / n`` whatever ``--n`` is.
+    """
 
     n: int = Field(10_000, ge=10, le=50_000_000, description="persons simulated (agents)")
-    scale: float = Field(1.0, gt=0.0, description="real people each agent stands for")
+    represents: float | None = Field(
+        None,
+        gt=0.0,
+        le=1e10,
+        description="real people the simulated persons stand for; when set, scale = represents / n "
+        "(so --n changes precision, not the people figures) and scale may only be set consistently",
+    )
+    scale: float = Field(
+        1.0, gt=0.0, description="real people each agent stands for (derived from represents when that is set)"
+    )
     division_code: str = Field(
         "990101", pattern=r"^[0-9]{6}$", description="6-digit synthetic administrative division code for ids"
     )
@@ -110,6 +132,22 @@ class Population(Strict):
     government_bodies: int = Field(8, ge=0, le=10_000)
     friends_mean_degree: float = Field(8.0, ge=0.0, le=200.0)
     workplace_size_mean: float = Field(15.0, ge=1.0, le=10_000.0)
+
+    @model_validator(mode="after")
+    def _derive_scale(self) -> Population:
+        # an explicit scale is kept, and Scenario refuses it when it disagrees with represents
+        if self.represents is not None and "scale" not in self.model_fields_set:
+            self.scale = self.represents / self.n
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump_without_derived_scale(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a derived scale is not part of the scenario: a dump resized (``Sim(sc, n=...)``, a
+        # sweep point) and validated again derives it anew from represents / n
+        out = handler(self)
+        if self.represents is not None and isinstance(out, dict):
+            out.pop("scale", None)
+        return out
 
     @model_validator(mode="after")
     def _groups_sum_to_one(self) -> Population:
@@ -538,4 +576,14 @@ class Scenario(Strict):
                     problems.append(f"scoring.dimensions.{d.name}: unknown behaviour '{b}'")
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _scale_matches_represents(self) -> Scenario:
+        p = self.population
+        if p.represents is not None and abs(p.scale * p.n - p.represents) > 1e-6 * p.represents:
+            raise ValueError(
+                f"population.scale: {p.scale:,g} people per agent x {p.n:,} agents = {p.scale * p.n:,.0f} people, "
+                f"but population.represents = {p.represents:,.0f}: set only represents (scale is represents / n)"
+            )
         return self

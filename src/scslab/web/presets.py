@@ -41,6 +41,13 @@ def _header(text: str) -> str:
     return " ".join(x for x in lines if x)
 
 
+def _scale(pop: dict[str, Any]) -> float:
+    """People per agent at the preset's size (``represents / n`` when the preset states represents)."""
+    if pop.get("represents") is not None and "scale" not in pop:
+        return float(pop["represents"]) / float(pop["n"])
+    return float(pop.get("scale", 1.0))
+
+
 @functools.lru_cache(maxsize=64)
 def preset_info(name: str) -> dict[str, Any]:
     """Description, defaults, levers, data sources, lists, measures and citations of one preset."""
@@ -57,7 +64,8 @@ def preset_info(name: str) -> dict[str, Any]:
         "title": preset_description(name) or data.get("description", ""),
         "description": data.get("description", ""),
         "n": data["population"]["n"],
-        "scale": data["population"]["scale"],
+        "scale": _scale(data["population"]),
+        "represents": data["population"].get("represents"),
         "days": data["sim"]["days"],
         "years": round(data["sim"]["days"] / 365, 2),
         "seed": data["sim"]["seed"],
