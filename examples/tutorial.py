@@ -54,8 +54,10 @@ print(
     [round(x, 3) for x in base.summary["involuntary_defaults_by_income_quintile"]],
 )
 
-# 4. The day-by-day series are a DataFrame.
-df = base.to_df()
+# 4. The day-by-day series are a DataFrame: tidy (day, metric, value, unit) by default,
+#    one column per series with wide=True.
+print(base.to_df().query("metric == 'records'").tail(2))
+df = base.to_df(wide=True)
 print(df[["records", "listed_grade_c_d", "score_mean"]].iloc[[0, len(df) // 2, len(df) - 1]])
 
 # 5. Store both runs in one DuckDB database and write a report for the baseline.

@@ -39,11 +39,46 @@ from ..scenario.schema import DOMAINS, SEVERITIES, SUBJECT_TYPES
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
 
-__all__ = ["END_REASONS", "RECORD_STATUS", "SUBJECT_DTYPES", "VIA", "Results", "result_names"]
+__all__ = [
+    "END_REASONS",
+    "HUKOU",
+    "RECORD_STATUS",
+    "REGION",
+    "SEX",
+    "SUBJECT_DTYPES",
+    "TABLE_LABELS",
+    "VIA",
+    "Results",
+    "result_names",
+]
 
 RECORD_STATUS = ("active", "expired", "repaired", "corrected", "disputed")
 END_REASONS = ("open", "term", "performance", "corrected", "repaired")
 VIA = ("self", "legal_rep", "represented_firms", "spouse", "children", "household")
+#: labels of the person attributes coded 0/1 in ``subjects`` (sex, urban, migrant)
+SEX = ("male", "female")
+REGION = ("rural", "urban")
+HUKOU = ("local", "migrant")
+#: coded column of each table -> the ``names`` entry holding its labels (``Results.table``)
+TABLE_LABELS: dict[str, dict[str, str]] = {
+    "records": {
+        "domain": "domain",
+        "behaviour": "behaviour",
+        "source": "source",
+        "severity": "severity",
+        "status": "record_status",
+    },
+    "list_spells": {"list": "list", "end_reason": "end_reason"},
+    "sanctions": {"measure": "measure", "via": "via"},
+    "subjects": {
+        "type": "subject_type",
+        "sex": "sex",
+        "urban": "region",
+        "migrant": "hukou",
+        "group": "group",
+        "grade": "grade",
+    },
+}
 #: The fixed columns of ``subjects`` (declared subject columns come on top).
 SUBJECT_DTYPES = {
     "type": "i1",
@@ -77,6 +112,9 @@ def result_names(sc: Scenario) -> dict[str, list[str]]:
         "record_status": list(RECORD_STATUS),
         "end_reason": list(END_REASONS),
         "severity": list(SEVERITIES),
+        "sex": list(SEX),
+        "region": list(REGION),
+        "hukou": list(HUKOU),
     }
 
 
@@ -108,16 +146,89 @@ class Results:
     def name(self) -> str:
         return str(self.scenario.get("name", "unnamed"))
 
-    def to_df(self):
-        """Per-day series as a pandas DataFrame indexed by day (one column per series)."""
+    def to_df(self, wide: bool = False):
+        """The per-day series as a pandas DataFrame.
+
+        Long form by default (tidy: one row per day and series, columns ``day``, ``metric``,
+        ``value``, ``unit``; the unit is the one the module declared, "" where none was);
+        ``wide=True`` gives the wide table, indexed by day with one column per series.
+        """
         import pandas as pd
 
-        df = pd.DataFrame({k: np.asarray(v) for k, v in self.series.items()})
-        df.index.name = "day"
+        wide_df = pd.DataFrame({k: np.asarray(v) for k, v in self.series.items()})
+        wide_df.index.name = "day"
+        if wide:
+            return wide_df
+        units = {d["name"]: d.get("unit", "") for d in self.declared if d.get("kind") == "series"}
+        long = wide_df.reset_index().melt(id_vars="day", var_name="metric", value_name="value")
+        long["metric"] = pd.Categorical(long["metric"], categories=list(self.series))
+        long["unit"] = long["metric"].map(lambda m: units.get(m, "")).astype(str)
+        return long.sort_values(["day", "metric"], kind="stable").reset_index(drop=True)
+
+    def table(self, name: str, labels: bool = True):
+        """One of ``records``, ``list_spells``, ``sanctions`` or ``subjects`` as a DataFrame.
+
+        Coded columns (domain, behaviour, source, list, measure, via, sex, region, hukou,
+        group, grade ...) come as pandas categoricals of their labels (a ``-1`` "none" code
+        is missing); ``labels=False`` keeps the integer codes. ``list_spells`` gains
+        ``list_type`` and ``sanctions`` the measure's ``kind``.
+        """
+        import pandas as pd
+
+        df = pd.DataFrame(getattr(self, name))
+        if not labels:
+            return df
+        extra = {"list_spells": ("list", "list_type"), "sanctions": ("measure", "measure_kind")}.get(name)
+        if extra and extra[0] in df and self.names.get(extra[1]):
+            col = "kind" if extra[1] == "measure_kind" else extra[1]
+            df[col] = _labelled(df[extra[0]], list(self.names[extra[1]]), unique=False)
+        for col, key in TABLE_LABELS.get(name, {}).items():
+            if col in df and self.names.get(key) is not None:
+                df[col] = _labelled(df[col], list(self.names[key]))
         return df
 
-    def table(self, name: str):
-        """One of ``records``, ``list_spells``, ``sanctions`` or ``subjects`` as a DataFrame."""
-        import pandas as pd
+    def plot(self, metrics: list[str] | None = None, smooth: int = 1):
+        """A plotly figure of the main series (or of ``metrics``), one panel per unit; offline.
 
-        return pd.DataFrame(getattr(self, name))
+        Default: the list sizes, records (true and false) and sanctions in force: what the
+        institution did over the run. ``smooth`` > 1 draws a trailing mean over that many days.
+        """
+        import plotly.graph_objects as go
+        from plotly.subplots import make_subplots
+
+        names = [m for m in (metrics or _MAIN_SERIES) if m in self.series]
+        if metrics is not None and len(names) != len(metrics):
+            missing = sorted(set(metrics) - set(self.series))
+            raise KeyError(f"no series {', '.join(missing)} in this run (have: {', '.join(sorted(self.series))})")
+        units = {d["name"]: d.get("unit", "") for d in self.declared if d.get("kind") == "series"}
+        groups: dict[str, list[str]] = {}
+        for m in names:
+            groups.setdefault(units.get(m, "") or "value", []).append(m)
+        fig = make_subplots(rows=max(len(groups), 1), cols=1, shared_xaxes=True, subplot_titles=list(groups))
+        days = np.arange(self.days)
+        for row, (unit, ms) in enumerate(groups.items(), start=1):
+            for m in ms:
+                y = np.asarray(self.series[m], np.float64)
+                if smooth > 1:
+                    y = np.convolve(np.nan_to_num(y), np.ones(smooth) / smooth, mode="full")[: y.size]
+                fig.add_trace(go.Scatter(x=days[: y.size], y=y, name=m, mode="lines"), row=row, col=1)
+            fig.update_yaxes(title_text=unit, row=row, col=1)
+        fig.update_xaxes(title_text="day", row=max(len(groups), 1), col=1)
+        fig.update_layout(title=f"{self.name} (seed {self.seed})", height=260 * max(len(groups), 1) + 80)
+        return fig
+
+
+#: what ``Results.plot()`` draws by default (those the run has)
+_MAIN_SERIES = ("listed_total", "wrongful_listed", "records", "records_false", "sanctions_active", "score_mean")
+
+
+def _labelled(codes: Any, labels: list[str], unique: bool = True):
+    """Integer codes as a categorical of their labels (-1 and out-of-range codes missing)."""
+    import pandas as pd
+
+    c = np.asarray(codes, np.int64)
+    cats = list(dict.fromkeys(labels)) if not unique or len(set(labels)) != len(labels) else labels
+    pos = {lab: i for i, lab in enumerate(cats)}
+    remap = np.array([pos[lab] for lab in labels] + [-1], np.int64)
+    c = np.where((c >= 0) & (c < len(labels)), c, len(labels))
+    return pd.Categorical.from_codes(remap[c], categories=cats)

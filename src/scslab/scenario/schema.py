@@ -114,7 +114,14 @@ class Population(Strict):
     migrant_share: float = Field(0.15, ge=0.0, le=1.0)
     female_share: float = Field(0.49, ge=0.0, le=1.0)
     household_size_mean: float = Field(2.6, ge=1.0, le=10.0)
-    income_median_per_year: float = Field(36_000.0, gt=0.0, description="yuan per year")
+    income_median_per_year: float = Field(
+        36_000.0, gt=0.0, description="median income per year, in the scenario's currency (`currency`)"
+    )
+    currency: str = Field(
+        "yuan",
+        pattern=r"^[A-Za-z][A-Za-z -]{0,23}$",
+        description="unit of every money amount (incomes, benefits, debts), as shown in inspect and the report",
+    )
     income_sigma: float = Field(0.7, gt=0.0, le=3.0, description="lognormal sigma of income")
     savings_months_mean: float = Field(3.0, ge=0.0, description="mean savings in months of income")
     honesty_alpha: float = Field(6.0, gt=0.0)

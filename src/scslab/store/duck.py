@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from scslab.engine.results import END_REASONS, RECORD_STATUS, SUBJECT_DTYPES, VIA, Results
+from scslab.engine.results import END_REASONS, HUKOU, RECORD_STATUS, REGION, SEX, SUBJECT_DTYPES, VIA, Results
 
 __all__ = [
     "DB_NAME",
@@ -67,7 +67,7 @@ _DDL: dict[str, str] = {
         origin_subject INTEGER, origin_subject_id VARCHAR, origin_record BIGINT, depth TINYINT""",
     "subjects": """run_id VARCHAR, subject INTEGER, id VARCHAR, type VARCHAR, sex TINYINT,
         urban TINYINT, migrant TINYINT, "group" VARCHAR, income0 DOUBLE, income DOUBLE,
-        score DOUBLE, grade VARCHAR""",
+        score DOUBLE, grade VARCHAR, sex_label VARCHAR, region VARCHAR, hukou VARCHAR""",
     # what the modules declared (engine/module.py ResultSpec), their per-run figures (JSON)
     # and their per-subject columns (long form: new columns need no schema change)
     "declared": """run_id VARCHAR, name VARCHAR, module VARCHAR, kind VARCHAR, unit VARCHAR,
@@ -83,6 +83,10 @@ _ADDED = (
     ("sanctions", "origin_subject_id", "VARCHAR"),
     ("sanctions", "origin_record", "BIGINT"),
     ("sanctions", "depth", "TINYINT"),
+    # labels of the 0/1 codes sex, urban and migrant (the codes stay for existing queries)
+    ("subjects", "sex_label", "VARCHAR"),
+    ("subjects", "region", "VARCHAR"),
+    ("subjects", "hukou", "VARCHAR"),
 )
 
 
@@ -408,6 +412,9 @@ def _subject_rows(r: Results, ids: _Ids | None, lo: int, hi: int) -> pa.Table:
             "income": _floats(t, "income", n),
             "score": _floats(t, "score", n),
             "grade": _decode(t.get("grade"), names.get("grade"), n),
+            "sex_label": _decode(t.get("sex"), names.get("sex", SEX), n),
+            "region": _decode(t.get("urban"), names.get("region", REGION), n),
+            "hukou": _decode(t.get("migrant"), names.get("hukou", HUKOU), n),
         }
     )
 

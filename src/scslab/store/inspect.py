@@ -17,7 +17,7 @@ import duckdb
 
 from scslab.store.duck import connect, latest_run_id
 
-__all__ = ["credit_file", "format_credit_file"]
+__all__ = ["credit_file", "format_credit_file", "money"]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -103,6 +103,9 @@ def credit_file(
                 f"(ids are 18-character synthetic codes; pass run_id for an older run)"
             )
         subject = subj[0]
+        for k in ("income", "income0"):  # money to the cent, not float32 noise
+            if isinstance(subject.get(k), float) and subject[k] == subject[k]:
+                subject[k] = round(subject[k], 2)
         idx = int(subject["subject"])
         records = _rows(
             con,
@@ -174,6 +177,7 @@ def credit_file(
     return {
         "run_id": run_id,
         "scenario": run[0]["name"],
+        "currency": (scenario.get("population") or {}).get("currency") or "yuan",
         "subject": subject,
         "records": records,
         "list_spells": [spells[i] for i in sorted(own_ids, key=lambda i: (spells[i]["start"], i))],
@@ -181,6 +185,15 @@ def credit_file(
         "reaches_others": others,
         "chains": chains,
     }
+
+
+def money(x: Any, currency: str, per: str = "") -> str:
+    """An amount with its unit, rounded for reading: whole units from 100 up, else 2 decimals."""
+    if x is None or (isinstance(x, float) and x != x):
+        return "—"
+    v = float(x)
+    text = f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
+    return f"{text} {currency}" + (f" per {per}" if per else "")
 
 
 def _cascade_text(m: dict[str, Any]) -> str:
@@ -195,12 +208,13 @@ def _cascade_text(m: dict[str, Any]) -> str:
 
 def format_credit_file(d: dict[str, Any]) -> str:
     """Plain-text rendering for the CLI: who, what was recorded, and the chains."""
-    s = d["subject"]
+    s, cur = d["subject"], d.get("currency", "yuan")
     score = "unscored" if s.get("score") is None else f"score {s['score']:.1f}"
     lines = [
         f"Credit file of {s['id']} ({s.get('type')}, group {s.get('group') or '—'}) — run {d['run_id']} "
         f"({d['scenario']})",
-        f"  {score}, grade {s.get('grade') or 'none'}, income {s.get('income')} (at start {s.get('income0')})",
+        f"  {score}, grade {s.get('grade') or 'none'}, income {money(s.get('income'), cur, 'year')} "
+        f"(at start {money(s.get('income0'), cur, 'year')})",
         "",
         f"Records ({len(d['records'])}):",
     ]
