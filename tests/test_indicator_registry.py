@@ -12,11 +12,11 @@ from scslab.metrics import indicators
 from scslab.metrics.indicators import INDICATORS, SETS, DuplicateIndicatorError, IndicatorSet, merge
 
 
-def _one(res, sim):
+def _one(res):
     return 1
 
 
-def _two(res, sim):
+def _two(res):
     return 2
 
 
@@ -36,14 +36,14 @@ def test_one_set_cannot_register_a_name_twice():
     s = IndicatorSet("alpha")
 
     @s.register("x")
-    def first(res, sim):
+    def first(res):
         """The first."""
         return 1
 
     with pytest.raises(DuplicateIndicatorError, match=r"'x'.*twice.*'alpha'"):
 
         @s.register("x")
-        def second(res, sim):
+        def second(res):
             return 2
 
     assert s["x"].func is first and s["x"].description == "The first." and len(s) == 1
@@ -55,8 +55,8 @@ def test_merge_keeps_every_name_of_disjoint_sets():
     b.add("q", _two, unit="share")
     got = merge([a, b])
     assert sorted(got) == ["p", "q"]
-    assert (got["p"].owner, got["p"].unit, got["p"](None, None)) == ("alpha", "people", 1)
-    assert (got["q"].owner, got["q"].unit, got["q"](None, None)) == ("beta", "share", 2)
+    assert (got["p"].owner, got["p"].unit, got["p"](None)) == ("alpha", "people", 1)
+    assert (got["q"].owner, got["q"].unit, got["q"](None)) == ("beta", "share", 2)
 
 
 def test_shipped_registry_is_the_union_of_its_sets():

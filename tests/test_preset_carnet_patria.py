@@ -14,8 +14,8 @@ def test_benefits_follow_recorded_voting():
     assert ind["benefits_per_capita_voters"] > ind["benefits_per_capita_nonvoters"]
     assert ind["party_benefit_ratio"] > 1.0
     # bonos reach only card holders with a recorded vote
-    b = benefits_received(res, sim)
-    vote, reg = recorded(sim, "voting"), recorded(sim, "carnet_registration")
+    b = benefits_received(res)
+    vote, reg = recorded(res, "voting"), recorded(res, "carnet_registration")
     bonos = next(j for j, m in enumerate(sim.scenario.measures) if m.name == "bonos")
     tgt = res.sanctions["target"][res.sanctions["measure"] == bonos]
     assert tgt.size > 0 and (vote[tgt] > 0).all() and (reg[tgt] > 0).all()
@@ -25,8 +25,8 @@ def test_benefits_follow_recorded_voting():
 
 def _holders_link(sim, res):
     """Correlation of benefits and recorded votes among adult cardholders."""
-    b = benefits_received(res, sim)
-    vote, reg = recorded(sim, "voting"), recorded(sim, "carnet_registration")
+    b = benefits_received(res)
+    vote, reg = recorded(res, "voting"), recorded(res, "carnet_registration")
     h = sim.state.adult[: sim.state.n] & (reg > 0)
     return np.corrcoef(b[h], vote[h])[0, 1]
 

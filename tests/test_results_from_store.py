@@ -8,22 +8,29 @@ column must come back with the engine's values and dtypes.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from scslab import Sim
+from scslab.metrics.indicators import compute_indicators
 from scslab.metrics.summary import summarize
 from scslab.store import load_results, write_run
 from scslab.store.duck import to_json
 
 # a scored system with red lists, a judicial blacklist with obligations, an epidemic with
-# codes, and the national outline (organisations, expression, several blacklists)
+# codes, and the national outline (organisations, expression, several blacklists); then one
+# preset of each other indicator set: enterprise spillover, reminder letters, political
+# records, an employer profile, a voluntary private score, an incentive-only scheme
 PRESETS = ["rongcheng", "court-blacklist", "health-code", "national-outline"]
+INDICATOR_PRESETS = ["corporate", "bit-nudge", "carnet-patria", "russia-trajectory", "sesame", "volunteer-morality"]
+DAYS = {"bit-nudge": 430}  # its letters go out on day 400
 
 
-@pytest.fixture(scope="module", params=PRESETS)
+@pytest.fixture(scope="module", params=PRESETS + INDICATOR_PRESETS)
 def stored(request, tmp_path_factory):
-    res = Sim(request.param, n=1500, seed=3, days=240).run()
+    res = Sim(request.param, n=1500, seed=3, days=DAYS.get(request.param, 240)).run()
     out = tmp_path_factory.mktemp(request.param)
     write_run(res, out)  # a second run in the same database: load_results must pick by id
     run_id = write_run(res, out)
@@ -34,6 +41,36 @@ def test_summary_recomputed_from_the_database_equals_the_runs_own(stored):
     res, back, _ = stored
     assert to_json(summarize(back)) == to_json(res.summary)
     assert back.summary == _plain(res.summary) and back.indicators == _plain(res.indicators)
+
+
+def test_indicators_recomputed_from_the_database_equal_the_runs_own(stored):
+    """Every preset indicator is a function of the results alone: the stored run gives the same."""
+    res, back, _ = stored
+    assert res.indicators, "the preset asks for indicators"
+    assert to_json(compute_indicators(back)) == to_json(res.indicators)
+
+
+def test_indicators_read_declared_figures_not_the_simulation(stored):
+    """A declared figure changed in the stored run changes the recomputed indicators that read it."""
+    res, back, _ = stored
+    fig = dict(back.figures)
+    fig["blocked_by_service"] = {k: v + 5 for k, v in fig["blocked_by_service"].items()}
+    fig["reviewed_cancelled"] += 3
+    fig["letters_sent"] = 0
+    again = compute_indicators(dataclasses.replace(back, figures=fig))  # the fixture's run stays as stored
+    reading = {"flight_blocks", "rail_blocks", "loan_blocks", "hiring_blocks", "human_review_cancelled"}
+    reading |= {"letter_recipients", "payment_rate"}
+    for name in ("flight_blocks", "rail_blocks", "loan_blocks", "hiring_blocks"):
+        if name in again:
+            assert again[name] == pytest.approx(res.indicators[name] + 5 * res.scale)
+    if "human_review_cancelled" in again:
+        was = res.indicators["human_review_cancelled"]
+        assert again["human_review_cancelled"] == pytest.approx(was + 3 * res.scale)
+    if "letter_recipients" in again:
+        assert again["letter_recipients"] == 0.0
+    # the indicators that read none of the changed figures do not move
+    rest = [k for k in again if k not in reading]
+    assert to_json({k: again[k] for k in rest}) == to_json({k: res.indicators[k] for k in rest})
 
 
 def test_tables_come_back_with_the_engines_codes_and_dtypes(stored):

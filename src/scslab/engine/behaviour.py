@@ -250,6 +250,13 @@ class BehaviourModule(Module):
                 "expected compliance, summed over the run's decisions, believing certainly watched",
                 kind="figure",
             ),
+            ResultSpec(
+                "opportunities_by_behaviour",
+                "decisions",
+                "opportunities met over the run, per behaviour ({behaviour: count})",
+                "object",
+                kind="figure",
+            ),
         ]
         if any(x.kind == "expression" for x in sim.scenario.behaviours):
             out += [
@@ -294,6 +301,9 @@ class BehaviourModule(Module):
     def finish(self, sim: Sim, out: dict[str, Any]) -> None:
         out["comply_unobserved_total"] = self.total_unobserved
         out["comply_observed_total"] = self.total_observed
+        out["opportunities_by_behaviour"] = {
+            spec.name: int(self.total_opportunities[b]) for b, spec in enumerate(self.specs)
+        }
         if self.desired_n is not None:
             out["desired_n"], out["expressed_n"] = self.desired_n, self.expressed_n
         if self.involuntary_n is not None:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .sim import Sim
 
 __all__ = [
+    "COLUMNS_INFO",
     "EXPOSED",
     "GREEN",
     "INFECTIOUS",
@@ -75,6 +76,16 @@ SERIES_INFO: dict[str, tuple[str, str]] = {
     "code_blocked_trips": ("trips", "trips stopped today because the code was not green"),
 }
 SERIES = tuple(SERIES_INFO)
+#: Per-person columns of the epidemic: name -> (unit, description, dtype).
+COLUMNS_INFO: dict[str, tuple[str, str, str]] = {
+    "ever_infected": ("flag", "1 if ever infected (ground truth the institution does not see)", "i1"),
+    "ever_yellow": ("flag", "1 if ever coded yellow", "i1"),
+    "ever_red": ("flag", "1 if ever coded red (a confirmed case)", "i1"),
+    "epi_state": ("code", "compartment at the end: 0 susceptible, 1 exposed, 2 infectious, 3 recovered", "i1"),
+    "post_recovery_nongreen_days": ("days", "days under a non-green code after recovering", "i4"),
+    "blocked_trips": ("trips", "trips stopped because the code was not green", "i4"),
+    "isolation_breaches_detected": ("acts", "breaches of isolation detected", "i4"),
+}
 
 
 @njit(cache=True)
@@ -478,8 +489,27 @@ class EpidemicModule(Module):
 
     # -- results --------------------------------------------------------------------------
     def results(self, sim: Sim) -> list[ResultSpec]:
-        """The epidemic's compartments, the colours of the codes, isolation and its breaches."""
-        return [ResultSpec(k, *SERIES_INFO[k]) for k in SERIES]
+        """The epidemic's compartments, the colours of the codes, isolation and its breaches;
+        per person, what the epidemic and the codes did to them (organisations hold 0)."""
+        return [
+            *(ResultSpec(k, *SERIES_INFO[k]) for k in SERIES),
+            *(ResultSpec(k, unit, desc, dtype, kind="column") for k, (unit, desc, dtype) in COLUMNS_INFO.items()),
+        ]
+
+    def finish(self, sim: Sim, out: dict[str, Any]) -> None:
+        S = sim.state.S
+        for k, src in (
+            ("ever_infected", self.ever_infected),
+            ("ever_yellow", self.ever_yellow),
+            ("ever_red", self.ever_red),
+            ("epi_state", self.epi),
+            ("post_recovery_nongreen_days", self.post_recovery_nongreen),
+            ("blocked_trips", self.blocked_trips),
+            ("isolation_breaches_detected", self.violations_detected),
+        ):
+            col = np.zeros(S, np.dtype(COLUMNS_INFO[k][2]))
+            col[: src.size] = src
+            out[k] = col
 
     def record(self, sim: Sim, day: int, out: Any) -> None:
         for k in SERIES:

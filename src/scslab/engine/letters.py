@@ -39,13 +39,13 @@ share of recipients whose obligation closed within the window.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..population.network import neighbor_mean
 from .decision import sigmoid
-from .module import Module
+from .module import Module, ResultSpec
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -338,3 +338,46 @@ class LettersModule(Module):
             return None
         self.close_books(sim)
         return float((self.paid_day >= 0).mean())
+
+    # -- results --------------------------------------------------------------------------
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        """The trial's outcome: letters sent, paid within the window, what they stated."""
+        return [
+            ResultSpec("letters_sent", "letters", "letters sent over the run (agents, unscaled)", "i8", kind="figure"),
+            ResultSpec(
+                "letters_paid_share",
+                "share",
+                "share of letters whose obligation closed within the response window (None: none sent)",
+                "object",
+                kind="figure",
+            ),
+            ResultSpec(
+                "letters_stated_mean",
+                "share",
+                "mean share of payers the letters stated (None for the control reminder)",
+                "object",
+                kind="figure",
+            ),
+            ResultSpec(
+                "letters_actual_share",
+                "share",
+                "share of adults who missed no payment in the lookback, at the last sending (None: none sent)",
+                "object",
+                kind="figure",
+            ),
+            ResultSpec(
+                "letters_response_mean",
+                "probability",
+                "mean modelled probability of responding to a letter, before the ability check",
+                "object",
+                kind="figure",
+            ),
+        ]
+
+    def finish(self, sim: Sim, out: dict[str, Any]) -> None:
+        stated = self.stated
+        out["letters_sent"] = int(self.recipient.size)
+        out["letters_paid_share"] = self.payment_rate(sim)
+        out["letters_stated_mean"] = None if stated.size == 0 or np.isnan(stated).all() else float(np.nanmean(stated))
+        out["letters_actual_share"] = None if np.isnan(self.actual_share) else float(self.actual_share)
+        out["letters_response_mean"] = None if self.p_respond.size == 0 else float(self.p_respond.mean())

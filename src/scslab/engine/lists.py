@@ -166,7 +166,26 @@ class ListsModule(Module):
             ResultSpec("list_entries", "spells", "list spells started today"),
             ResultSpec("list_exits", "spells", "list spells ended today"),
             *(ResultSpec(f"listed_{x.name}", "subjects", f"subjects on {x.name}") for x in sim.scenario.lists),
+            ResultSpec(
+                "red_rule_mismatch",
+                "persons",
+                "persons whose red-list status at the end differs from the list's entry rule that day",
+                "i8",
+                kind="figure",
+            ),
         ]
+
+    def finish(self, sim: Sim, out: dict[str, Any]) -> None:
+        st = sim.state
+        persons = np.flatnonzero(st.is_person)
+        names = attribute_names(sim)
+        bad = 0
+        for k, lst in enumerate(sim.scenario.lists):
+            if lst.type != "red":
+                continue
+            meets = compile_expr(lst.entry, names).condition(SubjectView(sim, persons), persons.size)
+            bad += int((meets != st.listed[k, persons]).sum())
+        out["red_rule_mismatch"] = bad
 
     def record(self, sim: Sim, day: int, out: Any) -> None:
         st = sim.state

@@ -435,6 +435,19 @@ class MeasuresModule(Module):
                 "i8",
                 kind="figure",
             ),
+            ResultSpec(
+                "income_cut_subjects",
+                "subjects",
+                "subjects whose income the measures in force cut at the end (negative sum of income effects)",
+                "i8",
+                kind="figure",
+            ),
+            ResultSpec(
+                "reward_benefit_total",
+                "yuan a year",
+                "yuan a year of reward benefits flowing at the end, summed over subjects (agents, unscaled)",
+                kind="figure",
+            ),
         ]
 
     def record(self, sim: Sim, day: int, out: Any) -> None:
@@ -449,3 +462,5 @@ class MeasuresModule(Module):
         out["reviewed_cancelled"] = int(self.reviewed_cancelled)
         for name in ("origin_subject", "origin_record", "depth"):
             out[name] = self.rows[name]
+        out["income_cut_subjects"] = int((sim.state.income_effect < -1e-12).sum())
+        out["reward_benefit_total"] = float(np.clip(sim.state.benefit, 0.0, None).sum())

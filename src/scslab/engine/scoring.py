@@ -232,9 +232,17 @@ class ScoringModule(Module):
     def results(self, sim: Sim) -> list[ResultSpec]:
         """The scored subjects' mean score and the share in each grade band (when scoring)."""
         sc = sim.scenario.scoring
+        covered = ResultSpec(
+            "profile_persons",
+            "persons",
+            "persons the score keeps a profile of (all persons without a score)",
+            "i8",
+            kind="figure",
+        )
         if sc.kind == "none":
-            return []
+            return [covered]
         return [
+            covered,
             ResultSpec("score_mean", "points", "mean score of scored subjects", every=SAMPLE_EVERY),
             *(
                 ResultSpec(
@@ -243,6 +251,9 @@ class ScoringModule(Module):
                 for band in sc.bands
             ),
         ]
+
+    def finish(self, sim: Sim, out: dict[str, Any]) -> None:
+        out["profile_persons"] = int(sim.state.scores.mask[: sim.state.n].sum())
 
     def record(self, sim: Sim, day: int, out: Any) -> None:
         if not out.sampling or "score_mean" not in out:

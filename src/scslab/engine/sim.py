@@ -234,7 +234,7 @@ class Sim:
             res = self.module("results").collect(self)
         with self.timed("finish: summary and indicators"):
             res.summary = summarize(res)
-            res.indicators = compute_indicators(res, self)
+            res.indicators = compute_indicators(res)
         return res
 
 

@@ -1,7 +1,8 @@
 """Runs with per-day cumulative block and listing counts, for targets dated mid-run.
 
 Published figures are cumulative stocks at a date, but the engine keeps only run totals
-for service blocks. :func:`run_traced` drives the day loop itself and adds per-day
+for service blocks. :func:`run_traced` runs the simulation through the public hook
+``Sim.run(on_day=...)``, reads the measures' run totals after each day, and adds per-day
 cumulative series to the results: ``blocked_<measure>``, ``blocked_<service>`` (flight,
 rail, ..., each attempt once) and ``ever_listed_cum`` (distinct subjects whose first
 black-list spell started on or before the day). All are in agents; multiply by
@@ -33,11 +34,13 @@ def run_traced(
     D = sim.scenario.sim.days
     blocked = np.zeros((D, len(sim.scenario.measures)), np.int64)
     by_service = np.zeros((D, len(sim.state.services)), np.int64)
-    for d in range(D):
-        sim.step(d)
-        blocked[d] = sim.measures.blocked_total
-        by_service[d] = sim.measures.blocked_by_service
-    res = sim.finish()
+    measures = sim.module("measures")
+
+    def trace(done: int, total: int) -> None:  # after each day: the run totals so far
+        blocked[done - 1] = measures.blocked_total
+        by_service[done - 1] = measures.blocked_by_service
+
+    res = sim.run(on_day=trace)
     for j, m in enumerate(sim.scenario.measures):
         res.series[f"blocked_{m.name}"] = blocked[:, j]
     for k, svc in enumerate(sim.state.services):

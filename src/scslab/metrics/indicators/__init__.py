@@ -1,7 +1,7 @@
 """Preset indicators, by name: what a preset reports under ``indicators``.
 
 A preset lists the names it wants (``indicators = ["ever_listed", "flight_blocks"]``); each
-name maps to a function of the finished run. The indicators of one family of presets live
+name maps to a function ``f(res)`` of the run's results. The indicators of one family of presets live
 in one module of this package as an :class:`IndicatorSet`; :data:`SETS` lists those
 modules explicitly (nothing is discovered by import name), and :data:`INDICATORS` merges
 them, refusing a name that two sets register (see ``registry.py``). To add a family, write
@@ -17,7 +17,6 @@ from .registry import DuplicateIndicatorError, Indicator, IndicatorFunc, Indicat
 
 if TYPE_CHECKING:
     from ...engine.results import Results
-    from ...engine.sim import Sim
 
 __all__ = [
     "INDICATORS",
@@ -53,11 +52,15 @@ def indicator_names() -> list[str]:
     return sorted(INDICATORS)
 
 
-def compute_indicators(res: Results, sim: Sim) -> dict[str, Any]:
-    """The indicators the run's scenario asks for, in the order it lists them."""
+def compute_indicators(res: Results) -> dict[str, Any]:
+    """The indicators the run's scenario asks for, in the order it lists them.
+
+    A function of the results alone (tables, series, declared figures and subject columns,
+    the scenario it ran), so a stored run's indicators can be recomputed
+    (``scslab.store.load_results``)."""
     out: dict[str, Any] = {}
-    for name in sim.scenario.indicators:
+    for name in res.scenario.get("indicators", []):
         if name not in INDICATORS:
             raise ValueError(f"indicators: unknown indicator '{name}' (choose from {indicator_names()})")
-        out[name] = INDICATORS[name](res, sim)
+        out[name] = INDICATORS[name](res)
     return out

@@ -19,7 +19,6 @@ from .registry import IndicatorSet
 
 if TYPE_CHECKING:
     from ...engine.results import Results
-    from ...engine.sim import Sim
 
 __all__ = [
     "SET",
@@ -49,19 +48,19 @@ def _persons(res: Results) -> np.ndarray:
     return res.subjects["type"] == 0
 
 
-def _scored(res: Results, sim: Sim | None = None) -> np.ndarray:
-    """Scored persons; adults only when the run is at hand (credit scores do not cover minors)."""
-    m = _persons(res) & (res.subjects["grade"] >= 0)
-    if sim is not None:
-        m = m & sim.state.adult[: m.size]
-    return m
+def _adults(res: Results) -> np.ndarray:
+    return _persons(res) & (res.subjects["adult"] > 0)
+
+
+def _scored(res: Results) -> np.ndarray:
+    """Scored adult persons (credit scores do not cover minors)."""
+    return _adults(res) & (res.subjects["grade"] >= 0)
 
 
 @SET.register("opt_in_share")
-def opt_in_share(res: Results, sim: Sim) -> float:
+def opt_in_share(res: Results) -> float:
     """Share of adult persons who carry a score (a voluntary score leaves the rest unscored)."""
-    adults = _persons(res) & sim.state.adult[: res.subjects["type"].size]
-    return float(_scored(res, sim).sum() / max(adults.sum(), 1))
+    return float(_scored(res).sum() / max(_adults(res).sum(), 1))
 
 
 def _active_rows(res: Results, kind: str) -> np.ndarray:
@@ -73,24 +72,24 @@ def _active_rows(res: Results, kind: str) -> np.ndarray:
 
 
 @SET.register("perk_holders")
-def perk_holders(res: Results, sim: Sim) -> dict[str, float]:
+def perk_holders(res: Results) -> dict[str, float]:
     """Per reward measure: share of scored adults holding it at the end of the run."""
     sa = res.sanctions
     active = _active_rows(res, "reward")
-    denom = max(int(_scored(res, sim).sum()), 1)
+    denom = max(int(_scored(res).sum()), 1)
     out = {}
-    for j, m in enumerate(sim.scenario.measures):
-        if m.kind == "reward":
-            out[m.name] = (
+    for j, m in enumerate(res.scenario["measures"]):
+        if m["kind"] == "reward":
+            out[m["name"]] = (
                 float(np.unique(sa["target"][active & (sa["measure"] == j)]).size / denom) if active.size else 0.0
             )
     return out
 
 
 @SET.register("score_percentiles")
-def score_percentiles(res: Results, sim: Sim) -> dict[str, float] | None:
+def score_percentiles(res: Results) -> dict[str, float] | None:
     """10th, 50th and 90th percentile and mean of scored adults' final scores."""
-    m = _scored(res, sim)
+    m = _scored(res)
     if not m.any():
         return None
     s = res.subjects["score"][m].astype(np.float64)
@@ -99,13 +98,13 @@ def score_percentiles(res: Results, sim: Sim) -> dict[str, float] | None:
 
 
 @SET.register("scored_below_perk_threshold")
-def scored_below_perk_threshold(res: Results, sim: Sim) -> float:
+def scored_below_perk_threshold(res: Results) -> float:
     """Scored adults below the lowest reward threshold at the end (read from red-list entry rules)."""
-    m = _scored(res, sim)
+    m = _scored(res)
     lows = []
-    for lst in sim.scenario.lists:
-        hit = _THRESHOLD.search(lst.entry)
-        if lst.type == "red" and hit:
+    for lst in res.scenario["lists"]:
+        hit = _THRESHOLD.search(lst["entry"])
+        if lst["type"] == "red" and hit:
             lows.append(float(hit.group(1)))
     if not lows or not m.any():
         return 0.0
@@ -113,7 +112,7 @@ def scored_below_perk_threshold(res: Results, sim: Sim) -> float:
 
 
 @SET.register("finance_only_share")
-def finance_only_share(res: Results, sim: Sim) -> float | None:
+def finance_only_share(res: Results) -> float | None:
     """Share of sanction applications whose measure is a credit (finance) decision."""
     sa = res.sanctions
     if not len(sa["measure"]):
@@ -125,7 +124,7 @@ def finance_only_share(res: Results, sim: Sim) -> float | None:
 
 
 @SET.register("insolvency_kept_days_max")
-def insolvency_kept_days_max(res: Results, sim: Sim) -> int | None:
+def insolvency_kept_days_max(res: Results) -> int | None:
     """Longest time any insolvency record stayed in effect (end of run for live ones)."""
     rec = res.records
     names = res.names["behaviour"]
@@ -139,13 +138,13 @@ def insolvency_kept_days_max(res: Results, sim: Sim) -> int | None:
 
 
 @SET.register("human_review_cancelled")
-def human_review_cancelled(res: Results, sim: Sim) -> float:
+def human_review_cancelled(res: Results) -> float:
     """Automated applications a human review cancelled because the causing record was false."""
-    return float(sim.measures.reviewed_cancelled * res.scale)
+    return float(res.figures["reviewed_cancelled"] * res.scale)
 
 
 @SET.register("wrongful_sanction_share")
-def wrongful_sanction_share(res: Results, sim: Sim) -> float | None:
+def wrongful_sanction_share(res: Results) -> float | None:
     """Share of sanction applications caused by a false record."""
     sa = res.sanctions
     if not len(sa["measure"]):
@@ -200,7 +199,7 @@ def cross_context_mask(res: Results) -> np.ndarray:
 
 
 @SET.register("cross_context_sanctions")
-def cross_context_sanctions(res: Results, sim: Sim) -> dict[str, Any]:
+def cross_context_sanctions(res: Results) -> dict[str, Any]:
     """Sanctions applied in a context other than the one the causing record came from.
 
     This is the AI Act Art. 5(1)(c)(i) pattern (facts 9.1, 9.5): e.g. a late-rent record

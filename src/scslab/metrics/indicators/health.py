@@ -16,53 +16,68 @@ import numpy as np
 from .registry import IndicatorSet
 
 if TYPE_CHECKING:
-    from ...engine.epidemic import EpidemicModule
     from ...engine.results import Results
-    from ...engine.sim import Sim
 
-__all__ = ["SET", "epidemic_of", "split_by_infection"]
+__all__ = ["SET", "Epidemic", "epidemic_of", "split_by_infection"]
 
 SET = IndicatorSet("health")
 
 
-def epidemic_of(sim: Sim) -> EpidemicModule | None:
-    """The run's epidemic module, or None when ``[epidemic]`` is off."""
-    return sim.module("epidemic")
+class Epidemic:
+    """The epidemic's per-person columns and daily series of a run, as the indicators read
+    them (declared by ``engine.epidemic.EpidemicModule``; persons only)."""
+
+    def __init__(self, res: Results) -> None:
+        n, subj = res.n_persons, res.subjects
+        self.n = n
+        self.ever_infected = subj["ever_infected"][:n] > 0
+        self.ever_yellow = subj["ever_yellow"][:n] > 0
+        self.ever_red = subj["ever_red"][:n] > 0
+        self.epi = subj["epi_state"][:n]
+        self.post_recovery_nongreen = subj["post_recovery_nongreen_days"][:n]
+        self.blocked_trips = subj["blocked_trips"][:n]
+        self.violations_detected = subj["isolation_breaches_detected"][:n]
+        self.daily = res.series
+
+
+def epidemic_of(res: Results) -> Epidemic | None:
+    """The run's epidemic, or None when ``[epidemic]`` was off."""
+    return Epidemic(res) if "ever_infected" in res.subjects else None
 
 
 def _share(mask: np.ndarray, within: np.ndarray) -> float | None:
     return None if not within.any() else float(mask[within].mean())
 
 
-def split_by_infection(sim: Sim, per_person: np.ndarray) -> tuple[float | None, float | None]:
+def split_by_infection(ep: Epidemic, per_person: np.ndarray) -> tuple[float | None, float | None]:
     """Mean of a per-person array among the ever-infected and the never-infected."""
-    ep = epidemic_of(sim)
     inf = ep.ever_infected
     a = None if not inf.any() else float(per_person[: inf.size][inf].mean())
     b = None if inf.all() else float(per_person[: inf.size][~inf].mean())
     return a, b
 
 
-def _sanctions_per_person(res: Results, sim: Sim) -> np.ndarray:
-    sanc = res.sanctions
+def _sanctions_per_person(res: Results) -> np.ndarray:
+    sanc, n = res.sanctions, res.n_persons
     kinds = np.asarray(res.names["measure_kind"], dtype=object)
     is_sanction = kinds[sanc["measure"]] == "sanction" if len(sanc["target"]) else np.zeros(0, bool)
     tgt = sanc["target"][is_sanction]
-    return np.bincount(tgt[tgt < sim.state.n], minlength=sim.state.n)
+    return np.bincount(tgt[tgt < n], minlength=n)
 
 
-def _listed_persons(res: Results, sim: Sim) -> np.ndarray:
-    sp = res.list_spells
+def _listed_persons(res: Results) -> np.ndarray:
+    sp, n = res.list_spells, res.n_persons
     black = [k for k, t in enumerate(res.names["list_type"]) if t == "black"]
     subj = sp["subject"][np.isin(sp["list"], black)]
-    out = np.zeros(sim.state.n, np.bool_)
-    out[subj[subj < sim.state.n]] = True
+    out = np.zeros(n, np.bool_)
+    out[subj[subj < n]] = True
     return out
 
 
 def _guard(f):
-    def g(res: Results, sim: Sim) -> Any:
-        return None if epidemic_of(sim) is None else f(res, sim, epidemic_of(sim))
+    def g(res: Results) -> Any:
+        ep = epidemic_of(res)
+        return None if ep is None else f(res, ep)
 
     g.__name__ = f.__name__
     g.__doc__ = f.__doc__
@@ -71,47 +86,47 @@ def _guard(f):
 
 @SET.register("attack_rate")
 @_guard
-def _attack_rate(res, sim, ep):
+def _attack_rate(res, ep):
     """Share of persons ever infected (ground truth)."""
     return float(ep.ever_infected.mean())
 
 
 @SET.register("peak_infectious_share")
 @_guard
-def _peak(res, sim, ep):
+def _peak(res, ep):
     return float(ep.daily["infectious"].max() / ep.n)
 
 
 @SET.register("confirmed_cases")
 @_guard
-def _confirmed(res, sim, ep):
+def _confirmed(res, ep):
     """Confirmed (red-coded) cases, in real people."""
     return float(ep.daily["new_confirmed"].sum() * res.scale)
 
 
 @SET.register("ever_coded_share")
 @_guard
-def _ever_coded(res, sim, ep):
+def _ever_coded(res, ep):
     return float((ep.ever_yellow | ep.ever_red).mean())
 
 
 @SET.register("mean_nongreen_share")
 @_guard
-def _nongreen(res, sim, ep):
+def _nongreen(res, ep):
     """Average share of the population under a yellow or red code on a day."""
     return float(((ep.daily["code_yellow"] + ep.daily["code_red"]) / ep.n).mean())
 
 
 @SET.register("yellow_never_infected_share")
 @_guard
-def _yellow_clean(res, sim, ep):
+def _yellow_clean(res, ep):
     """Of everyone ever coded yellow, the share never infected: the code's collateral reach."""
     return _share(~ep.ever_infected, ep.ever_yellow)
 
 
 @SET.register("post_recovery_nongreen_days")
 @_guard
-def _post_recovery(res, sim, ep):
+def _post_recovery(res, ep):
     """Mean days a recovered person spent under a non-green code after recovering."""
     rec = ep.epi == 3
     return None if not rec.any() else float(ep.post_recovery_nongreen[rec].mean())
@@ -119,55 +134,57 @@ def _post_recovery(res, sim, ep):
 
 @SET.register("blocked_trips_per_capita")
 @_guard
-def _blocked(res, sim, ep):
+def _blocked(res, ep):
     """Trips stopped because the code was not green (a green code is required, facts 8.11)."""
     return float(ep.blocked_trips.sum() / ep.n)
 
 
 @SET.register("violators_detected")
 @_guard
-def _violators(res, sim, ep):
+def _violators(res, ep):
     """Persons whose breach of isolation was detected at least once, in real people."""
     return float((ep.violations_detected > 0).sum() * res.scale)
 
 
 @SET.register("violators_listed_share")
 @_guard
-def _violators_listed(res, sim, ep):
+def _violators_listed(res, ep):
     """Of the persons with a detected breach, the share listed on a blacklist by the end."""
-    return _share(_listed_persons(res, sim), ep.violations_detected > 0)
+    return _share(_listed_persons(res), ep.violations_detected > 0)
 
 
 @SET.register("sanctions_per_capita_ever_infected")
 @_guard
-def _sanc_inf(res, sim, ep):
-    return split_by_infection(sim, _sanctions_per_person(res, sim))[0]
+def _sanc_inf(res, ep):
+    return split_by_infection(ep, _sanctions_per_person(res))[0]
 
 
 @SET.register("sanctions_per_capita_never_infected")
 @_guard
-def _sanc_clean(res, sim, ep):
-    return split_by_infection(sim, _sanctions_per_person(res, sim))[1]
+def _sanc_clean(res, ep):
+    return split_by_infection(ep, _sanctions_per_person(res))[1]
 
 
 @SET.register("listed_share_ever_infected")
 @_guard
-def _listed_inf(res, sim, ep):
-    return split_by_infection(sim, _listed_persons(res, sim).astype(np.float64))[0]
+def _listed_inf(res, ep):
+    return split_by_infection(ep, _listed_persons(res).astype(np.float64))[0]
 
 
 @SET.register("listed_share_never_infected")
 @_guard
-def _listed_clean(res, sim, ep):
-    return split_by_infection(sim, _listed_persons(res, sim).astype(np.float64))[1]
+def _listed_clean(res, ep):
+    return split_by_infection(ep, _listed_persons(res).astype(np.float64))[1]
 
 
 @SET.register("records_on_file_after_recovery_share")
 @_guard
-def _on_file(res, sim, ep):
+def _on_file(res, ep):
     """Of the recovered confirmed cases, the share with any active record still on file."""
     done = (ep.epi == 3) & ep.ever_red
-    on_file = sim.state.n_records[: ep.n] > 0
+    rec = res.records
+    live = rec["end_day"] < 0  # in force at the end: what the rules' record counters hold
+    on_file = np.bincount(rec["subject"][live].astype(np.int64), minlength=res.subjects["type"].size)[: ep.n] > 0
     return _share(on_file, done)
 
 

@@ -15,7 +15,6 @@ from .registry import IndicatorSet
 
 if TYPE_CHECKING:
     from ...engine.results import Results
-    from ...engine.sim import Sim
 
 __all__ = [
     "SET",
@@ -31,7 +30,7 @@ SET = IndicatorSet("incentives")
 
 
 @SET.register("sanction_rows")
-def sanction_rows(res: Results, sim: Sim) -> int:
+def sanction_rows(res: Results) -> int:
     """Rows of the measure table whose measure is a sanction (0 for an incentive-only scheme)."""
     kinds = np.asarray(res.names.get("measure_kind", []), dtype=object)
     if not len(res.sanctions["measure"]):
@@ -40,23 +39,23 @@ def sanction_rows(res: Results, sim: Sim) -> int:
 
 
 @SET.register("income_loss_subjects")
-def income_loss_subjects(res: Results, sim: Sim) -> int:
+def income_loss_subjects(res: Results) -> int:
     """Subjects whose income the institution cut (a negative sum of measure income effects)."""
-    return int((sim.state.income_effect < -1e-12).sum())
+    return int(res.figures["income_cut_subjects"])
 
 
 @SET.register("reward_benefit_yuan")
-def reward_benefit_yuan(res: Results, sim: Sim) -> float:
+def reward_benefit_yuan(res: Results) -> float:
     """Yuan a year of rewards flowing at the end of the run, scaled to the real population."""
-    return float(np.clip(sim.state.benefit, 0.0, None).sum() * res.scale)
+    return float(res.figures["reward_benefit_total"] * res.scale)
 
 
 @SET.register("score_gap_offenders")
-def score_gap_offenders(res: Results, sim: Sim) -> float | None:
+def score_gap_offenders(res: Results) -> float | None:
     """Mean score of persons never recorded for a bad act minus that of persons who were."""
     rec, subj = res.records, res.subjects
     persons = subj["type"] == 0
-    if not persons.any() or sim.scenario.scoring.kind == "none":
+    if not persons.any() or res.scenario["scoring"]["kind"] == "none":
         return None
     bad = np.zeros(subj["type"].size, bool)
     bad[rec["subject"][rec["points"] < 0]] = True
@@ -68,30 +67,17 @@ def score_gap_offenders(res: Results, sim: Sim) -> float | None:
 
 
 @SET.register("volunteering_per_capita")
-def volunteering_per_capita(res: Results, sim: Sim) -> float:
+def volunteering_per_capita(res: Results) -> float:
     """Good deeds done per adult per year (the behaviour, not the records)."""
-    adults = max(int(sim.state.adult.sum()), 1)
+    adults = max(int((res.subjects["adult"] > 0).sum()), 1)
     return float(res.series["good_deeds"].sum() / adults / (res.days / 365.0))
 
 
 @SET.register("redlist_rule_mismatch")
-def redlist_rule_mismatch(res: Results, sim: Sim) -> int:
+def redlist_rule_mismatch(res: Results) -> int:
     """Persons whose red-list status at the end differs from their list's entry rule today.
 
-    Only counts red lists with a rule of the form ``records_<behaviour> >= k``; 0 means the
-    list holds exactly the people its rule names.
+    0 means every red list holds exactly the people its rule names. The lists module
+    evaluates the rules on the last day and declares the count (``red_rule_mismatch``).
     """
-    from ...engine.attributes import SubjectView, attribute_names
-    from ...scenario.expr import compile_expr
-
-    st = sim.state
-    persons = np.flatnonzero(st.is_person)
-    names = attribute_names(sim)
-    bad = 0
-    for k, lst in enumerate(sim.scenario.lists):
-        if lst.type != "red":
-            continue
-        rule = compile_expr(lst.entry, names)
-        meets = rule.condition(SubjectView(sim, persons), persons.size)
-        bad += int((meets != st.listed[k, persons]).sum())
-    return bad
+    return int(res.figures["red_rule_mismatch"])

@@ -19,7 +19,6 @@ from .registry import IndicatorSet
 
 if TYPE_CHECKING:
     from ...engine.results import Results
-    from ...engine.sim import Sim
 
 __all__ = [
     "SET",
@@ -48,7 +47,7 @@ def _measure_rows(res: Results, kind: str) -> np.ndarray:
 
 
 @SET.register("redlisted_now")
-def redlisted_now(res: Results, sim: Sim) -> float:
+def redlisted_now(res: Results) -> float:
     """Distinct subjects on a red list at the end of the run, scaled to real counts."""
     sp = res.list_spells
     m = np.isin(sp["list"], _lists_of_type(res, "red")) & (sp["end"] < 0)
@@ -56,7 +55,7 @@ def redlisted_now(res: Results, sim: Sim) -> float:
 
 
 @SET.register("listed_by_subject_type")
-def listed_by_subject_type(res: Results, sim: Sim) -> dict[str, int]:
+def listed_by_subject_type(res: Results) -> dict[str, int]:
     """Distinct subjects ever blacklisted, by subject type (agents, not scaled: orgs have no scale)."""
     sp = res.list_spells
     m = np.isin(sp["list"], core.black_lists(res))
@@ -75,38 +74,38 @@ def _agencies(res: Results, kind: str) -> int:
 
 
 @SET.register("agencies_sanctioning")
-def agencies_sanctioning(res: Results, sim: Sim) -> int:
+def agencies_sanctioning(res: Results) -> int:
     """Distinct agencies that applied at least one sanction: the breadth of joint punishment."""
     return _agencies(res, "sanction")
 
 
 @SET.register("agencies_rewarding")
-def agencies_rewarding(res: Results, sim: Sim) -> int:
+def agencies_rewarding(res: Results) -> int:
     """Distinct agencies that granted at least one reward: the breadth of joint incentives."""
     return _agencies(res, "reward")
 
 
 @SET.register("chilled_speech")
-def chilled_speech(res: Results, sim: Sim) -> float | None:
+def chilled_speech(res: Results) -> float | None:
     """Share of desired lawful posts not made for fear of being recorded (1 - expressed/desired)."""
     return core.chilling_index(res)
 
 
 @SET.register("legal_rep_sanctions")
-def legal_rep_sanctions(res: Results, sim: Sim) -> int:
+def legal_rep_sanctions(res: Results) -> int:
     """Sanctions that reached a person because a firm they represent is listed (agents, unscaled)."""
     return int((_measure_rows(res, "sanction") & (res.sanctions["via"] == VIA.index("legal_rep"))).sum())
 
 
 @SET.register("firm_sanctions_from_person_lists")
-def firm_sanctions_from_person_lists(res: Results, sim: Sim) -> int:
+def firm_sanctions_from_person_lists(res: Results) -> int:
     """Sanctions that reached a firm because its legal representative is listed (agents, unscaled)."""
     via = VIA.index("represented_firms")
     return int((_measure_rows(res, "sanction") & (res.sanctions["via"] == via)).sum())
 
 
 @SET.register("grade_shares_enterprise")
-def grade_shares_enterprise(res: Results, sim: Sim) -> dict[str, float] | None:
+def grade_shares_enterprise(res: Results) -> dict[str, float] | None:
     """Share of enterprises in each grade band at the end of the run."""
     m = (res.subjects["type"] == 1) & (res.subjects["grade"] >= 0)
     grades = res.names.get("grade", [])

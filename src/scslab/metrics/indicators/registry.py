@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ...engine.results import Results
-    from ...engine.sim import Sim
 
 __all__ = ["DuplicateIndicatorError", "Indicator", "IndicatorFunc", "IndicatorSet", "merge"]
 
-IndicatorFunc = Callable[["Results", "Sim"], Any]
+IndicatorFunc = Callable[["Results"], Any]
 
 
 class DuplicateIndicatorError(ValueError):
@@ -37,8 +36,8 @@ class Indicator:
     unit: str = ""
     description: str = ""
 
-    def __call__(self, res: Results, sim: Sim) -> Any:
-        return self.func(res, sim)
+    def __call__(self, res: Results) -> Any:
+        return self.func(res)
 
 
 class IndicatorSet(Mapping[str, Indicator]):
@@ -51,7 +50,7 @@ class IndicatorSet(Mapping[str, Indicator]):
     def register(
         self, name: str, *, unit: str = "", description: str | None = None
     ) -> Callable[[IndicatorFunc], IndicatorFunc]:
-        """Decorator: register ``f(res, sim) -> value`` under ``name`` (raises if it is taken)."""
+        """Decorator: register ``f(res) -> value`` under ``name`` (raises if it is taken)."""
 
         def deco(f: IndicatorFunc) -> IndicatorFunc:
             self.add(name, f, unit=unit, description=description)

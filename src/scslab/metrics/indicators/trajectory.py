@@ -18,7 +18,6 @@ from .registry import IndicatorSet
 
 if TYPE_CHECKING:
     from ...engine.results import Results
-    from ...engine.sim import Sim
 
 __all__ = ["BOTTOM_LIST", "SET", "TOP_LIST", "hiring_rejections_by_list", "listed_person_years"]
 
@@ -27,8 +26,8 @@ SET = IndicatorSet("trajectory")
 TOP_LIST, BOTTOM_LIST = "top_profile", "bottom_profile"
 
 
-def _list_index(sim: Sim, name: str) -> int | None:
-    names = [x.name for x in sim.scenario.lists]
+def _list_index(res: Results, name: str) -> int | None:
+    names = res.names["list"]
     return names.index(name) if name in names else None
 
 
@@ -40,32 +39,46 @@ def listed_person_years(res: Results, k: int) -> float:
     return float((end - sp["start"][sel]).sum() / 365.0)
 
 
-def hiring_rejections_by_list(sim: Sim) -> tuple[dict[int, int], float]:
+def hiring_rejections_by_list(res: Results) -> tuple[dict[int | None, int], float]:
     """Rejected applications per list index, and the applications a year per blocked person."""
-    out: dict[int, int] = {}
+    out: dict[int | None, int] = {}
     rate = 0.0
-    for j, m in enumerate(sim.scenario.measures):
-        if m.blocks != "hiring":
+    blocked = res.figures["blocked_by_measure"]
+    for m in res.scenario["measures"]:
+        if m.get("blocks") != "hiring":
             continue
-        k = _list_index(sim, m.list)
-        out[k] = out.get(k, 0) + int(sim.measures.blocked_total[j])
-        rate = max(rate, m.attempts_per_year)
+        k = _list_index(res, m["list"])
+        out[k] = out.get(k, 0) + int(blocked[m["name"]])
+        rate = max(rate, m["attempts_per_year"])
     return out, rate
 
 
+def _adults(res: Results) -> float:
+    return float((res.subjects["adult"][: res.n_persons] > 0).sum())
+
+
+def _listed_at_end(res: Results, k: int) -> np.ndarray:
+    """Persons on list ``k`` at the end of the run (an open spell)."""
+    sp, n = res.list_spells, res.n_persons
+    out = np.zeros(n, np.bool_)
+    subj = sp["subject"][(sp["list"] == k) & (sp["end"] < 0)].astype(np.int64)
+    out[subj[subj < n]] = True
+    return out
+
+
 @SET.register("hiring_rejection_rate")
-def hiring_rejection_rate(res: Results, sim: Sim) -> float | None:
+def hiring_rejection_rate(res: Results) -> float | None:
     """Rejected applications over all adults' applications (everyone applies at the same rate)."""
-    rej, rate = hiring_rejections_by_list(sim)
-    apps = rate * float(sim.state.adult[: sim.state.n].sum()) * res.days / 365.0
+    rej, rate = hiring_rejections_by_list(res)
+    apps = rate * _adults(res) * res.days / 365.0
     return None if apps <= 0 else sum(rej.values()) / apps
 
 
 @SET.register("hiring_rejection_rate_bottom")
-def hiring_rejection_rate_bottom(res: Results, sim: Sim) -> float | None:
+def hiring_rejection_rate_bottom(res: Results) -> float | None:
     """Share of the bottom list's applications that were rejected."""
-    k = _list_index(sim, BOTTOM_LIST)
-    rej, rate = hiring_rejections_by_list(sim)
+    k = _list_index(res, BOTTOM_LIST)
+    rej, rate = hiring_rejections_by_list(res)
     if k is None or rate <= 0:
         return None
     py = listed_person_years(res, k)
@@ -73,13 +86,13 @@ def hiring_rejection_rate_bottom(res: Results, sim: Sim) -> float | None:
 
 
 @SET.register("hiring_rejection_rate_rest")
-def hiring_rejection_rate_rest(res: Results, sim: Sim) -> float | None:
+def hiring_rejection_rate_rest(res: Results) -> float | None:
     """Share of applications rejected for adults off the bottom list."""
-    k = _list_index(sim, BOTTOM_LIST)
-    rej, rate = hiring_rejections_by_list(sim)
+    k = _list_index(res, BOTTOM_LIST)
+    rej, rate = hiring_rejections_by_list(res)
     if rate <= 0:
         return None
-    py = float(sim.state.adult[: sim.state.n].sum()) * res.days / 365.0
+    py = _adults(res) * res.days / 365.0
     if k is not None:
         py -= listed_person_years(res, k)
     other = sum(v for kk, v in rej.items() if kk != k)
@@ -87,21 +100,21 @@ def hiring_rejection_rate_rest(res: Results, sim: Sim) -> float | None:
 
 
 @SET.register("income_gap_top_bottom")
-def income_gap_top_bottom(res: Results, sim: Sim) -> float | None:
+def income_gap_top_bottom(res: Results) -> float | None:
     """Mean income change (current / initial) of the top list minus that of the bottom list."""
-    top, bot = _list_index(sim, TOP_LIST), _list_index(sim, BOTTOM_LIST)
+    top, bot = _list_index(res, TOP_LIST), _list_index(res, BOTTOM_LIST)
     if top is None or bot is None:
         return None
     n = res.n_persons
     inc0 = np.maximum(res.subjects["income0"][:n].astype(np.float64), 1e-9)
     change = res.subjects["income"][:n] / inc0
-    on_top, on_bot = sim.state.listed[top, :n], sim.state.listed[bot, :n]
+    on_top, on_bot = _listed_at_end(res, top), _listed_at_end(res, bot)
     if not on_top.any() or not on_bot.any():
         return None
     return float(change[on_top].mean() - change[on_bot].mean())
 
 
 @SET.register("profile_coverage")
-def profile_coverage(res: Results, sim: Sim) -> float:
+def profile_coverage(res: Results) -> float:
     """Share of persons with a profile (scored), facts 7.13's '4 in 5'."""
-    return float(sim.state.scores.mask[: sim.state.n].mean())
+    return float(res.figures["profile_persons"] / max(res.n_persons, 1))
