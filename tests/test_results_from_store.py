@@ -22,9 +22,18 @@ from scslab.store.duck import to_json
 # a scored system with red lists, a judicial blacklist with obligations, an epidemic with
 # codes, and the national outline (organisations, expression, several blacklists); then one
 # preset of each other indicator set: enterprise spillover, reminder letters, political
-# records, an employer profile, a voluntary private score, an incentive-only scheme
+# records, an employer profile, a voluntary private score, volunteer honours, and the
+# blacklisting of the infected (exclusion and income by infection)
 PRESETS = ["rongcheng", "court-blacklist", "health-code", "national-outline"]
-INDICATOR_PRESETS = ["corporate", "bit-nudge", "carnet-patria", "russia-trajectory", "sesame", "volunteer-morality"]
+INDICATOR_PRESETS = [
+    "corporate",
+    "bit-nudge",
+    "carnet-patria",
+    "russia-trajectory",
+    "sesame",
+    "volunteer-morality",
+    "health-code-blacklist",
+]
 DAYS = {"bit-nudge": 430}  # its letters go out on day 400
 
 

@@ -86,8 +86,21 @@ class ExclusionModule(Module):
                 "share",
                 "mean share of friendship ties lost by persons exposed by publicity (None if nobody was)",
                 kind="figure",
-            )
+            ),
+            ResultSpec(
+                "ties_lost_share",
+                "share",
+                "share of the person's friendship ties lost over the run (NaN without friends, organisations)",
+                kind="column",
+            ),
         ]
 
     def finish(self, sim: Sim, out: dict[str, Any]) -> None:
         out["exclusion_degree_loss"] = self.degree_loss(sim)
+        n = sim.state.n
+        deg0 = self.degree0[:n].astype(np.float64)
+        now = sim.state.friend_net.degree()[:n]
+        lost = np.full(sim.state.S, np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lost[:n] = np.where(deg0 > 0, 1.0 - now / deg0, np.nan)
+        out["ties_lost_share"] = lost

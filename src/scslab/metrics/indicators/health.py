@@ -34,6 +34,8 @@ class Epidemic:
         self.ever_yellow = subj["ever_yellow"][:n] > 0
         self.ever_red = subj["ever_red"][:n] > 0
         self.epi = subj["epi_state"][:n]
+        self.days_yellow = subj["days_yellow"][:n]
+        self.days_red = subj["days_red"][:n]
         self.post_recovery_nongreen = subj["post_recovery_nongreen_days"][:n]
         self.blocked_trips = subj["blocked_trips"][:n]
         self.violations_detected = subj["isolation_breaches_detected"][:n]
@@ -195,14 +197,14 @@ def _on_file(res, ep):
 
 @SET.register("nongreen_never_infected_share", unit="share")
 @_guard
-def _nongreen_clean(res, sim, ep):
+def _nongreen_clean(res, ep):
     """Of everyone ever coded yellow or red, the share never infected (the code's collateral reach)."""
     return _share(~ep.ever_infected, ep.ever_yellow | ep.ever_red)
 
 
 @SET.register("nongreen_days_never_infected_share", unit="share")
 @_guard
-def _nongreen_days_clean(res, sim, ep):
+def _nongreen_days_clean(res, ep):
     """Share of all person-days under a yellow or red code held by persons never infected."""
     days = ep.days_yellow.astype(np.float64) + ep.days_red
     total = days.sum()
@@ -211,31 +213,27 @@ def _nongreen_days_clean(res, sim, ep):
 
 @SET.register("confirmed_listed_share", unit="share")
 @_guard
-def _confirmed_listed(res, sim, ep):
+def _confirmed_listed(res, ep):
     """Of the confirmed (red-coded) cases, the share put on a blacklist."""
-    return _share(_listed_persons(res, sim), ep.ever_red)
+    return _share(_listed_persons(res), ep.ever_red)
 
 
-def _ties_lost(sim: Sim) -> np.ndarray:
-    """Per person, the share of friendship ties lost over the run (NaN for the friendless)."""
-    exc = sim.module("exclusion")
-    deg0 = exc.degree0[: sim.state.n].astype(np.float64)
-    now = sim.state.friend_net.degree()[: sim.state.n]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(deg0 > 0, 1.0 - now / deg0, np.nan)
+def _ties_lost(res: Results) -> np.ndarray:
+    """Per person, the share of friendship ties lost over the run (NaN for the friendless),
+    declared by the exclusion module."""
+    return res.subjects["ties_lost_share"][: res.n_persons].astype(np.float64)
 
 
-def _income_change(res: Results, sim: Sim) -> np.ndarray:
+def _income_change(res: Results) -> np.ndarray:
     """Per person, the relative change of income from the start to the end of the run (NaN without income)."""
-    subj, n = res.subjects, sim.state.n
+    subj, n = res.subjects, res.n_persons
     inc0 = subj["income0"][:n].astype(np.float64)
     inc = subj["income"][:n].astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(inc0 > 0, inc / inc0 - 1.0, np.nan)
 
 
-def _nanmean_split(sim: Sim, values: np.ndarray) -> tuple[float | None, float | None]:
-    ep = epidemic_of(sim)
+def _nanmean_split(ep: Epidemic, values: np.ndarray) -> tuple[float | None, float | None]:
     inf, ok = ep.ever_infected, np.isfinite(values[: ep.n])
     a, b = inf & ok, ~inf & ok
     return (
@@ -246,27 +244,27 @@ def _nanmean_split(sim: Sim, values: np.ndarray) -> tuple[float | None, float | 
 
 @SET.register("ties_lost_share_ever_infected", unit="share")
 @_guard
-def _ties_inf(res, sim, ep):
+def _ties_inf(res, ep):
     """Mean share of friendship ties the ever-infected lost over the run (exclusion)."""
-    return _nanmean_split(sim, _ties_lost(sim))[0]
+    return _nanmean_split(ep, _ties_lost(res))[0]
 
 
 @SET.register("ties_lost_share_never_infected", unit="share")
 @_guard
-def _ties_clean(res, sim, ep):
+def _ties_clean(res, ep):
     """Mean share of friendship ties the never-infected lost over the run (exclusion)."""
-    return _nanmean_split(sim, _ties_lost(sim))[1]
+    return _nanmean_split(ep, _ties_lost(res))[1]
 
 
 @SET.register("income_change_ever_infected", unit="share")
 @_guard
-def _income_inf(res, sim, ep):
+def _income_inf(res, ep):
     """Mean relative change of income, start to end of the run, among the ever-infected."""
-    return _nanmean_split(sim, _income_change(res, sim))[0]
+    return _nanmean_split(ep, _income_change(res))[0]
 
 
 @SET.register("income_change_never_infected", unit="share")
 @_guard
-def _income_clean(res, sim, ep):
+def _income_clean(res, ep):
     """Mean relative change of income, start to end of the run, among the never-infected."""
-    return _nanmean_split(sim, _income_change(res, sim))[1]
+    return _nanmean_split(ep, _income_change(res))[1]
