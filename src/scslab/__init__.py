@@ -22,7 +22,7 @@ __all__ = [
     "load_scenario",
     "sensitivity",
 ]
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
 
 _LAZY = {
     "Sim": ("scslab.engine.sim", "Sim"),

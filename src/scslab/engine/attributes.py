@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..scenario.schema import DOMAINS
+from ..codes import DOMAINS
 
 if TYPE_CHECKING:
     from .sim import Sim

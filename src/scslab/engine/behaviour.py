@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..scenario.schema import SUBJECT_TYPES
+from ..codes import SUBJECT_TYPES
 from .decision import KIND_CODES, actual_detection, expected_weights, sigmoid, violation_logit, watched
 from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import FAR, Calendar, exponential_gaps

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..scenario.schema import DOMAINS, SEVERITIES
+from ..codes import DOMAINS, SEVERITIES
 from .module import Module, ResultSpec
 from .records import ACTIVE, RecordTable
 

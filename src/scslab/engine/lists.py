@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..codes import DOMAIN_CODES
 from ..scenario.expr import compile_expr
 from .attributes import SubjectView, attribute_names
 from .events import SPELL_END, SPELL_START
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["ListsModule"]
 
 SUBJECTS = {"person": (0,), "enterprise": (1,), "any": (0, 1, 2, 3)}
-DOMAIN_CODES = {"government": 0, "commercial": 1, "social": 2, "judicial": 3}
 
 
 class ListsModule(Module):

@@ -45,36 +45,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numba import njit
 
+from ..codes import SANCTION_DTYPES, VIA
 from ..scenario.expr import compile_expr
 from .attributes import SubjectView, attribute_names
 from .columns import Columns
 from .decision import measure_enabled
 from .events import SPELL_START
 from .module import SAMPLE_EVERY, Module, ResultSpec
-from .results import VIA
 
 if TYPE_CHECKING:
     from .sim import Sim
 
 __all__ = ["MeasuresModule"]
-
-SANCTION_DTYPES = {
-    "target": "i4",
-    "measure": "i2",
-    "spell": "i8",
-    "start": "i4",
-    "end": "i4",
-    "via": "i1",
-    "wrongful": "?",
-    "next": "i8",
-    "effect": "f8",
-    "benefit": "f8",
-    # the cascade: the subject whose record set the chain off, that record, and the links
-    # between them and the target (0: the listed subject itself; declared in results())
-    "origin_subject": "i4",
-    "origin_record": "i8",
-    "depth": "i1",
-}
 
 
 @njit(cache=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..codes import SANCTION_INTERNAL
 from .module import SAMPLE_EVERY, Module, ResultSpec
 from .results import Results, result_names
 
@@ -86,7 +87,7 @@ class ResultsModule(Module):
         (``Sim.finish``), not here: the recorder knows no metric."""
         sc, st = sim.scenario, sim.state
         sanc = sim.measures.rows.copy()
-        for internal in ("next", "effect", "benefit"):
+        for internal in SANCTION_INTERNAL:
             sanc.pop(internal)
         subjects = {
             "id": st.subject_ids(),

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..codes import RECORD_DTYPES, RECORD_STATUS
 from .columns import Columns
-from .results import RECORD_STATUS
 
 if TYPE_CHECKING:
     from .state import State
@@ -27,19 +27,6 @@ __all__ = ["ACTIVE", "CORRECTED", "DISPUTED", "EXPIRED", "LIVE", "RECORD_DTYPES"
 
 ACTIVE, EXPIRED, REPAIRED, CORRECTED, DISPUTED = (RECORD_STATUS.index(s) for s in RECORD_STATUS)
 LIVE = (ACTIVE, DISPUTED)  # a record in force (disputed ones count until verification)
-
-RECORD_DTYPES = {
-    "subject": "i4",
-    "domain": "i1",
-    "behaviour": "i2",
-    "source": "i2",
-    "day": "i4",
-    "points": "f4",
-    "true": "?",
-    "severity": "i1",
-    "status": "i1",
-    "end_day": "i4",
-}
 
 
 class RecordTable:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..scenario.schema import SEVERITIES
+from ..codes import SEVERITIES
 from .module import Module, ResultSpec
 from .queue import DayQueue
 from .records import ACTIVE, CORRECTED, DISPUTED, EXPIRED, REPAIRED

@@ -34,7 +34,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..scenario.schema import DOMAINS, SEVERITIES, SUBJECT_TYPES
+from ..codes import (
+    DOMAINS,
+    END_REASONS,
+    HUKOU,
+    RECORD_STATUS,
+    REGION,
+    SEVERITIES,
+    SEX,
+    SUBJECT_DTYPES,
+    SUBJECT_TYPES,
+    TABLE_LABELS,
+    VIA,
+)
 
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
@@ -52,45 +64,7 @@ __all__ = [
     "result_names",
 ]
 
-RECORD_STATUS = ("active", "expired", "repaired", "corrected", "disputed")
-END_REASONS = ("open", "term", "performance", "corrected", "repaired")
-VIA = ("self", "legal_rep", "represented_firms", "spouse", "children", "household")
-#: labels of the person attributes coded 0/1 in ``subjects`` (sex, urban, migrant)
-SEX = ("male", "female")
-REGION = ("rural", "urban")
-HUKOU = ("local", "migrant")
-#: coded column of each table -> the ``names`` entry holding its labels (``Results.table``)
-TABLE_LABELS: dict[str, dict[str, str]] = {
-    "records": {
-        "domain": "domain",
-        "behaviour": "behaviour",
-        "source": "source",
-        "severity": "severity",
-        "status": "record_status",
-    },
-    "list_spells": {"list": "list", "end_reason": "end_reason"},
-    "sanctions": {"measure": "measure", "via": "via"},
-    "subjects": {
-        "type": "subject_type",
-        "sex": "sex",
-        "urban": "region",
-        "migrant": "hukou",
-        "group": "group",
-        "grade": "grade",
-    },
-}
-#: The fixed columns of ``subjects`` (declared subject columns come on top).
-SUBJECT_DTYPES = {
-    "type": "i1",
-    "sex": "i1",
-    "urban": "i1",
-    "migrant": "i1",
-    "group": "i1",
-    "income0": "f4",
-    "income": "f4",
-    "score": "f4",
-    "grade": "i1",
-}
+# the codes and column dtypes live in scslab.codes (one source); re-exported here
 
 
 def result_names(sc: Scenario) -> dict[str, list[str]]:

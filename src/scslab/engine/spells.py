@@ -14,25 +14,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..codes import END_REASONS, LIST_TYPES, SPELL_DTYPES
 from .columns import Columns
-from .results import END_REASONS
 
 if TYPE_CHECKING:
     from .state import State
 
 __all__ = ["CORRECTED", "LIST_TYPES", "PERFORMANCE", "SPELL_DTYPES", "TERM", "SpellTable"]
 
-SPELL_DTYPES = {
-    "subject": "i4",
-    "list": "i2",
-    "start": "i4",
-    "end": "i4",
-    "cause_record": "i8",
-    "end_reason": "i1",
-    "wrongful": "?",
-}
 TERM, PERFORMANCE, CORRECTED = (END_REASONS.index(r) for r in ("term", "performance", "corrected"))
-LIST_TYPES = ("black", "red", "watch")
 
 
 class SpellTable:

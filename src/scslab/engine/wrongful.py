@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..scenario.schema import DOMAINS
+from ..codes import DOMAINS
 from .attributes import SubjectView
 
 if TYPE_CHECKING:

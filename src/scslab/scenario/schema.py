@@ -21,7 +21,9 @@ from pydantic import (
     model_validator,
 )
 
+from ..codes import DOMAINS, SEVERITIES, SUBJECT_TYPES, Domain, ListType, Severity, SubjectType, Via
 from .schema_ext import Epidemic, Letters
+from .types import Days, Rate, Share
 
 __all__ = [
     "BUILTIN_SERVICES",
@@ -31,6 +33,7 @@ __all__ = [
     "Band",
     "Behaviour",
     "BehaviourModel",
+    "Days",
     "Dimension",
     "Exclusion",
     "Group",
@@ -39,25 +42,20 @@ __all__ = [
     "Perception",
     "Policy",
     "Population",
+    "Rate",
     "Repair",
     "Scenario",
     "ScheduleItem",
     "Scoring",
     "Service",
-    "Sim",
+    "Share",
+    "SimSettings",
     "Source",
     "service_names",
 ]
 
-DOMAINS = ("government", "commercial", "social", "judicial")
-SEVERITIES = ("minor", "moderate", "serious")
-SUBJECT_TYPES = ("person", "enterprise", "social_org", "government")
 # Services a measure can deny without declaring them; a scenario adds its own in [[services]].
 BUILTIN_SERVICES = ("flight", "rail", "loan", "procurement", "private_school", "hiring", "office")
-
-Domain = Literal["government", "commercial", "social", "judicial"]
-Severity = Literal["minor", "moderate", "serious"]
-Share = Field(ge=0.0, le=1.0)
 
 
 class Strict(BaseModel):
@@ -70,7 +68,7 @@ class Group(Strict):
     """A synthetic group label used only for disparity analysis (no real ethnicity)."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    share: float = Field(ge=0.0, le=1.0)
+    share: Share
 
 
 class Occupation(Strict):
@@ -79,7 +77,7 @@ class Occupation(Strict):
     adults, readable by rules as ``occupation_<name>``."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    share: float = Field(ge=0.0, le=1.0, description="share of working-age adults (18-64) in this occupation")
+    share: Share = Field(description="share of working-age adults (18-64) in this occupation")
     min_education: int = Field(
         0,
         ge=0,
@@ -109,10 +107,10 @@ class Population(Strict):
     division_code: str = Field(
         "990101", pattern=r"^[0-9]{6}$", description="6-digit synthetic administrative division code for ids"
     )
-    adult_share: float = Field(0.82, ge=0.0, le=1.0)
-    urban_share: float = Field(0.64, ge=0.0, le=1.0)
-    migrant_share: float = Field(0.15, ge=0.0, le=1.0)
-    female_share: float = Field(0.49, ge=0.0, le=1.0)
+    adult_share: Share = Field(0.82)
+    urban_share: Share = Field(0.64)
+    migrant_share: Share = Field(0.15)
+    female_share: Share = Field(0.49)
     household_size_mean: float = Field(2.6, ge=1.0, le=10.0)
     income_median_per_year: float = Field(
         36_000.0, gt=0.0, description="median income per year, in the scenario's currency (`currency`)"
@@ -172,7 +170,7 @@ class Population(Strict):
         return self
 
 
-class Sim(Strict):
+class SimSettings(Strict):
     """Run length and seed."""
 
     days: int = Field(365, ge=1, le=36_500)
@@ -202,14 +200,12 @@ class Behaviour(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     domain: Domain
     kind: Literal["obligation", "prohibition", "good_deed", "expression"] = "prohibition"
-    subject: Literal["person", "enterprise", "social_org", "government"] = "person"
-    opportunities_per_year: float = Field(1.0, ge=0.0, le=365.0)
+    subject: SubjectType = "person"
+    opportunities_per_year: Rate = Field(1.0, le=365.0)
     base_logit: float = Field(-2.0, ge=-20.0, le=20.0, description="log-odds of violating (or doing) at zero pressure")
     gain: float = Field(1.0, ge=0.0, le=100.0, description="private gain from violating, in logit units")
     amount_months: float = Field(1.0, ge=0.0, le=1200.0, description="obligation size, months of income")
-    repay_per_year: float = Field(
-        2.0, ge=0.0, le=365.0, description="rate at which an open obligation is settled when able"
-    )
+    repay_per_year: Rate = Field(2.0, le=365.0, description="rate at which an open obligation is settled when able")
     points: float = Field(0.0, ge=-1000.0, le=1000.0, description="points per record (negative for violations)")
     severity: Severity = "minor"
     reward_value: float = Field(0.0, ge=0.0, le=100.0, description="perceived reward of a good deed, logit units")
@@ -224,16 +220,16 @@ class Source(Strict):
         "registry"
     )
     detects: dict[str, float] = Field(default_factory=dict, description="behaviour -> detection probability")
-    coverage_urban: float = Field(1.0, ge=0.0, le=1.0)
-    coverage_rural: float = Field(1.0, ge=0.0, le=1.0)
-    delay_days: int = Field(0, ge=0, le=3650)
+    coverage_urban: Share = Field(1.0)
+    coverage_rural: Share = Field(1.0)
+    delay_days: Days = Field(0, le=3650)
     only_if_still_open: bool = Field(
         False,
         description="an obligation is reported only if still unpaid when the "
         "delay has passed (e.g. FICO's 30 days overdue)",
     )
-    entry_error_share: float = Field(0.0, ge=0.0, le=1.0, description="records attributed to the wrong subject")
-    false_match_per_year: float = Field(0.0, ge=0.0, le=100.0, description="false records per person-year")
+    entry_error_share: Share = Field(0.0, description="records attributed to the wrong subject")
+    false_match_per_year: Rate = Field(0.0, le=100.0, description="false records per person-year")
     false_match_behaviour: str | None = None
     false_match_multipliers: dict[str, float] = Field(
         default_factory=dict, description="attribute or group name -> multiplier, e.g. female = 3"
@@ -266,7 +262,7 @@ class Dimension(Strict):
     """A weighted-score dimension: a share of the score driven by some behaviours."""
 
     name: str
-    weight: float = Field(ge=0.0, le=1.0)
+    weight: Share
     behaviours: list[str] = Field(default_factory=list)
     attribute: str | None = Field(None, description="subject attribute in [0,1] feeding this dimension")
     good_weight: float = Field(
@@ -290,9 +286,7 @@ class Scoring(Strict):
     dimensions: list[Dimension] = Field(default_factory=list)
     annual_bonus: float = Field(0.0, ge=0.0, description="points added each year to subjects with no bad record")
     subjects: Literal["person", "adult", "enterprise", "any"] = "person"
-    opt_in_share: float = Field(
-        1.0, ge=0.0, le=1.0, description="share of subjects who consent to be scored (voluntary scores)"
-    )
+    opt_in_share: Share = Field(1.0, description="share of subjects who consent to be scored (voluntary scores)")
 
     @model_validator(mode="after")
     def _check(self) -> Scoring:
@@ -312,19 +306,18 @@ class ListRule(Strict):
     """A red list, blacklist or watch list with an entry rule and a term."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    type: Literal["black", "red", "watch"] = "black"
+    type: ListType = "black"
     domain: Domain | None = None
     subjects: Literal["person", "enterprise", "any"] = "any"
     entry: str = Field(description="rule expression over subject attributes")
-    term_days: int = Field(730, ge=0, le=36_500, description="fixed term; 0 = open-ended until the exit rule holds")
+    term_days: Days = Field(730, le=36_500, description="fixed term; 0 = open-ended until the exit rule holds")
     extend_if: str | None = Field(None, description="rule checked at term end: extend instead of removing")
-    extension_days: int = Field(0, ge=0, le=36_500)
+    extension_days: Days = Field(0, le=36_500)
     exit: str | None = Field(None, description="rule for removal on performance")
-    exit_within_days: int = Field(3, ge=0, le=3650)
+    exit_within_days: Days = Field(3, le=3650)
     review_every_days: int = Field(1, ge=1, le=3650)
-    full_review_days: int = Field(
+    full_review_days: Days = Field(
         0,
-        ge=0,
         le=3650,
         description="every N days evaluate the entry rule for all subjects, not only those "
         "whose records changed (for rules on time, e.g. a clean record); 0 = never",
@@ -341,13 +334,10 @@ class Measure(Strict):
     category: str = "other"
     joint: bool = Field(True, description="cross-domain measure: off when policy.joint_sanctions is false")
     publicity: bool = Field(False, description="public exposure: off when policy.publicity is false")
-    applies_to: list[Literal["self", "legal_rep", "represented_firms", "spouse", "children", "household"]] = Field(
-        default_factory=lambda: ["self"]
-    )
+    applies_to: list[Via] = Field(default_factory=lambda: ["self"])
     eligible: str = Field("true", description="rule over the target's attributes")
-    recheck_days: int = Field(
+    recheck_days: Days = Field(
         0,
-        ge=0,
         le=3650,
         description="every N days the eligibility rule is evaluated again for the targets of open spells: "
         "the measure starts for those who became eligible and stops for those who no longer are "
@@ -412,7 +402,7 @@ class Perception(Strict):
     punished (visible to all under publicity, only partly without it).
     """
 
-    initial: float = Field(0.3, ge=0.0, le=1.0, description="announced / prior perceived detection probability")
+    initial: Share = Field(0.3, description="announced / prior perceived detection probability")
     visibility: float = Field(
         0.5,
         ge=0.0,
@@ -421,23 +411,21 @@ class Perception(Strict):
         "patrols); the prior mixes it with the announced rate, and a scheduled "
         "change of detection_scale shifts beliefs by this share at once",
     )
-    learning_rate: float = Field(0.2, ge=0.0, le=1.0, description="weight of one own experience")
-    social_rate: float = Field(0.1, ge=0.0, le=1.0, description="weekly pull toward contacts' beliefs")
-    vicarious_rate: float = Field(
-        0.05, ge=0.0, le=1.0, description="weight of a contact's violation (caught or not) seen by each contact"
+    learning_rate: Share = Field(0.2, description="weight of one own experience")
+    social_rate: Share = Field(0.1, description="weekly pull toward contacts' beliefs")
+    vicarious_rate: Share = Field(
+        0.05, description="weight of a contact's violation (caught or not) seen by each contact"
     )
     w_seen: float = Field(
         1.0, ge=0.0, le=10.0, description="added perceived detection per unit share of contacts seen sanctioned"
     )
-    private_visibility: float = Field(
-        0.3, ge=0.0, le=1.0, description="how visible a sanction is to contacts without publicity"
-    )
+    private_visibility: Share = Field(0.3, description="how visible a sanction is to contacts without publicity")
 
 
 class Exclusion(Strict):
     """Contacts cut ties with a publicly exposed subject (social and business exclusion)."""
 
-    cut_share: float = Field(0.0, ge=0.0, le=1.0, description="chance a friend or colleague cuts the tie")
+    cut_share: Share = Field(0.0, description="chance a friend or colleague cuts the tie")
 
 
 class BehaviourModel(Strict):
@@ -457,12 +445,10 @@ class BehaviourModel(Strict):
     )
     w_pressure: float = Field(2.0, ge=0.0, le=100.0, description="effect of active sanctions on settling debts")
     internalisation: bool = True
-    norm_gain_per_year: float = Field(0.3, ge=0.0, le=10.0)
-    norm_decay_per_year: float = Field(0.1, ge=0.0, le=10.0)
-    norm_loss_per_violation: float = Field(
-        0.1, ge=0.0, le=1.0, description="share of the norm a person's own violation erodes"
-    )
-    shocks_per_year: float = Field(0.1, ge=0.0, le=12.0, description="income shocks per person-year")
+    norm_gain_per_year: Rate = Field(0.3, le=10.0)
+    norm_decay_per_year: Rate = Field(0.1, le=10.0)
+    norm_loss_per_violation: Share = Field(0.1, description="share of the norm a person's own violation erodes")
+    shocks_per_year: Rate = Field(0.1, le=12.0, description="income shocks per person-year")
     shock_months: float = Field(3.0, ge=0.0, le=120.0)
     economic_feedback: bool = Field(True, description="measures change income (off: they only block and expose)")
     subsistence_per_year: float = Field(
@@ -473,10 +459,8 @@ class BehaviourModel(Strict):
     social_update_days: int = Field(
         14, ge=1, le=365, description="days between updates of peer shares and social beliefs"
     )
-    norm_initial: float = Field(0.0, ge=0.0, le=1.0, description="mean internalised norm at the start")
-    awareness: float = Field(
-        1.0, ge=0.0, le=1.0, description="share of joint (cross-domain) measures people know of (facts 3.21: 11%)"
-    )
+    norm_initial: Share = Field(0.0, description="mean internalised norm at the start")
+    awareness: Share = Field(1.0, description="share of joint (cross-domain) measures people know of (facts 3.21: 11%)")
     peer_household: float = Field(0.3, ge=0.0, description="weight of household in the peer violation share")
     peer_work: float = Field(0.3, ge=0.0, description="weight of colleagues in the peer violation share")
     peer_friends: float = Field(0.4, ge=0.0, description="weight of friends in the peer violation share")
@@ -491,18 +475,16 @@ _WAIT_DAYS = {"minor": 90, "moderate": 180, "serious": 1095}
 class Repair(Strict):
     """Expiry, credit repair and objections (facts 1.14-1.16)."""
 
-    expiry_days: dict[Severity, Annotated[int, Field(ge=0, le=36_500)]] = Field(
-        default_factory=lambda: dict(_EXPIRY_DAYS)
-    )
-    wait_days: dict[Severity, Annotated[int, Field(ge=0, le=36_500)]] = Field(
+    expiry_days: dict[Severity, Annotated[Days, Field(le=36_500)]] = Field(default_factory=lambda: dict(_EXPIRY_DAYS))
+    wait_days: dict[Severity, Annotated[Days, Field(le=36_500)]] = Field(
         default_factory=lambda: dict(_WAIT_DAYS)
     )  # facts 1.16
     course_required: list[Severity] = Field(default_factory=lambda: ["serious"])  # facts 1.16
-    apply_share: float = Field(0.5, ge=0.0, le=1.0, description="share of eligible subjects who apply")
-    objection_share_false: float = Field(0.5, ge=0.0, le=1.0, description="share of false records objected to")
-    objection_share_true: float = Field(0.02, ge=0.0, le=1.0)
-    verify_days: int = Field(20, ge=0, le=3650)  # facts 1.15
-    verify_accuracy: float = Field(0.9, ge=0.0, le=1.0)
+    apply_share: Share = Field(0.5, description="share of eligible subjects who apply")
+    objection_share_false: Share = Field(0.5, description="share of false records objected to")
+    objection_share_true: Share = Field(0.02)
+    verify_days: Days = Field(20, le=3650)  # facts 1.15
+    verify_accuracy: Share = Field(0.9)
 
     @field_validator("expiry_days", "wait_days", mode="after")
     @classmethod
@@ -525,7 +507,7 @@ class Scenario(Strict):
     description: str = ""
     extends: str | None = None
     population: Population = Field(default_factory=Population)
-    sim: Sim = Field(default_factory=Sim)
+    sim: SimSettings = Field(default_factory=SimSettings)
     policy: Policy = Field(default_factory=Policy)
     model: BehaviourModel = Field(default_factory=BehaviourModel)
     behaviours: list[Behaviour] = Field(default_factory=list)

@@ -1,7 +1,11 @@
-"""Scenario tables for optional processes that some presets switch on.
+"""The scenario tables of the two optional processes, apart from :mod:`schema`.
 
-Kept apart from :mod:`schema` so each process documents its own parameters. Each table
-has ``enabled = false`` by default; the engine runs the matching module only when enabled.
+What it holds: ``[epidemic]`` (:class:`Epidemic`: an SEIR epidemic over the household, work
+and friend networks with health codes, testing, tracing and isolation, for the health-code
+presets) and ``[letters]`` (:class:`Letters`: a reminder-letter trial with a stated norm, for
+bit-nudge). Each table has ``enabled = false`` by default; the engine adds the matching
+module (``engine/epidemic.py``, ``engine/letters.py``) to the loop only when it is enabled.
+Kept apart so each process documents its own parameters next to each other.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .types import Share
 
 __all__ = ["Epidemic", "Letters"]
 
@@ -33,33 +39,25 @@ class Epidemic(_Strict):
     start_day: int = Field(0, ge=0, description="day the outbreak is seeded")
     latent_days: float = Field(3.0, ge=1.0, le=60.0, description="mean days exposed before infectious")
     infectious_days: float = Field(7.0, ge=1.0, le=120.0, description="mean days infectious")
-    beta_household: float = Field(
-        0.05, ge=0.0, le=1.0, description="transmission per infectious contact-day, household"
-    )
-    beta_work: float = Field(0.01, ge=0.0, le=1.0, description="transmission per infectious contact-day, workplace")
-    beta_friend: float = Field(0.01, ge=0.0, le=1.0, description="transmission per infectious contact-day, friends")
+    beta_household: Share = Field(0.05, description="transmission per infectious contact-day, household")
+    beta_work: Share = Field(0.01, description="transmission per infectious contact-day, workplace")
+    beta_friend: Share = Field(0.01, description="transmission per infectious contact-day, friends")
     travel_per_year: float = Field(0.0, ge=0.0, le=365.0, description="trips to risk areas per person-year")
-    travel_infection_share: float = Field(0.0, ge=0.0, le=1.0, description="trips that bring an infection back")
-    travel_yellow_share: float = Field(1.0, ge=0.0, le=1.0, description="returning travellers coded yellow")
-    detect_share: float = Field(0.7, ge=0.0, le=1.0, description="infections confirmed by a test (-> red)")
+    travel_infection_share: Share = Field(0.0, description="trips that bring an infection back")
+    travel_yellow_share: Share = Field(1.0, description="returning travellers coded yellow")
+    detect_share: Share = Field(0.7, description="infections confirmed by a test (-> red)")
     detect_delay_days: int = Field(3, ge=0, le=60, description="days from onset of infectiousness to confirmation")
-    trace_household_share: float = Field(0.95, ge=0.0, le=1.0, description="household contacts of a case coded yellow")
-    trace_other_share: float = Field(0.5, ge=0.0, le=1.0, description="work and friend contacts of a case coded yellow")
+    trace_household_share: Share = Field(0.95, description="household contacts of a case coded yellow")
+    trace_other_share: Share = Field(0.5, description="work and friend contacts of a case coded yellow")
     yellow_isolation_days: int = Field(7, ge=0, le=365)  # facts 8.11
     yellow_checkin_days: int = Field(7, ge=0, le=365)  # facts 8.11
     red_isolation_days: int = Field(14, ge=0, le=365)  # facts 8.11
     red_checkin_days: int = Field(14, ge=0, le=365)  # facts 8.11
-    checkin_share: float = Field(0.98, ge=0.0, le=1.0, description="daily chance a coded person checks in")
-    isolation_factor_household: float = Field(
-        0.5, ge=0.0, le=1.0, description="household transmission multiplier while isolated"
-    )
-    isolation_factor_community: float = Field(
-        0.05, ge=0.0, le=1.0, description="work/friend transmission multiplier while isolated"
-    )
+    checkin_share: Share = Field(0.98, description="daily chance a coded person checks in")
+    isolation_factor_household: Share = Field(0.5, description="household transmission multiplier while isolated")
+    isolation_factor_community: Share = Field(0.05, description="work/friend transmission multiplier while isolated")
     violation_behaviour: str | None = Field(None, description="behaviour (prohibition) for breaking isolation")
-    violation_opportunities_per_day: float = Field(
-        0.1, ge=0.0, le=1.0, description="temptations to break isolation per isolated day"
-    )
+    violation_opportunities_per_day: Share = Field(0.1, description="temptations to break isolation per isolated day")
     case_record_behaviour: str | None = Field(None, description="behaviour recorded for each confirmed case")
     case_record_source: str | None = Field(None, description="source that files the case record")
 

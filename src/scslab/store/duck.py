@@ -26,7 +26,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from scslab.engine.results import END_REASONS, HUKOU, RECORD_STATUS, REGION, SEX, SUBJECT_DTYPES, VIA, Results
+from scslab.codes import END_REASONS, HUKOU, RECORD_STATUS, REGION, SEVERITIES, SEX, SUBJECT_DTYPES, SUBJECT_TYPES, VIA
+from scslab.engine.results import Results
 
 __all__ = [
     "DB_NAME",
@@ -47,8 +48,6 @@ __all__ = [
 ]
 
 DB_NAME = "results.duckdb"
-_SEVERITIES = ("minor", "moderate", "serious")
-_SUBJECT_TYPES = ("person", "enterprise", "social_org", "government")
 
 _DDL: dict[str, str] = {
     "runs": """run_id VARCHAR PRIMARY KEY, name VARCHAR, description VARCHAR, seed BIGINT,
@@ -315,7 +314,7 @@ def _records(r: Results, ids: _Ids | None) -> pa.Table:
             "day": _ints(t, "day", n, np.int32),
             "points": _floats(t, "points", n),
             "happened": _bools(t, "true", n),
-            "severity": _decode(t.get("severity"), names.get("severity", _SEVERITIES), n),
+            "severity": _decode(t.get("severity"), names.get("severity", SEVERITIES), n),
             "status": _decode(t.get("status"), names.get("record_status", RECORD_STATUS), n),
             "end_day": _ints(t, "end_day", n, np.int32, null_negative=True),
         }
@@ -403,7 +402,7 @@ def _subject_rows(r: Results, ids: _Ids | None, lo: int, hi: int) -> pa.Table:
         {
             "subject": pa.array(np.arange(lo, hi, dtype=np.int32)),
             "id": ids.rows(lo, hi) if ids is not None else pa.nulls(n, pa.string()),
-            "type": _decode(t.get("type"), names.get("subject_type", _SUBJECT_TYPES), n),
+            "type": _decode(t.get("type"), names.get("subject_type", SUBJECT_TYPES), n),
             "sex": _ints(t, "sex", n, np.int8, null_negative=True),
             "urban": _ints(t, "urban", n, np.int8, null_negative=True),
             "migrant": _ints(t, "migrant", n, np.int8, null_negative=True),

@@ -18,10 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scslab.engine.measures import SANCTION_DTYPES
-from scslab.engine.records import RECORD_DTYPES
-from scslab.engine.results import SUBJECT_DTYPES, Results, result_names
-from scslab.engine.spells import SPELL_DTYPES
+from scslab.codes import RECORD_DTYPES, SANCTION_DTYPES, SANCTION_INTERNAL, SPELL_DTYPES, SUBJECT_DTYPES
+from scslab.engine.results import Results, result_names
 from scslab.scenario.schema import Scenario
 from scslab.store.duck import connect, db_path, latest_run_id
 
@@ -48,7 +46,7 @@ _TABLE_COLUMNS = {
         "spell_id",
     ),
     "sanctions": (
-        {k: v for k, v in SANCTION_DTYPES.items() if k not in ("next", "effect", "benefit")},
+        {k: v for k, v in SANCTION_DTYPES.items() if k not in SANCTION_INTERNAL},
         {"spell": "spell_id", "end": "end_day"},
         {"measure": "measure", "via": "via"},
         "sanction_id",
