@@ -37,7 +37,7 @@ def test_nobody_outside_opt_in_gets_a_score(run):
     assert 0.4 < opted[persons].mean() < 0.6  # opt_in_share = 0.5
     assert out.any()
     assert np.all(res.subjects["grade"][out] == -1)
-    assert np.all(res.subjects["score"][out] == 0.0)
+    assert np.all(np.isnan(res.subjects["score"][out]))  # unscored: no score at all, not 0
     s = res.subjects["score"][persons & opted]
     assert s.min() >= 350.0 and s.max() <= 950.0
 
