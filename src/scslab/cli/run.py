@@ -130,8 +130,7 @@ def write_outputs(
 
         with timed("write: report.html"):
             report = write_report(results, out / "report.html", wall_s=wall_s)
-    payload = dict(results.summary)
-    payload.update(indicators=results.indicators, out=str(out), run_id=run_id)
+    payload = result_payload(results, out, run_id)
     atomic_write_text(out / "summary.json", dumps(payload, indent=2) + "\n")
     if args.parquet:
         with timed("write: Parquet"):
@@ -155,6 +154,14 @@ def profile_table(rows: list[dict[str, Any]]) -> str:
         lines.append(f"{r['phase']:34s} {r['wall_s']:8.2f} {r['cpu_s']:8.2f} {share:6.1f} {peak}")
     lines.append(f"{'total':34s} {total_w:8.2f} {total_c:8.2f}")
     return "\n".join(lines)
+
+
+def result_payload(results: Any, out: Path | str, run_id: str) -> dict[str, Any]:
+    """What ``--json`` prints and ``summary.json`` holds: the summary, the indicators, where
+    the run is stored (``docs/reference/results.md`` documents every key)."""
+    payload = dict(results.summary)
+    payload.update(indicators=results.indicators, out=str(out), run_id=run_id)
+    return payload
 
 
 def human_summary(s: dict, report: Path | None) -> str:

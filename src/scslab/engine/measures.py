@@ -56,7 +56,12 @@ from .module import SAMPLE_EVERY, Module, ResultSpec
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["MeasuresModule"]
+__all__ = ["APPLICATION_SERVICES", "MeasuresModule"]
+
+# Services whose rejection *rate* is reported (russia-trajectory's hiring, facts 7.12-7.13):
+# their applications are drawn for every adult person, not only for the blocked, which costs
+# one draw per adult a day, so only these pay for it; other services count blocked attempts.
+APPLICATION_SERVICES = ("hiring",)
 
 
 @njit(cache=True)
@@ -95,6 +100,11 @@ class MeasuresModule(Module):
         self.rows_counted = 0  # rows already counted in an earlier day's applied_today
         self.blocked_total = np.zeros(len(sim.scenario.measures), np.int64)
         self.blocked_by_service = np.zeros(len(sim.state.services), np.int64)
+        # applications and rejections of the services whose rejection rate is reported, in
+        # total and by the list the applicant was on that day ({service: {"all"|list: n}})
+        names = ["all", *(x.name for x in sim.scenario.lists)]
+        self.applications = {s: dict.fromkeys(names, 0) for s in APPLICATION_SERVICES if s in sim.state.services}
+        self.rejections = {s: dict.fromkeys(names, 0) for s in self.applications}
         self.configure(sim)
         # targets each service-blocking measure currently reaches (a target reached twice counts 2)
         self.block_row = np.cumsum(self.block >= 0, dtype=np.int64) - 1
@@ -349,6 +359,7 @@ class MeasuresModule(Module):
             if not js:
                 continue
             rates = [self.specs[j].attempts_per_year for j in js]
+            counted = self.applications.get(sim.state.services[svc])
             if len(js) == 1:
                 who = np.flatnonzero(self.active[self.block_row[js[0]]] > 0)
                 rate = np.full(who.size, rates[0])
@@ -358,15 +369,31 @@ class MeasuresModule(Module):
                 for j, a in zip(js, rates):
                     rate = np.where(self.active[self.block_row[j], who] > 0, np.maximum(rate, a), rate)
                 who, rate = who[rate > 0], rate[rate > 0]
-            if who.size == 0:
-                continue
-            u = sim.streams.uniform(f"services.{sim.state.services[svc]}.attempt", day, who)
+            stream = f"services.{sim.state.services[svc]}.attempt"
+            u = sim.streams.uniform(stream, day, who)
             hit = who[u < rate / 365.0]
+            if counted is not None:
+                self._count_applications(sim, svc, stream, max(rates), day, hit)
             if hit.size == 0:
                 continue
             self.blocked_by_service[svc] += hit.size
             for j in js:
                 self.blocked_total[j] += int((self.active[self.block_row[j], hit] > 0).sum())
+
+    def _count_applications(self, sim: Sim, svc: int, stream: str, rate: float, day: int, hit: np.ndarray) -> None:
+        """Applications of every adult person and every blocked subject today, from the same
+        draw the blocked attempts use (keyed by stream, day and subject), at the highest rate
+        among the measures denying the service: an attempt a blocked subject made is one of
+        these applications, so rejected / applications never exceeds 1."""
+        st = sim.state
+        idx = np.flatnonzero(st.adult | (st.blocks[svc] > 0))
+        app = idx[sim.streams.uniform(stream, day, idx) < rate / 365.0]
+        apps, rejs = self.applications[st.services[svc]], self.rejections[st.services[svc]]
+        apps["all"] += int(app.size)
+        rejs["all"] += int(hit.size)
+        for k, lst in enumerate(sim.scenario.lists):
+            apps[lst.name] += int(st.listed[k, app].sum())
+            rejs[lst.name] += int(st.listed[k, hit].sum())
 
     # -- results --------------------------------------------------------------------------
     def results(self, sim: Sim) -> list[ResultSpec]:
@@ -386,6 +413,21 @@ class MeasuresModule(Module):
                 "blocked_by_service",
                 "attempts",
                 "blocked attempts over the run, per service, each counted once ({service: count})",
+                "object",
+                kind="figure",
+            ),
+            ResultSpec(
+                "service_applications",
+                "attempts",
+                f"applications to {', '.join(APPLICATION_SERVICES)} by every adult person and blocked subject, "
+                "in all and by the list the applicant was on ({service: {'all' | list: count}})",
+                "object",
+                kind="figure",
+            ),
+            ResultSpec(
+                "service_rejections",
+                "attempts",
+                "the applications a measure rejected, in all and by list ({service: {'all' | list: count}})",
                 "object",
                 kind="figure",
             ),
@@ -442,6 +484,8 @@ class MeasuresModule(Module):
         out["blocked_by_measure"] = {m.name: int(self.blocked_total[j]) for j, m in enumerate(sim.scenario.measures)}
         out["blocked_by_service"] = {s: int(self.blocked_by_service[k]) for k, s in enumerate(sim.state.services)}
         out["reviewed_cancelled"] = int(self.reviewed_cancelled)
+        out["service_applications"] = {k: dict(v) for k, v in self.applications.items()}
+        out["service_rejections"] = {k: dict(v) for k, v in self.rejections.items()}
         for name in ("origin_subject", "origin_record", "depth"):
             out[name] = self.rows[name]
         out["income_cut_subjects"] = int((sim.state.income_effect < -1e-12).sum())

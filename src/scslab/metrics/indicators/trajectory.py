@@ -1,9 +1,10 @@
 """Indicators of a profile shared with employers (russia-trajectory, facts 7.12-7.13).
 
 Rejections are the blocked job applications counted by the ``hiring`` measures
-(``attempts_per_year`` applications a year while blocked). Rates divide them by the
-applications the same people would have made, so "rejections concentrate on the
-low-profile list" reads as a rate near 1 there and 0 elsewhere. The income gap compares
+(``attempts_per_year`` applications a year). Rates divide them by the applications the
+engine drew (every adult applies at that rate, from the same draw the blocked attempts use:
+``Results.figures["service_applications"]``), so a rate lies in [0, 1] and "rejections
+concentrate on the low-profile list" reads as a rate near 1 there and 0 elsewhere. The income gap compares
 how measures moved the incomes of the top and bottom of the profile (current income over
 the income the person started with), which nets out the starting income differences.
 """
@@ -66,37 +67,41 @@ def _listed_at_end(res: Results, k: int) -> np.ndarray:
     return out
 
 
+def _hiring(res: Results) -> tuple[dict[str, int], dict[str, int]]:
+    """(applications, rejections) of the hiring service, in all and by list: counted from the
+    engine's own attempt draw (``services.hiring.attempt``), so rejections never exceed them."""
+    apps = (res.figures.get("service_applications") or {}).get("hiring") or {}
+    rejs = (res.figures.get("service_rejections") or {}).get("hiring") or {}
+    return apps, rejs
+
+
+def _rate(rejected: int, applications: int) -> float | None:
+    return None if applications <= 0 else rejected / applications
+
+
 @SET.register("hiring_rejection_rate")
 def hiring_rejection_rate(res: Results) -> float | None:
-    """Rejected applications over all adults' applications (everyone applies at the same rate)."""
-    rej, rate = hiring_rejections_by_list(res)
-    apps = rate * _adults(res) * res.days / 365.0
-    return None if apps <= 0 else sum(rej.values()) / apps
+    """Rejected applications over all applications (every adult applies at the measures' rate)."""
+    apps, rejs = _hiring(res)
+    return _rate(rejs.get("all", 0), apps.get("all", 0))
 
 
 @SET.register("hiring_rejection_rate_bottom")
 def hiring_rejection_rate_bottom(res: Results) -> float | None:
-    """Share of the bottom list's applications that were rejected."""
-    k = _list_index(res, BOTTOM_LIST)
-    rej, rate = hiring_rejections_by_list(res)
-    if k is None or rate <= 0:
+    """Share of the applications made while on the bottom list that were rejected."""
+    apps, rejs = _hiring(res)
+    if BOTTOM_LIST not in apps:
         return None
-    py = listed_person_years(res, k)
-    return None if py <= 0 else rej.get(k, 0) / (rate * py)
+    return _rate(rejs[BOTTOM_LIST], apps[BOTTOM_LIST])
 
 
 @SET.register("hiring_rejection_rate_rest")
 def hiring_rejection_rate_rest(res: Results) -> float | None:
-    """Share of applications rejected for adults off the bottom list."""
-    k = _list_index(res, BOTTOM_LIST)
-    rej, rate = hiring_rejections_by_list(res)
-    if rate <= 0:
+    """Share of the applications made off the bottom list that were rejected."""
+    apps, rejs = _hiring(res)
+    if "all" not in apps:
         return None
-    py = _adults(res) * res.days / 365.0
-    if k is not None:
-        py -= listed_person_years(res, k)
-    other = sum(v for kk, v in rej.items() if kk != k)
-    return None if py <= 0 else other / (rate * py)
+    return _rate(rejs["all"] - rejs.get(BOTTOM_LIST, 0), apps["all"] - apps.get(BOTTOM_LIST, 0))
 
 
 @SET.register("income_gap_top_bottom")
