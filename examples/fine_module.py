@@ -7,11 +7,11 @@ Run it: ``.venv/bin/python examples/fine_module.py``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scslab.engine.module import Module
+from scslab.engine.module import Module, ResultSpec
 
 if TYPE_CHECKING:
     from scslab.engine.sim import Sim
@@ -42,13 +42,29 @@ class DailyFine(Module):
         self.paid[fined] += self.yuan_per_day
         self.collected[day] = fined.size * self.yuan_per_day
 
+    # what the module leaves in the results (and in results.duckdb)
+    def results(self, sim: Sim) -> list[ResultSpec]:
+        return [
+            ResultSpec("fines_collected", "yuan", "fines paid today"),
+            ResultSpec("fines_total", "yuan", "fines paid over the run", kind="figure"),
+            ResultSpec("fines_paid", "yuan", "fines the subject paid over the run", kind="column"),
+        ]
+
+    def record(self, sim: Sim, day: int, out: Any) -> None:
+        out["fines_collected"] = self.collected[day]
+
+    def finish(self, sim: Sim, out: dict[str, Any]) -> None:
+        out["fines_total"] = float(self.collected.sum())
+        paid = np.zeros(sim.state.S)  # a column has a value for every subject
+        paid[: sim.state.n] = self.paid
+        out["fines_paid"] = paid
+
 
 if __name__ == "__main__":
     from scslab.engine.sim import MODULES, Sim
 
     sim = Sim("fico-us", n=5000, years=1, seed=1, modules=[*MODULES, DailyFine])
-    sim.run()
-    fine = sim.module("daily_fine")
-    assert isinstance(fine, DailyFine)
+    res = sim.run()
     print([m.name for m in sim.modules])
-    print(f"fines collected: {fine.collected.sum():,.0f} yuan from {(fine.paid > 0).sum()} persons")
+    paid = res.subjects["fines_paid"]
+    print(f"fines collected: {res.figures['fines_total']:,.0f} yuan from {(paid > 0).sum()} persons")

@@ -60,10 +60,22 @@ def test_fines_match_the_list_spells_exactly(runs) -> None:
 
 def test_with_common_random_numbers_only_savings_move(runs) -> None:
     plain, base, fined, res = runs
-    assert base.series.keys() == res.series.keys()
+    assert set(res.series) - set(base.series) == {"fines_collected"}  # the module's own series
     for name, series in base.series.items():
         np.testing.assert_array_equal(res.series[name], series, err_msg=name)
     fine = fined.module("daily_fine")
     assert isinstance(fine, DailyFine)
     drop = plain.state.savings[:N].astype(np.float64) - fined.state.savings[:N]
     np.testing.assert_allclose(drop, fine.paid, atol=0.05)
+
+
+def test_the_declared_results_reach_the_results(runs) -> None:
+    _, plain_res, fined, res = runs
+    fine = fined.module("daily_fine")
+    np.testing.assert_array_equal(res.series["fines_collected"], fine.collected)
+    assert res.figures["fines_total"] == fine.collected.sum() > 0
+    np.testing.assert_array_equal(res.subjects["fines_paid"][:N], fine.paid)
+    assert (res.subjects["fines_paid"][N:] == 0).all()
+    declared = {d["name"]: (d["module"], d["kind"]) for d in res.declared}
+    assert declared["fines_paid"] == ("daily_fine", "column") and declared["fines_total"] == ("daily_fine", "figure")
+    assert "fines_collected" not in plain_res.series
