@@ -106,6 +106,10 @@ def test_run_lifecycle_summary_subjects_and_credit_file(web_client, sanctioned_r
     for label, cells in rows:
         tr = f"<tr><th>{label}</th>" + "".join(f'<td class="{c["cls"]}">{c["text"]}</td>' for c in cells)
         assert tr in page_html and tr in report.text, tr
+    # the responsible-use lens: the same conditions on the run page and in the report
+    assert view["lens"] and view["lens"]["facts"] == "facts 9.1, 9.5"
+    for _, text in view["lens"]["lines"]:
+        assert text in page_html and text in report.text
 
 
 def test_score_history_rebuilt_from_records_matches_end_score(web_client):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..engine.recorder import peak_rss_mb
-from . import core
+from . import core, lens
 
 if TYPE_CHECKING:
     from ..engine.results import Results
@@ -103,4 +103,5 @@ def summarize(res: Results) -> dict[str, Any]:
     }
     out["disparate_impact"] = disparate_impact(res)
     out.update(core.cascades(res))
+    out["responsible_use"] = lens.responsible_use(res)
     return out

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from scslab.engine.results import Results
 from scslab.report import figures as F
-from scslab.report.story import _COST_KEYS, _LABELS, _pct, cost_section, headline
+from scslab.report.story import _LABELS, SECTION_KEYS, _pct, cost_section, headline, lens_section
 from scslab.report.tables import _fmt, _plain, is_scalar, nested_table, nested_tables
 
 __all__ = [
@@ -333,7 +333,7 @@ def render_report(results: Results, *, wall_s: float | None = None) -> str:
     )
     summary = r.summary if isinstance(r.summary, dict) else {}
     scalars = summary_rows(summary)
-    nested = [k for k, v in summary.items() if not is_scalar(_plain(v)) and k not in _COST_KEYS]
+    nested = [k for k, v in summary.items() if not is_scalar(_plain(v)) and k not in SECTION_KEYS]
     ind = r.indicators if isinstance(r.indicators, dict) else {}
     return env.get_template("report.html").render(
         name=r.name,
@@ -355,6 +355,7 @@ def render_report(results: Results, *, wall_s: float | None = None) -> str:
         indicators=indicator_rows(r),
         indicator_tables=[t for k, v in ind.items() if not is_scalar(_plain(v)) for t in nested_tables(k, v)],
         cost=cost_section(summary),
+        lens=lens_section(summary, str((sc.get("population") or {}).get("currency") or "yuan")),
         sections=sections,
         plotlyjs=Markup(get_plotlyjs()) if sections else None,
     )

@@ -14,7 +14,7 @@ import numpy as np
 from scslab.engine.results import Results
 from scslab.report.tables import _fmt, nested_table
 
-__all__ = ["cost_section", "headline", "summary_label"]
+__all__ = ["cost_section", "headline", "lens_section", "summary_label"]
 
 #: plain-language labels of the summary keys (the raw key is shown beside, for --json users)
 _LABELS = {
@@ -61,6 +61,8 @@ def summary_label(key: str) -> str:
 
 
 _COST_KEYS = ("disparate_impact", "chilling_by_group", "involuntary_defaults_by_income_quintile", "blocks")
+#: summary keys shown in a section of their own, not among the summary's nested tables
+SECTION_KEYS = (*_COST_KEYS, "cascade_by_depth", "responsible_use")
 _DI_TITLES = {
     "listing": "Blacklisting",
     "wrongful_listing": "Wrongful blacklisting (on a false record)",
@@ -329,3 +331,79 @@ def cost_section(s: dict[str, Any]) -> dict[str, Any] | None:
         "blocks": nested_table(s.get("blocks"), corner="measure", value_header="blocked"),
         "lines": lines,
     }
+
+
+def _share(x: Any) -> str:
+    return "—" if x is None else _pct(x)
+
+
+def lens_section(s: dict[str, Any], currency: str = "yuan") -> dict[str, Any] | None:
+    """The responsible-use lens (summary ``responsible_use``): the two conditions of the EU AI
+    Act's social-scoring ban (Art. 5(1)(c)) the run meets, and per measure the figures behind them."""
+    ru = s.get("responsible_use")
+    if not isinstance(ru, dict) or not isinstance(ru.get("conditions"), dict):
+        return None
+    c = ru["conditions"]
+    oc, dp = c.get("other_context") or {}, c.get("disproportionate") or {}
+    facts = ru.get("facts", "facts 9.1, 9.5")
+
+    def verdict(cond: dict[str, Any], met: str, not_met: str) -> str:
+        if cond.get("met") is None:
+            return "not applicable: the run applied no sanction"
+        names = cond.get("measures") or []
+        more = f" ({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})" if names else ""
+        return (met + more) if cond["met"] else not_met
+
+    lines = [
+        (
+            "(i) detriment in another social context",
+            verdict(
+                oc,
+                f"met: {_fmt(oc.get('sanctions'))} sanctions ({_share(oc.get('share'))}) rest on data from "
+                "another context than the one they are applied in",
+                "not met: every sanction is applied in the context its data came from",
+            ),
+        ),
+        (
+            "(ii) detriment disproportionate to the behaviour",
+            verdict(dp, "met by", "not met: no measure is disproportionate by the rule below"),
+        ),
+    ]
+    rows = []
+    for name, m in (ru.get("measures") or {}).items():
+        if not m.get("applications"):
+            continue
+        money = m.get("income_lost_per_application")
+        cells = [
+            _fmt(m["applications"]),
+            f"{m.get('data_context') or '?'} → {m.get('measure_context') or '?'}",
+            _share(m.get("other_context_share")),
+            _share(m.get("minor_record_share")),
+            _share(m.get("others_behaviour_share")),
+            "—" if money is None else _fmt(round(money)),
+            "—" if m.get("days_per_application") is None else _fmt(round(m["days_per_application"])),
+            "yes" if m.get("heavy") else "no",
+            "yes" if m.get("disproportionate") else "no",
+        ]
+        cls = ["num", "", "num", "num", "num", "num", "num", "", "hi" if m.get("disproportionate") else ""]
+        rows.append((name, [{"label": "", "text": t, "cls": k} for t, k in zip(cells, cls)]))
+    table = (
+        {
+            "columns": [
+                "measure",
+                "applications",
+                "data → applied in",
+                "other context",
+                "on a minor record",
+                "for others' behaviour",
+                f"income lost / application ({currency})",
+                "days / application",
+                "heavy",
+                "disproportionate",
+            ],
+            "rows": rows,
+        }
+        if rows
+        else None
+    )
+    return {"facts": facts, "lines": lines, "rule": dp.get("rule", ""), "table": table}

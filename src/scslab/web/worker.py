@@ -65,7 +65,7 @@ def write_json(path: Path, obj: Any) -> None:
 
 def view_of(results: Any, summary: dict[str, Any]) -> dict[str, Any]:
     """What the Run page shows: the report's headline, tables and figures (as Plotly JSON)."""
-    from scslab.report import cost_section, figure_sections, headline, indicator_rows, summary_rows
+    from scslab.report import cost_section, figure_sections, headline, indicator_rows, lens_section, summary_rows
 
     sections = [{**s, "figures": figures_json(s["figures"])} for s in figure_sections(results)]
     return {
@@ -74,6 +74,7 @@ def view_of(results: Any, summary: dict[str, Any]) -> dict[str, Any]:
         "indicators": results.indicators,
         "indicator_rows": indicator_rows(results),
         "cost": cost_section(summary),
+        "lens": lens_section(summary, str((results.scenario.get("population") or {}).get("currency") or "yuan")),
         "sections": sections,
     }
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..lens import context_of, cross_context_mask, list_contexts
 from .registry import IndicatorSet
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ __all__ = [
 SET = IndicatorSet("credit_scores")
 
 
-_RECORDS = re.compile(r"\brecords_([a-z][a-z0-9_]*)")
-_SCORE = re.compile(r"\b(?:score|points|grade\w*)\b")
 _THRESHOLD = re.compile(r"\b(?:points|score)\s*>=\s*([0-9]+(?:\.[0-9]+)?)")
 
 
@@ -151,51 +150,6 @@ def wrongful_sanction_share(res: Results) -> float | None:
         return None
     s = np.asarray(res.names["measure_kind"], dtype=object)[sa["measure"]] == "sanction"
     return None if not s.any() else float(sa["wrongful"][s].mean())
-
-
-def context_of(behaviour_name: str) -> str:
-    """A behaviour's context is its name's first word (``rental_late_rent`` -> ``rental``)."""
-    return behaviour_name.split("_", 1)[0]
-
-
-def list_contexts(res: Results) -> list[str | None]:
-    """Per list: the one context its entry rule reads (``records_<behaviour>``), else None.
-
-    A list fed by one context's records (a landlord's own arrears list) belongs to that
-    context whatever record the engine names as the spell's cause; a score-based list reads
-    every context, so its spells are judged by their causing record instead.
-    """
-    lists = res.scenario.get("lists", [])
-    behaviours = set(res.names["behaviour"])
-    out: list[str | None] = []
-    for lst in lists:
-        used = {m for m in _RECORDS.findall(lst.get("entry", "")) if m in behaviours}
-        ctx = {context_of(b) for b in used}
-        out.append(ctx.pop() if len(ctx) == 1 and not _SCORE.search(lst.get("entry", "")) else None)
-    return out
-
-
-def cross_context_mask(res: Results) -> np.ndarray:
-    """Sanction rows whose measure category differs from the context of the data behind them.
-
-    That context is the list's own context (see :func:`list_contexts`) or, for lists that
-    read the pooled score, the context of the spell's causing record.
-    """
-    sa, sp, rec = res.sanctions, res.list_spells, res.records
-    if not len(sa["measure"]):
-        return np.zeros(0, bool)
-    cause = sp["cause_record"][sa["spell"]]
-    has = cause >= 0
-    beh_ctx = np.array([context_of(b) for b in res.names["behaviour"]] + [""], dtype=object)
-    beh = np.where(has, rec["behaviour"][np.maximum(cause, 0)], len(beh_ctx) - 1)
-    ctx = beh_ctx[beh]
-    own = np.array([c if c is not None else "" for c in list_contexts(res)] + [""], dtype=object)
-    lst_ctx = own[sp["list"][sa["spell"]]]
-    ctx = np.where(lst_ctx != "", lst_ctx, ctx)
-    known = has | (lst_ctx != "")
-    cats = np.asarray(res.names["measure_category"], dtype=object)[sa["measure"]]
-    kinds = np.asarray(res.names["measure_kind"], dtype=object)[sa["measure"]]
-    return known & (kinds == "sanction") & (cats != ctx)
 
 
 @SET.register("cross_context_sanctions")
