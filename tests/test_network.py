@@ -13,14 +13,14 @@ def _adj(g: Csr) -> set[tuple[int, int]]:
 
 def test_from_edges_symmetric_dedupe_no_self_loops():
     g = Csr.from_edges(5, np.array([0, 1, 1, 3, 2, 0]), np.array([1, 0, 2, 3, 1, 1]))
-    assert g.indptr.dtype == np.int64 and g.indices.dtype == np.int32
+    assert g.indptr.dtype == np.int32 and g.indices.dtype == np.int32  # int32 offsets below 2**31 edges
     assert g.n == 5 and g.nnz == 4
     assert _adj(g) == {(0, 1), (1, 0), (1, 2), (2, 1)}
     assert g.neighbors(1).tolist() == [0, 2]
     assert g.degree().tolist() == [1, 2, 1, 0, 0]
     assert g.degree().dtype == np.int32
     assert g.is_symmetric()
-    assert g.nbytes == 6 * 8 + 4 * 4
+    assert g.nbytes == 6 * 4 + 4 * 4
 
 
 def test_from_edges_directed_keeps_duplicates_when_asked():
@@ -102,3 +102,12 @@ def test_random_friends_degree_symmetry_locality():
     again = random_friends(n, 8.0, np.random.default_rng(3))
     assert np.array_equal(plain.indptr, again.indptr) and np.array_equal(plain.indices, again.indices)
     assert random_friends(n, 0.0, rng).nnz == 0
+
+
+def test_row_offsets_stay_64_bit_when_the_edges_do_not_fit_32_bits():
+    from scslab.population.network import narrow_indptr
+
+    small = np.array([0, 3, 2**31 - 1], np.int64)
+    assert narrow_indptr(small).dtype == np.int32 and narrow_indptr(small).tolist() == small.tolist()
+    big = np.array([0, 3, 2**31], np.int64)
+    assert narrow_indptr(big).dtype == np.int64 and narrow_indptr(big).tolist() == big.tolist()

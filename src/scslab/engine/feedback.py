@@ -49,19 +49,21 @@ class FeedbackModule(Module):
 
     def init(self, sim: Sim) -> None:
         st = sim.state
-        self.adults = np.flatnonzero(st.adult)
+        adults = np.flatnonzero(st.adult)
         mdl = sim.scenario.model
-        u = sim.streams.uniform("feedback.shock", -1, self.adults)
+        u = sim.streams.uniform("feedback.shock", -1, adults)
         self.shock_q = Calendar(st.S, sim.scenario.sim.days)
-        self.shock_q.push(exponential_gaps(u, mdl.shocks_per_year), self.adults)
+        self.shock_q.push(exponential_gaps(u, mdl.shocks_per_year), adults)
         self.shocks_today = 0
-        self.zeros = np.zeros(st.S, np.float64)
+        self.zeros: np.ndarray | None = None  # made when economic feedback is switched off
 
     def step(self, sim: Sim, day: int) -> None:
         st, mdl = sim.state, sim.scenario.model
         if mdl.economic_feedback:
             effect, benefit = st.income_effect, st.benefit
         else:  # switched off: measures leave income alone
+            if self.zeros is None:
+                self.zeros = np.zeros(st.S, np.float64)
             effect, benefit = self.zeros, self.zeros
         _economy(
             st.base_income, effect, benefit, st.income, st.savings, CONSUMPTION_SHARE, mdl.subsistence_per_year, st.n

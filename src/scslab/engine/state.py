@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..population.network import Csr
+from ..population.network import Csr, narrow_indptr
 from ..population.synth import SyntheticPopulation
 from ..scenario.schema import BUILTIN_SERVICES, DOMAINS, Scenario, service_names
 from .obligations import Obligations
@@ -119,6 +119,11 @@ class State:
         rep = pop.legal_rep
         ok = rep >= 0
         self.represented = rows_csr(n, rep[ok], np.flatnonzero(ok).astype(np.int32) + n)
+        # the population's attributes the engine never changes become views of these arrays
+        # (the same values, held once instead of twice)
+        pop.age, pop.sex, pop.urban = self.age[:n], self.sex[:n], self.urban[:n]
+        pop.migrant, pop.education, pop.group = self.migrant[:n], self.education[:n], self.group[:n]
+        pop.income, pop.honesty = self.base_income[:n], self.honesty[:n]
 
     def _person(self, arr: np.ndarray, dtype) -> np.ndarray:
         out = np.zeros(self.S, dtype)
@@ -126,13 +131,20 @@ class State:
         return out
 
     def subject_ids(self) -> np.ndarray:
-        """Synthetic ids (18-character strings) of every subject, persons first."""
-        return np.concatenate([self.pop.citizen_id, self.pop.org_code]).astype("U18")
+        """Synthetic ids (18-character strings) of every subject, persons first.
+
+        A variable-width NumPy string array (``StringDType``: about 37 bytes an id instead of
+        the 72 of fixed-width ``U18``); it compares and converts like any array of ``str``.
+        """
+        return np.concatenate([self.pop.citizen_id, self.pop.org_code]).astype(np.dtypes.StringDType())
 
     def nbytes(self) -> int:
+        """Bytes of the state's arrays and graphs and the population's (each counted once)."""
+        seen = {id(v) for v in vars(self.pop).values()}
         total = 0
         for v in vars(self).values():
-            if isinstance(v, (np.ndarray, Csr)):
+            if isinstance(v, (np.ndarray, Csr)) and id(v) not in seen:
+                seen.add(id(v))
                 total += v.nbytes
         return total + self.pop.nbytes()
 
@@ -143,7 +155,7 @@ def rows_csr(nrows: int, src: np.ndarray, dst: np.ndarray) -> Csr:
     order = np.argsort(src, kind="stable")
     indptr = np.zeros(nrows + 1, np.int64)
     np.cumsum(np.bincount(src, minlength=nrows), out=indptr[1:])
-    return Csr(indptr, np.asarray(dst, np.int32)[order])
+    return Csr(narrow_indptr(indptr), np.asarray(dst, np.int32)[order])
 
 
 def _parent_child_edges(p1: np.ndarray, p2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

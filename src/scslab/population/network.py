@@ -1,7 +1,8 @@
 """Compressed sparse row (CSR) contact graphs that scale to 10 million persons.
 
-A graph is two flat arrays: ``indptr`` (int64, n+1) and ``indices`` (int32, one per directed
-edge), so 10 M persons at mean degree 8 cost ~400 MB rather than the tens of GB a
+A graph is two flat arrays: ``indptr`` (n+1 offsets: int32 while the graph has fewer than
+2**31 edges, int64 beyond) and ``indices`` (int32, one per directed edge), so 10 M persons
+at mean degree 8 cost ~360 MB rather than the tens of GB a
 networkx graph or a list of Python sets would. Every builder is vectorised; the per-day
 hot path (:func:`neighbor_mean`, the peer effect) is a numba kernel.
 
@@ -16,7 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["Csr", "from_groups", "neighbor_mean", "random_friends"]
+__all__ = ["Csr", "from_groups", "narrow_indptr", "neighbor_mean", "random_friends"]
+
+
+def narrow_indptr(indptr: np.ndarray) -> np.ndarray:
+    """Row offsets as int32 when the edge count fits (half the memory), else int64."""
+    if indptr.dtype == np.int32 or (indptr.size and int(indptr[-1]) >= 2**31):
+        return indptr
+    return indptr.astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class Csr:
 
     @classmethod
     def empty(cls, n: int) -> Csr:
-        return cls(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+        return cls(np.zeros(n + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
 
     @classmethod
     def from_edges(cls, n: int, src: np.ndarray, dst: np.ndarray, symmetric: bool = True, dedupe: bool = True) -> Csr:
@@ -81,7 +89,7 @@ class Csr:
         indices = np.empty(indptr[-1], dtype=np.int32)
         newptr = np.zeros(n + 1, dtype=np.int64)
         _scatter_sort(indptr, src, dst, symmetric, dedupe, indices, newptr)
-        return cls(newptr, indices[: newptr[-1]].copy())
+        return cls(narrow_indptr(newptr), indices[: newptr[-1]].copy())
 
     def without_edges(self, keep: np.ndarray) -> Csr:
         """A new graph keeping only the directed edges where ``keep`` (length nnz) is True.

@@ -91,11 +91,15 @@ class SyntheticPopulation:
         return int(self.org_type.shape[0])
 
     def nbytes(self) -> int:
-        """Bytes held by all arrays and graphs (what a 10 M run must fit in memory)."""
+        """Bytes held by all arrays and graphs (what a 10 M run must fit in memory).
+
+        Views (attributes the engine's state holds, see ``engine.state``) are not counted.
+        """
         total = 0
         for f in fields(self):
             v = getattr(self, f.name)
-            total += v.nbytes if isinstance(v, (np.ndarray, Csr)) else 0
+            if isinstance(v, Csr) or (isinstance(v, np.ndarray) and v.base is None):
+                total += v.nbytes
         return int(total)
 
 

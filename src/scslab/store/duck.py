@@ -295,7 +295,7 @@ CHUNK_ROWS = 1 << 18
 def _strings(values: Any) -> pa.Array:
     """Labels or ids as an Arrow string array (NumPy unicode arrays convert without Python objects)."""
     a = np.asarray(values)
-    if a.dtype.kind not in "US":
+    if a.dtype.kind not in "UST":  # T: NumPy's variable-width StringDType
         a = a.astype(str)
     return pa.array(a, type=pa.string())
 
