@@ -87,3 +87,12 @@ def test_every_run_has_the_lens_and_the_report_shows_it(private, tmp_path):
     n = private.summary["responsible_use"]["conditions"]["other_context"]["sanctions"]
     assert f"met: {n:,} sanctions" in html
     assert lens.CATEGORY_DOMAIN["travel"] == "commercial" and lens.CATEGORY_DOMAIN["publicity"] is None
+
+
+def test_sanctions_without_any_record_have_no_data_context():
+    # fico-us over 30 days: score bands list people before any record exists (no record table rows)
+    res = Sim("fico-us", n=300, seed=1, days=30).run()
+    ru = res.summary["responsible_use"]
+    assert len(res.records["subject"]) == 0 and len(res.sanctions["measure"]) > 0
+    assert ru["conditions"]["other_context"]["met"] is False
+    assert all(m["minor_record_share"] in (None, 0.0) for m in ru["measures"].values())

@@ -139,13 +139,12 @@ def sanction_contexts(res: Results) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, object), np.zeros(0, object)
     named = _named_contexts(res)
     cause = sp["cause_record"][sa["spell"]].astype(np.int64)
-    has = cause >= 0
     if named:
         rec_ctx = np.array([context_of(b) for b in res.names["behaviour"]] + [""], dtype=object)
-        code = np.where(has, rec["behaviour"][np.maximum(cause, 0)], len(rec_ctx) - 1)
+        code = _at(rec["behaviour"], cause, len(rec_ctx) - 1)
     else:
         rec_ctx = np.array(list(_DOMAINS) + [""], dtype=object)
-        code = np.where(has, rec["domain"][np.maximum(cause, 0)], len(rec_ctx) - 1)
+        code = _at(rec["domain"], cause, len(rec_ctx) - 1)
     data = rec_ctx[code]
     own = np.array([c or "" for c in list_contexts(res)] + [""], dtype=object)
     lst = own[sp["list"][sa["spell"]]]
@@ -190,7 +189,7 @@ def responsible_use(res: Results) -> dict[str, Any]:
     cause = sp["cause_record"][sa["spell"]].astype(np.int64) if n else np.zeros(0, np.int64)
     sev_names = list(res.names.get("severity", []))
     minor_code = sev_names.index("minor") if "minor" in sev_names else -1
-    minor = (cause >= 0) & (rec["severity"][np.maximum(cause, 0)] == minor_code) if n else np.zeros(0, bool)
+    minor = (cause >= 0) & (_at(rec["severity"], cause, -1) == minor_code) if n else np.zeros(0, bool)
     depth = np.asarray(sa.get("depth", np.zeros(n, np.int8)), np.int64)
     end = np.where(sa["end"] >= 0, sa["end"], res.days) if n else np.zeros(0, np.int64)
     days = (end - sa["start"]).astype(np.float64) if n else np.zeros(0)
@@ -249,6 +248,14 @@ def responsible_use(res: Results) -> dict[str, Any]:
         },
         "measures": measures,
     }
+
+
+def _at(column: np.ndarray, rows: np.ndarray, fill: int) -> np.ndarray:
+    """``column[rows]`` as int64, ``fill`` where a row is -1 (no record) or out of the table."""
+    ok = (rows >= 0) & (rows < len(column))
+    out = np.full(rows.size, fill, np.int64)
+    out[ok] = np.asarray(column)[rows[ok]]
+    return out
 
 
 def _most_common(values: np.ndarray) -> str | None:
