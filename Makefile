@@ -31,7 +31,7 @@ run: $(STAMP)
 	$(BIN)/scslab run rongcheng --n $(N) --years $(YEARS) --seed 1 --out $(OUT)
 	@echo "open $(OUT)/report.html in a browser; query $(OUT)/results.duckdb with DuckDB"
 
-test: $(STAMP) $(CHROMIUM) lint
+test: $(STAMP) $(CHROMIUM) lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -42,7 +42,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks examples tools
 	$(BIN)/ruff format src tests benchmarks examples tools
 
-# mypy over the package (configured in pyproject.toml); not yet part of `make test`
+# mypy over the package (configured in pyproject.toml); part of `make test`
 typecheck: $(STAMP)
 	$(BIN)/mypy
 

@@ -44,20 +44,20 @@ __all__ = [
 
 #: The four domains of the 2014 Outline (facts 1.4-1.7); records and lists carry one.
 Domain = Literal["government", "commercial", "social", "judicial"]
-DOMAINS: tuple[str, ...] = get_args(Domain)
+DOMAINS: tuple[Domain, ...] = get_args(Domain)
 DOMAIN_CODES: dict[str, int] = {d: i for i, d in enumerate(DOMAINS)}
 
 #: Severity of a record (repair waiting times and publication periods depend on it).
 Severity = Literal["minor", "moderate", "serious"]
-SEVERITIES: tuple[str, ...] = get_args(Severity)
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 #: Kinds of subject: natural persons first, then the organisations.
 SubjectType = Literal["person", "enterprise", "social_org", "government"]
-SUBJECT_TYPES: tuple[str, ...] = get_args(SubjectType)
+SUBJECT_TYPES: tuple[SubjectType, ...] = get_args(SubjectType)
 
 #: Kinds of list.
 ListType = Literal["black", "red", "watch"]
-LIST_TYPES: tuple[str, ...] = get_args(ListType)
+LIST_TYPES: tuple[ListType, ...] = get_args(ListType)
 
 #: ``records.status``; a record ``active`` or ``disputed`` is in force.
 RECORD_STATUS = ("active", "expired", "repaired", "corrected", "disputed")
@@ -65,7 +65,7 @@ RECORD_STATUS = ("active", "expired", "repaired", "corrected", "disputed")
 END_REASONS = ("open", "term", "performance", "corrected", "repaired")
 #: ``sanctions.via``: how a measure reached its target from the listed subject.
 Via = Literal["self", "legal_rep", "represented_firms", "spouse", "children", "household"]
-VIA: tuple[str, ...] = get_args(Via)
+VIA: tuple[Via, ...] = get_args(Via)
 
 #: labels of the person attributes coded 0/1 in ``subjects`` (sex, urban, migrant)
 SEX = ("male", "female")

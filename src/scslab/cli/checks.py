@@ -51,8 +51,9 @@ def _names_view(data: dict, scenario: Any) -> Any:
     if scenario is not None:
         sc = scenario
     else:
-        pop = data.get("population") if isinstance(data.get("population"), dict) else {}
-        scoring = data.get("scoring") if isinstance(data.get("scoring"), dict) else {}
+        raw_pop, raw_scoring = data.get("population"), data.get("scoring")
+        pop: dict[str, Any] = raw_pop if isinstance(raw_pop, dict) else {}
+        scoring: dict[str, Any] = raw_scoring if isinstance(raw_scoring, dict) else {}
         if "bands" in scoring:
             bands = _named(scoring["bands"])
         else:

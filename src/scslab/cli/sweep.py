@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
 def stored_state(out: Path, experiment_id: str) -> tuple[bool, int]:
     """(experiment already stored?, runs stored as done) for an output folder."""
-    from scslab.store.duck import connect, db_path
+    from scslab.store.duck import connect, count_rows, db_path
 
     if not db_path(out).is_file():
         return False, 0
@@ -39,11 +39,9 @@ def stored_state(out: Path, experiment_id: str) -> tuple[bool, int]:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if "experiments" not in tables:
             return False, 0
-        n = con.execute("SELECT count(*) FROM experiments WHERE experiment_id = ?", [experiment_id]).fetchone()[0]
-        done = con.execute(
-            "SELECT count(*) FROM experiment_runs WHERE experiment_id = ? AND status = 'done'", [experiment_id]
-        ).fetchone()[0]
-        return bool(n), int(done)
+        n = count_rows(con, "SELECT count(*) FROM experiments WHERE experiment_id = ?", [experiment_id])
+        sql = "SELECT count(*) FROM experiment_runs WHERE experiment_id = ? AND status = 'done'"
+        return bool(n), count_rows(con, sql, [experiment_id])
     finally:
         con.close()
 

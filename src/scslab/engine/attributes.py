@@ -80,8 +80,8 @@ def _scenario_getters(sim: Sim) -> dict[str, Getter]:
         g[f"occupation_{occ.name}"] = (lambda oi: lambda s, i: s.state.occupation[i] == oi)(oi)
     for b, spec in enumerate(sim.scenario.behaviours):
         g[f"records_{spec.name}"] = (lambda b: lambda s, i: s.state.behaviour_records[b, i])(b)
-    for j, b in enumerate(x.name for x in sim.scenario.behaviours if x.kind == "obligation"):
-        g[f"unpaid_days_{b}"] = (lambda j: lambda s, i: s.state.obligations.unpaid_days_one(j, i, s.day))(j)
+    for j, ob in enumerate(x.name for x in sim.scenario.behaviours if x.kind == "obligation"):
+        g[f"unpaid_days_{ob}"] = (lambda j: lambda s, i: s.state.obligations.unpaid_days_one(j, i, s.day))(j)
     for mod in sim.modules:  # modules (e.g. an epidemic) may expose attributes to rules
         g.update(mod.attributes)
     for k, band in enumerate(sim.scenario.scoring.bands):

@@ -24,6 +24,7 @@ from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import FAR, Calendar, exponential_gaps
 
 if TYPE_CHECKING:
+    from ..scenario.schema import Behaviour
     from .sim import Sim
 
 __all__ = ["BehaviourModule"]
@@ -73,7 +74,7 @@ class BehaviourModule(Module):
         self.reset_counters()
 
     @staticmethod
-    def _eligible(sim: Sim, spec) -> np.ndarray:
+    def _eligible(sim: Sim, spec: Behaviour) -> np.ndarray:
         """Subjects who meet opportunities for this behaviour."""
         st = sim.state
         if spec.subject == "person":
@@ -162,6 +163,7 @@ class BehaviourModule(Module):
                 speak = want & (u2 >= 1.0 - np.exp(-risk))
                 self.desired[b] += int(want.sum())
                 self.expressed[b] += int(speak.sum())
+                assert self.desired_n is not None and self.expressed_n is not None  # allocated: has_expr
                 np.add.at(self.desired_n, idx[want], 1)
                 np.add.at(self.expressed_n, idx[speak], 1)
                 acts = idx[speak]
@@ -176,6 +178,7 @@ class BehaviourModule(Module):
                     amount = spec.amount_months * st.base_income[idx] / 12.0
                     unable = st.savings[idx] + st.income[idx] / 12.0 < amount
                     self.involuntary[b] += int((unable & ~viol).sum())
+                    assert self.involuntary_n is not None  # allocated: the scenario has obligations
                     np.add.at(self.involuntary_n, idx[unable & ~viol], 1)
                     viol |= unable
                     self.obligations.open(st, self.obligations.index[spec.name], idx[viol], amount[viol], day)

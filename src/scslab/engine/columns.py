@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 __all__ = ["Columns"]
@@ -14,7 +17,7 @@ class Columns:
     per module per day), and ``view()`` returns the filled part without copying.
     """
 
-    def __init__(self, dtypes: dict[str, str | np.dtype], capacity: int = 1024) -> None:
+    def __init__(self, dtypes: Mapping[str, str | np.dtype], capacity: int = 1024) -> None:
         self.dtypes = {k: np.dtype(v) for k, v in dtypes.items()}
         self.n = 0
         self._cap = max(16, int(capacity))
@@ -36,7 +39,7 @@ class Columns:
             self._data[k] = new
         self._cap = cap
 
-    def append(self, **cols) -> np.ndarray:
+    def append(self, **cols: Any) -> np.ndarray:
         """Append rows given as equally long arrays (scalars broadcast); returns their row ids."""
         size = max((np.size(v) for v in cols.values() if np.ndim(v) > 0), default=1)
         missing = set(self.dtypes) - set(cols)

@@ -34,7 +34,7 @@ KIND_CODES = {"obligation": 0, "prohibition": 1, "good_deed": 2, "expression": 3
 _ANY_RECORD = {"records", "bad_records", "good_records", "serious_records", "score", "points", "grade"}
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 

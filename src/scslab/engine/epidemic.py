@@ -27,9 +27,11 @@ scenarios differing in one rule face the same luck (common random numbers).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from .decision import expected_weights, sigmoid, violation_logit, watched
@@ -164,7 +166,7 @@ def _account(day, code, iso_end, epi, days_yellow, days_red, days_isolated, post
                 post_recovery[i] += 1
 
 
-def _person_view(sim: Sim, idx: np.ndarray, field: str, value) -> np.ndarray:
+def _person_view(sim: Sim, idx: np.ndarray, field: str, value: Any) -> np.ndarray:
     """``field == value`` for the persons in idx (False for organisations)."""
     ext = sim.module("epidemic")
     arr = getattr(ext, field)
@@ -174,7 +176,9 @@ def _person_view(sim: Sim, idx: np.ndarray, field: str, value) -> np.ndarray:
     return out
 
 
-def _person_value(field: str, dtype, fn=None):
+def _person_value(
+    field: str, dtype: npt.DTypeLike, fn: Callable[[np.ndarray], np.ndarray] | None = None
+) -> Callable[[Sim, np.ndarray], np.ndarray]:
     """A rule getter reading the epidemic's per-person array ``field`` (0 / False for organisations)."""
 
     def get(sim: Sim, idx: np.ndarray) -> np.ndarray:
@@ -193,7 +197,7 @@ def _days_nongreen(sim: Sim, idx: np.ndarray) -> np.ndarray:
     return _person_value("days_yellow", np.int32)(sim, idx) + _person_value("days_red", np.int32)(sim, idx)
 
 
-def _neighbours(csr, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _neighbours(csr: Any, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(neighbour, index into who) for every edge leaving ``who``."""
     deg = (csr.indptr[who + 1] - csr.indptr[who]).astype(np.int64)
     total = int(deg.sum())

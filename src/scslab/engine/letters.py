@@ -39,6 +39,7 @@ share of recipients whose obligation closed within the window.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -55,7 +56,7 @@ __all__ = ["LettersModule", "local_shares", "reference_similarity"]
 SIMILARITY_ATTRIBUTES = ("urban", "age", "income", "education")
 
 
-def _attribute_columns(sim: Sim, attributes: tuple[str, ...] | list[str]) -> list[tuple[str, np.ndarray]]:
+def _attribute_columns(sim: Sim, attributes: Sequence[str]) -> list[tuple[str, np.ndarray]]:
     """Each similarity attribute over persons: ('cat', codes) or ('num', values in [0, 1]).
 
     Numeric attributes are put on [0, 1] among adults: age by its adult range, income by its
@@ -106,7 +107,7 @@ def _mean_similarity_to(values: np.ndarray, kind: str, readers: np.ndarray, memb
 
 
 def reference_similarity(
-    sim: Sim, adult: np.ndarray, min_neighbours: int, attributes: tuple[str, ...] | list[str] = SIMILARITY_ATTRIBUTES
+    sim: Sim, adult: np.ndarray, min_neighbours: int, attributes: Sequence[str] = SIMILARITY_ATTRIBUTES
 ) -> dict[str, np.ndarray]:
     """How similar each person is to the reference group a message names, per arm.
 

@@ -130,7 +130,8 @@ class ListsModule(Module):
     def _exits(self, sim: Sim, k: int, day: int, cand: np.ndarray) -> None:
         """Removal on performance: checked for listed candidates (or all listed if the rule reads time)."""
         st, spec = sim.state, self.specs[k]
-        if self.exit[k] is None:
+        rule = self.exit[k]
+        if rule is None:
             return
         due = self.exit_q[k].pop(day)
         if due.size:
@@ -143,7 +144,7 @@ class ListsModule(Module):
         todo = listed[st.pending_exit[k, listed] < 0]
         if todo.size == 0:
             return
-        ok = todo[self.exit[k].condition(self.view(sim, todo), todo.size)]
+        ok = todo[rule.condition(self.view(sim, todo), todo.size)]
         if ok.size:
             u = sim.streams.uniform(f"lists.{spec.name}.exit_delay", day, ok)
             delay = np.floor(u * (spec.exit_within_days + 1)).astype(np.int32)

@@ -13,7 +13,7 @@ Records are never deleted: expiry, repair and correction change ``status`` (and 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,7 +56,7 @@ class RecordTable:
         return self.rows.copy()
 
     # -- writing ----------------------------------------------------------------------------
-    def append(self, state: State, **cols) -> np.ndarray:
+    def append(self, state: State, **cols: Any) -> np.ndarray:
         """Write new active records (columns as for :class:`Columns`); returns their ids.
 
         The per-subject counters and the newest-record caches follow at once.

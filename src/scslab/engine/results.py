@@ -49,6 +49,8 @@ from ..codes import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..scenario.schema import Scenario
 
 __all__ = [
@@ -120,7 +122,7 @@ class Results:
     def name(self) -> str:
         return str(self.scenario.get("name", "unnamed"))
 
-    def to_df(self, wide: bool = False):
+    def to_df(self, wide: bool = False) -> pd.DataFrame:
         """The per-day series as a pandas DataFrame.
 
         Long form by default (tidy: one row per day and series, columns ``day``, ``metric``,
@@ -139,7 +141,7 @@ class Results:
         long["unit"] = long["metric"].map(lambda m: units.get(m, "")).astype(str)
         return long.sort_values(["day", "metric"], kind="stable").reset_index(drop=True)
 
-    def table(self, name: str, labels: bool = True):
+    def table(self, name: str, labels: bool = True) -> pd.DataFrame:
         """One of ``records``, ``list_spells``, ``sanctions`` or ``subjects`` as a DataFrame.
 
         Coded columns (domain, behaviour, source, list, measure, via, sex, region, hukou,
@@ -161,7 +163,7 @@ class Results:
                 df[col] = _labelled(df[col], list(self.names[key]))
         return df
 
-    def plot(self, metrics: list[str] | None = None, smooth: int = 1):
+    def plot(self, metrics: list[str] | None = None, smooth: int = 1) -> Any:  # a plotly Figure (untyped)
         """A plotly figure of the main series (or of ``metrics``), one panel per unit; offline.
 
         Default: the list sizes, records (true and false) and sanctions in force: what the
@@ -196,7 +198,7 @@ class Results:
 _MAIN_SERIES = ("listed_total", "wrongful_listed", "records", "records_false", "sanctions_active", "score_mean")
 
 
-def _labelled(codes: Any, labels: list[str], unique: bool = True):
+def _labelled(codes: Any, labels: list[str], unique: bool = True) -> pd.Categorical:
     """Integer codes as a categorical of their labels (-1 and out-of-range codes missing)."""
     import pandas as pd
 

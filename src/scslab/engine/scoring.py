@@ -98,7 +98,7 @@ class ScoreBook:
 
     def refresh_ranks(self, sim: Sim) -> None:
         """Percentile ranks of the ranked dimension attributes over every scored subject."""
-        used = {d.attribute for d in self.cfg.dimensions} & set(RANKED)
+        used = {d.attribute for d in self.cfg.dimensions if d.attribute is not None} & set(RANKED)
         for k in used:
             full = np.zeros(sim.state.S, np.float32)
             full[self.scored] = _rank(RANKED[k](sim)[self.scored])

@@ -231,7 +231,9 @@ class Sim:
         from ..metrics.summary import summarize
 
         with self.timed("finish: collect results"):
-            res = self.module("results").collect(self)
+            recorder = self.module("results")
+            assert isinstance(recorder, ResultsModule), "the loop ends with the results row"
+            res = recorder.collect(self)
         with self.timed("finish: summary and indicators"):
             res.summary = summarize(res)
             res.indicators = compute_indicators(res)

@@ -22,6 +22,7 @@ from ..population.network import neighbor_mean
 from .module import SAMPLE_EVERY, Module, ResultSpec
 
 if TYPE_CHECKING:
+    from ..scenario.schema import Perception
     from .sim import Sim
 
 __all__ = ["SocietyModule", "scatter_share"]
@@ -48,7 +49,7 @@ class SocietyModule(Module):
     def init(self, sim: Sim) -> None:
         self.n = sim.state.n
 
-    def _networks(self, sim: Sim):
+    def _networks(self, sim: Sim) -> tuple[tuple[Any, float], ...]:
         mdl, pop = sim.scenario.model, sim.pop
         return (
             (pop.household_net, mdl.peer_household),
@@ -69,7 +70,7 @@ class SocietyModule(Module):
         out /= np.maximum(wsum, 1e-300)
         return out.astype(np.float32)
 
-    def _seen(self, sim: Sim, per) -> np.ndarray:
+    def _seen(self, sim: Sim, per: Perception) -> np.ndarray:
         """Share of each person's circles under sanction, weighted by how visible sanctions are."""
         st, n = sim.state, self.n
         sanctioned = np.flatnonzero(st.n_sanctions[:n] > 0)

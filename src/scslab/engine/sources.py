@@ -35,7 +35,7 @@ class Observations:
     def __init__(self) -> None:
         self.pending: dict[int, list[tuple[np.ndarray, ...]]] = {}
 
-    def file(self, due: int, subj, beh, source: int, happened) -> None:
+    def file(self, due: int, subj: np.ndarray, beh: np.ndarray, source: int, happened: np.ndarray | bool) -> None:
         """Observations of (subject, behaviour) by ``source``, reaching the ledger on ``due``."""
         self.pending.setdefault(int(due), []).append(
             (
@@ -122,7 +122,8 @@ class SourcesModule(Module):
             for attr, mult in s.false_match_multipliers.items():
                 rate = rate * np.where(_person_flag(sim, attr), mult, 1.0)
             self.fm_rate[k] = rate
-            self.fm_behaviour[k] = bidx[s.false_match_behaviour]
+            if s.false_match_behaviour is not None:  # the schema requires one with a false-match rate
+                self.fm_behaviour[k] = bidx[s.false_match_behaviour]
 
     @staticmethod
     def _fm_gap(u: np.ndarray, rate: np.ndarray, scale: float, day: int) -> np.ndarray:

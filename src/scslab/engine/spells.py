@@ -84,7 +84,7 @@ class SpellTable:
         rows = np.flatnonzero(self.types == LIST_TYPES.index(type_name))
         if rows.size == 0:
             return np.zeros(idx.size, bool)
-        return state.listed[rows][:, idx].any(axis=0)
+        return np.asarray(state.listed[rows][:, idx].any(axis=0))
 
     def days_listed(self, state: State, k: int, idx: np.ndarray, day: int) -> np.ndarray:
         """Days since the subjects' current spell on list k started (0 if not listed)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from ..population.network import Csr, narrow_indptr
 from ..population.synth import SyntheticPopulation
@@ -125,7 +126,7 @@ class State:
         pop.migrant, pop.education, pop.group = self.migrant[:n], self.education[:n], self.group[:n]
         pop.income, pop.honesty = self.base_income[:n], self.honesty[:n]
 
-    def _person(self, arr: np.ndarray, dtype) -> np.ndarray:
+    def _person(self, arr: np.ndarray, dtype: npt.DTypeLike) -> np.ndarray:
         out = np.zeros(self.S, dtype)
         out[: self.n] = arr
         return out

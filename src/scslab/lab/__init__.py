@@ -15,6 +15,8 @@ module twice.
 
 from __future__ import annotations
 
+from typing import Any
+
 _NAMES = {
     "CalibrationResult": "calibrate",
     "TargetFit": "calibrate",
@@ -38,7 +40,7 @@ _NAMES = {
 __all__ = sorted(_NAMES)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _NAMES:
         import importlib
 

@@ -234,7 +234,7 @@ def calibrate(
 ) -> CalibrationResult:
     """Run (or resume) the Optuna study until ``trials`` trials are complete; see the module docstring."""
     import optuna
-    from optuna.distributions import FloatDistribution
+    from optuna.distributions import BaseDistribution, FloatDistribution
     from optuna.trial import TrialState
 
     spec = _spec(targets)
@@ -242,7 +242,7 @@ def calibrate(
     if scenario is None:
         raise ValueError("no scenario: give one, or set scenario = ... in the targets file")
     base = _check(spec, scenario, n if n is not None else spec.n)
-    dists = {p.path: FloatDistribution(p.low, p.high, log=p.log) for p in spec.parameters}
+    dists: dict[str, BaseDistribution] = {p.path: FloatDistribution(p.low, p.high, log=p.log) for p in spec.parameters}
     canon = {
         "scenario": base,
         "seeds": list(spec.seeds),
@@ -268,8 +268,8 @@ def calibrate(
         sampler=optuna.samplers.TPESampler(seed=spec.sampler_seed, n_startup_trials=min(8, max(trials // 3, 2))),
         load_if_exists=True,
     )
-    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
-        study.tell(t.number, state=TrialState.FAIL)  # left behind by a run that was killed
+    for stale in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
+        study.tell(stale.number, state=TrialState.FAIL)  # left behind by a run that was killed
     failures: list[Failure] = []
 
     def complete() -> int:
@@ -298,6 +298,7 @@ def calibrate(
     if not done:
         raise RuntimeError("no trial completed: " + "; ".join(str(f) for f in failures[:3]))
     best = study.best_trial
+    assert best.value is not None  # the best of the completed trials has a value
     fits = _fits(spec.targets, best.user_attrs["per_seed"])
     result = CalibrationResult(
         params={k: float(v) for k, v in best.params.items()},

@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from .experiment import Planned, execute, experiment_id, run_id, use_executor
 from .runs import HEADLINE, RunOutcome, RunSpec, resolve, with_seed
 from .stats import paired
 from .winners import PersonOutcomes, WinnersLosers, person_outcomes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 jsonable = to_jsonable  # the name calibrate and ensemble import
 
@@ -71,7 +74,7 @@ class CompareResult:
 
         return pd.DataFrame([{"metric": k, **v} for k, v in self.metrics.items()])
 
-    def winners(self, outcome: str = "sanctions", breakdown: str = "income_quintile"):
+    def winners(self, outcome: str = "sanctions", breakdown: str = "income_quintile") -> pd.DataFrame:
         """One slice of the winners-and-losers table."""
         df = self.winners_losers
         return df[(df["outcome"] == outcome) & (df["breakdown"] == breakdown)].reset_index(drop=True)
@@ -273,7 +276,7 @@ def load_compare(out: Path | str, experiment: str | None = None, metrics: Sequen
     return result
 
 
-def _winners_from_db(out: Path | str, exp_id: str):
+def _winners_from_db(out: Path | str, exp_id: str) -> pd.DataFrame:
     """Winners and losers from the stored subjects, list spells and sanctions of each run pair."""
     from scslab.store.duck import connect
 

@@ -26,7 +26,10 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = [
     "Executor",
@@ -141,7 +144,7 @@ def _init_worker(threads: int | None) -> None:
     if threads:
         import numba
 
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]  # numba.config sets it at import, from the environment
 
 
 def _threads_per_worker(workers: int) -> int:
@@ -185,7 +188,7 @@ class LocalExecutor:
     def __init__(self, workers: int = 2, *, threads: int | None = None) -> None:
         self.workers = max(1, int(workers))
         self.threads = threads if threads is not None else _threads_per_worker(self.workers)
-        self._pool = None
+        self._pool: ProcessPoolExecutor | None = None
 
     def _ensure(self):
         if self._pool is None:

@@ -18,12 +18,15 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from scslab.scenario.schema import Scenario
 
 __all__ = [
     "HEADLINE",
@@ -62,7 +65,13 @@ HEADLINE = (
     "chilling_index",
     "exclusion_degree_loss",
 )
-_AGGS = {"sum": np.sum, "mean": np.mean, "last": lambda a: a[-1], "max": np.max, "min": np.min}
+_AGGS: dict[str, Callable[[np.ndarray], Any]] = {
+    "sum": np.sum,
+    "mean": np.mean,
+    "last": lambda a: a[-1],
+    "max": np.max,
+    "min": np.min,
+}
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ def resolve(
     years: float | None = None,
     overrides: Iterable[str] = (),
     extra: Mapping[str, Any] | None = None,
-):
+) -> Scenario:
     """Load, override and validate a scenario exactly as ``Sim`` would; returns the Scenario.
 
     Raises :class:`~scslab.scenario.errors.ScenarioError` listing every problem.
@@ -134,7 +143,10 @@ def resolve(
             raise ScenarioError([Problem("--set", format_path(c), r) for c, r in found]) from None
     if isinstance(scenario, dict):
         return resolve(Scenario.model_validate(scenario), overrides=[*more, *overrides], extra=extra)
-    return load_scenario(scenario if isinstance(scenario, Path) else str(scenario), [*more, *overrides], extra=extra)
+    extra_dict = dict(extra) if extra is not None else None
+    return load_scenario(
+        scenario if isinstance(scenario, Path) else str(scenario), [*more, *overrides], extra=extra_dict
+    )
 
 
 def with_seed(scenario: dict[str, Any], seed: int) -> dict[str, Any]:
@@ -179,9 +191,9 @@ def figures(results: Any, metrics: Sequence[str] = ()) -> dict[str, float]:
         out.setdefault(k if k not in out else f"indicators.{k}", v)
     for name in metrics:
         if name not in out:
-            v = metric_value(results, name)
-            if v is not None:
-                out[name] = v
+            value = metric_value(results, name)
+            if value is not None:
+                out[name] = value
     return out
 
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .executor import Executor, Failure, ProgressCallback
 from .sweep import plan_points, run_planned
 from .sweepfile import SweepSpec, load_sweep, sweep_from_dict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["SensitivityResult", "sample_points", "sensitivity"]
 
@@ -37,7 +40,7 @@ class SensitivityResult:
     failures: list[Failure] = field(default_factory=list)
     out: Path | None = None
 
-    def ranked(self, metric: str):
+    def ranked(self, metric: str) -> pd.DataFrame:
         """Parameters by importance for one metric (mu* for Morris, total index for Sobol)."""
         main = "mu_star" if self.method == "morris" else "ST"
         d = self.indices[(self.indices["metric"] == metric) & (self.indices["index"] == main)]

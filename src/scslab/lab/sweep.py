@@ -15,13 +15,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .executor import Executor, Failure, ProgressCallback
 from .experiment import Planned, execute, experiment_id, run_id, use_executor
 from .runs import RunOutcome, RunSpec, resolve, scenario_hash, with_seed
 from .stats import mean_ci
 from .sweepfile import SweepSpec, load_sweep, sweep_from_dict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Sweep", "SweepResult", "plan_points", "run_planned"]
 
@@ -58,11 +61,11 @@ def plan_points(
     exp_id = experiment_id(kind, canon)
     mode = collect or ("series" if spec.series else "metrics")
     planned = []
-    for p, (pt, sc) in enumerate(zip(points, resolved)):
+    for p, (pt, data) in enumerate(zip(points, resolved)):
         ovr = (*spec.overrides, *(f"{k}={v!r}" for k, v in pt.items()))
         for r, s in enumerate(seeds):
             rs = RunSpec(
-                with_seed(sc, s),
+                with_seed(data, s),
                 s,
                 arm=kind,
                 point=p,
@@ -91,7 +94,7 @@ class SweepResult:
     def parameters(self) -> list[str]:
         return [p.path for p in self.spec.parameters]
 
-    def runs(self, metrics: Sequence[str] | None = None):
+    def runs(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Tidy rows: point, replicate, seed, one column per parameter, metric, value."""
         import pandas as pd
 
@@ -110,7 +113,7 @@ class SweepResult:
         cols = ["point", "replicate", "seed", *self.parameters, "metric", "value"]
         return df[cols].sort_values(["point", "replicate", "metric"]).reset_index(drop=True)
 
-    def summary(self, metrics: Sequence[str] | None = None):
+    def summary(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Per point and metric: mean over replicates and its 95 % interval."""
         import pandas as pd
 

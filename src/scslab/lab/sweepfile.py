@@ -40,7 +40,7 @@ import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from scslab.scenario.errors import Problem, ScenarioError, key_lines
 
@@ -117,7 +117,9 @@ class SweepSpec:
                 axes.append([(p.path, v) for v in p.values])
             elif p.sample == "grid":
                 k = max(p.points, 1)
-                vals = [p.low] if k == 1 else [p.low + (p.high - p.low) * j / (k - 1) for j in range(k)]  # type: ignore[operator]
+                assert p.low is not None and p.high is not None  # a parameter without values has a range
+                lo, hi = p.low, p.high
+                vals = [lo] if k == 1 else [lo + (hi - lo) * j / (k - 1) for j in range(k)]
                 axes.append([(p.path, float(v)) for v in vals])
             else:
                 sampled.append(p)
@@ -265,6 +267,7 @@ def sweep_from_dict(
             for k in bad:
                 add(("parameters", i, k), f"{where}.{k}", "required: a number (or give values = [...])")
             continue
+        assert _is_num(low) and _is_num(high)  # both checked just above
         if float(low) >= float(high):
             add(("parameters", i, "high"), f"{where}.high", f"empty range: low {low!r} must be below high {high!r}")
             continue
@@ -302,7 +305,7 @@ def sweep_from_dict(
     return spec
 
 
-def _is_num(v: Any) -> bool:
+def _is_num(v: Any) -> TypeGuard[float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
 
 
@@ -313,8 +316,9 @@ def _check_paths(spec: SweepSpec, add: Any) -> None:
     try:
         resolve(spec.base, n=spec.n, days=spec.days, overrides=spec.overrides)
     except ScenarioError as e:
-        for p in e.problems:
-            add(("base",), "base" if p.file != "--set" else "overrides", f"{p.path + ': ' if p.path else ''}{p.reason}")
+        for prob in e.problems:
+            where = "base" if prob.file != "--set" else "overrides"
+            add(("base",), where, f"{prob.path + ': ' if prob.path else ''}{prob.reason}")
         return
     for i, p in enumerate(spec.parameters):
         trial = list(p.values) if p.values is not None else [p.low, p.high]

@@ -38,7 +38,7 @@ import datetime as _dt
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from scslab.scenario.errors import Problem, ScenarioError
 
@@ -133,7 +133,7 @@ def load_targets(path: str | Path) -> TargetsSpec:
     return targets_from_dict(data, file=str(path), lines=lines)
 
 
-def _num(v: Any) -> bool:
+def _num(v: Any) -> TypeGuard[float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engine.measures import MeasuresModule
 from ..engine.results import Results
 from ..engine.sim import Sim
 from ..scenario.schema import Scenario
@@ -35,6 +36,7 @@ def run_traced(
     blocked = np.zeros((D, len(sim.scenario.measures)), np.int64)
     by_service = np.zeros((D, len(sim.state.services)), np.int64)
     measures = sim.module("measures")
+    assert isinstance(measures, MeasuresModule)
 
     def trace(done: int, total: int) -> None:  # after each day: the run totals so far
         blocked[done - 1] = measures.blocked_total

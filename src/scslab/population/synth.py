@@ -134,7 +134,7 @@ def synthesize(cfg: Population, rng: np.random.Generator) -> SyntheticPopulation
     """Draw a synthetic population from the scenario's ``population`` section."""
     n = int(cfg.n)
     sizes = _households(n, cfg.household_size_mean, rng)
-    nh = sizes.shape[0]
+    nh = int(sizes.shape[0])
     hstart = np.cumsum(sizes) - sizes
     household = np.repeat(np.arange(nh, dtype=np.int32), sizes)
     rank = np.arange(n, dtype=np.int64) - hstart[household]
@@ -236,7 +236,7 @@ def synthesize(cfg: Population, rng: np.random.Generator) -> SyntheticPopulation
         3: int(cfg.government_bodies),
     }
     org_type = np.concatenate([np.full(c, k, dtype=np.int8) for k, c in counts.items()])
-    m = org_type.shape[0]
+    m = int(org_type.shape[0])
     factor = np.array([0.0, *ORG_SIZE_FACTOR.values()])[org_type]
     mu = np.log(cfg.workplace_size_mean * factor) - ORG_SIZE_SIGMA**2 / 2
     capacity = np.maximum(1, np.rint(np.exp(mu + ORG_SIZE_SIGMA * rng.standard_normal(m)))).astype(np.int64)

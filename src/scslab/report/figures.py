@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -168,7 +169,7 @@ def _smoothed(r: Results, name: str) -> tuple[np.ndarray | None, bool]:
     return smooth(a), True
 
 
-def _line(fig: go.Figure, r: Results, name: str, label: str | None = None, **kw) -> bool:
+def _line(fig: go.Figure, r: Results, name: str, label: str | None = None, **kw: Any) -> bool:
     a = _series(r, name)
     if a is None:
         return False
@@ -511,9 +512,14 @@ def extra_series_names(r: Results) -> list[str]:
     )
 
 
+def _series_or_empty(r: Results, name: str) -> np.ndarray:
+    a = _series(r, name)
+    return np.zeros(0) if a is None else a
+
+
 def flat_series_names(r: Results) -> list[str]:
     """Extra series that are zero every day: named in a line of text rather than drawn empty."""
-    return [k for k in extra_series_names(r) if not np.nan_to_num(_series(r, k)).any()]
+    return [k for k in extra_series_names(r) if not np.nan_to_num(_series_or_empty(r, k)).any()]
 
 
 def series_label(name: str, r: Results | None = None) -> tuple[str, str]:
@@ -558,6 +564,8 @@ def extra_series(r: Results) -> go.Figure | None:
         if unit.endswith(_PER_DAY):
             a, sm = _smoothed(r, name)
             averaged = averaged or sm
+        if a is None:  # names come from extra_series_names: every one has a series
+            continue
         fig.add_trace(
             go.Scatter(
                 x=np.arange(a.size),

@@ -100,12 +100,12 @@ def estimate(sc: Scenario) -> Estimate:
         false_per_year += s.false_match_per_year * n
     records = false_per_year * years
     per_behaviour: list[tuple[float, str]] = []
-    for b in sc.behaviours:
-        lift = b.reward_value if b.kind == "good_deed" else b.gain
-        acts = count[b.subject] * b.opportunities_per_year * years * _sigmoid(b.base_logit + lift)
-        r = acts * min(detect.get(b.name, 0.0), float(len(sc.sources)))
+    for beh in sc.behaviours:
+        lift = beh.reward_value if beh.kind == "good_deed" else beh.gain
+        acts = count[beh.subject] * beh.opportunities_per_year * years * _sigmoid(beh.base_logit + lift)
+        r = acts * min(detect.get(beh.name, 0.0), float(len(sc.sources)))
         records += r
-        per_behaviour.append((r, b.name))
+        per_behaviour.append((r, beh.name))
     state = subjects * (STATE_BYTES_PER_SUBJECT + BYTES_PER_SUBJECT_BEHAVIOUR * len(sc.behaviours))
     networks = n * (NETWORK_BYTES_PER_PERSON + NETWORK_BYTES_PER_FRIEND * 2 * pop.friends_mean_degree)
     memory = BASE_BYTES + max(state + networks, n * SETUP_BYTES_PER_PERSON) + records * BYTES_PER_RECORD

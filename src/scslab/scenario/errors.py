@@ -15,6 +15,7 @@ import difflib
 import inspect
 import re
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Union, get_args, get_origin
 
@@ -214,7 +215,7 @@ def loc_path(data: Any, loc: tuple) -> KeyPath:
     return tuple(out)
 
 
-def _reason(e: dict) -> str:
+def _reason(e: Mapping[str, Any]) -> str:
     loc, kind, value = e["loc"], e["type"], e.get("input")
     if kind == "missing":
         return "required field is missing"

@@ -590,7 +590,8 @@ def horizon_problems(data: dict, scenario: Scenario | None) -> list[tuple[KeyPat
         return _raw_horizon(data)
     days = scenario.sim.days
     found: list[tuple[KeyPath, str]] = []
-    raw_items = data.get("schedule") if isinstance(data.get("schedule"), list) else []
+    raw = data.get("schedule")
+    raw_items: list[Any] = raw if isinstance(raw, list) else []
     for i, item in enumerate(scenario.schedule):
         if item.day >= days:
             seg = entry_segment(raw_items[i] if i < len(raw_items) else None, i)

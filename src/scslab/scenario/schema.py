@@ -8,6 +8,7 @@ Units are carried by field names: ``*_per_year`` is a rate, ``*_days`` a duratio
 
 from __future__ import annotations
 
+import builtins
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -334,7 +335,7 @@ class Measure(Strict):
     category: str = "other"
     joint: bool = Field(True, description="cross-domain measure: off when policy.joint_sanctions is false")
     publicity: bool = Field(False, description="public exposure: off when policy.publicity is false")
-    applies_to: list[Via] = Field(default_factory=lambda: ["self"])
+    applies_to: builtins.list[Via] = Field(default_factory=lambda: builtins.list[Via](["self"]))
     eligible: str = Field("true", description="rule over the target's attributes")
     recheck_days: Days = Field(
         0,
@@ -468,8 +469,8 @@ class BehaviourModel(Strict):
     exclusion: Exclusion = Field(default_factory=Exclusion)
 
 
-_EXPIRY_DAYS = {"minor": 1095, "moderate": 1825, "serious": 1825}
-_WAIT_DAYS = {"minor": 90, "moderate": 180, "serious": 1095}
+_EXPIRY_DAYS: dict[Severity, int] = {"minor": 1095, "moderate": 1825, "serious": 1825}
+_WAIT_DAYS: dict[Severity, int] = {"minor": 90, "moderate": 180, "serious": 1095}
 
 
 class Repair(Strict):
@@ -479,7 +480,7 @@ class Repair(Strict):
     wait_days: dict[Severity, Annotated[Days, Field(le=36_500)]] = Field(
         default_factory=lambda: dict(_WAIT_DAYS)
     )  # facts 1.16
-    course_required: list[Severity] = Field(default_factory=lambda: ["serious"])  # facts 1.16
+    course_required: list[Severity] = Field(default_factory=lambda: list[Severity](["serious"]))  # facts 1.16
     apply_share: Share = Field(0.5, description="share of eligible subjects who apply")
     objection_share_false: Share = Field(0.5, description="share of false records objected to")
     objection_share_true: Share = Field(0.02)
@@ -488,7 +489,7 @@ class Repair(Strict):
 
     @field_validator("expiry_days", "wait_days", mode="after")
     @classmethod
-    def _every_severity(cls, v: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+    def _every_severity(cls, v: dict[Severity, int], info: ValidationInfo) -> dict[Severity, int]:
         # a table that names some severities keeps the defaults of the others (the engine needs all three)
         return {**(_EXPIRY_DAYS if info.field_name == "expiry_days" else _WAIT_DAYS), **v}
 

@@ -18,6 +18,8 @@ from .types import Share
 
 __all__ = ["Epidemic", "Letters"]
 
+SimilarityAttribute = Literal["urban", "age", "income", "education", "sex", "migrant"]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
@@ -144,8 +146,8 @@ class Letters(_Strict):
         description="'similarity': a stated share moves the perceived norm in proportion to how similar the "
         "named group is to the reader (reference-group proximity and similarity); 'none': fully, whoever it names",
     )
-    similarity_attributes: list[Literal["urban", "age", "income", "education", "sex", "migrant"]] = Field(
-        default_factory=lambda: ["urban", "age", "income", "education"],
+    similarity_attributes: list[SimilarityAttribute] = Field(
+        default_factory=lambda: list[SimilarityAttribute](["urban", "age", "income", "education"]),
         min_length=1,
         description="attributes of the Gower similarity between a reader and the named group "
         "(with reference_weighting = 'similarity')",

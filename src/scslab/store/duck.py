@@ -20,7 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
@@ -28,6 +28,9 @@ import pyarrow as pa
 
 from scslab.codes import END_REASONS, HUKOU, RECORD_STATUS, REGION, SEVERITIES, SEX, SUBJECT_DTYPES, SUBJECT_TYPES, VIA
 from scslab.engine.results import Results
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DB_NAME",
@@ -37,6 +40,7 @@ __all__ = [
     "ResultsError",
     "check_database",
     "connect",
+    "count_rows",
     "db_path",
     "ensure_schema",
     "export_parquet",
@@ -87,6 +91,12 @@ _ADDED = (
     ("subjects", "region", "VARCHAR"),
     ("subjects", "hukou", "VARCHAR"),
 )
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, sql: str, args: list[Any]) -> int:
+    """The single number a ``SELECT count(*) ...`` returns (0 if it returns no row)."""
+    row = con.execute(sql, args).fetchone()
+    return int(row[0]) if row else 0
 
 
 def db_path(out_dir: Path | str) -> Path:
@@ -621,10 +631,7 @@ def export_parquet(out_dir: Path | str, run_id: str | None = None) -> list[Path]
     out.mkdir(parents=True, exist_ok=True)
     con = connect(out_dir)
     try:
-        if (
-            run_id is not None
-            and con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [run_id]).fetchone()[0] == 0
-        ):
+        if run_id is not None and count_rows(con, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id]) == 0:
             raise KeyError(f"no run {run_id!r} in {db_path(out_dir)}")
         where = "" if run_id is None else f" WHERE run_id = {_quote(run_id)}"
         paths = []
@@ -647,7 +654,7 @@ def _summary_columns(summary_json: Iterator[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def list_runs(out_dir: Path | str):
+def list_runs(out_dir: Path | str) -> pd.DataFrame:
     """One row per stored run (oldest first) with its scalar summary figures as extra columns."""
     import pandas as pd
 

@@ -25,13 +25,16 @@ import datetime as _dt
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from scslab.store.duck import TABLES, connect, db_path, ensure_schema, insert_run, to_json
+from scslab.store.duck import TABLES, connect, count_rows, db_path, ensure_schema, insert_run, to_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "EXPERIMENT_TABLES",
@@ -125,9 +128,8 @@ class ExperimentStore:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            seen = con.execute(
-                "SELECT count(*) FROM experiment_runs WHERE experiment_id = ? AND run_id = ?", [experiment_id, run_id]
-            ).fetchone()[0]
+            sql = "SELECT count(*) FROM experiment_runs WHERE experiment_id = ? AND run_id = ?"
+            seen = count_rows(con, sql, [experiment_id, run_id])
             if seen:  # a run's rows are written in one transaction: none exist unless this row does
                 for table in ("experiment_runs", "run_metrics", "run_timings"):
                     con.execute(f"DELETE FROM {table} WHERE experiment_id = ? AND run_id = ?", [experiment_id, run_id])
@@ -242,7 +244,7 @@ def find_experiment(out_dir: Path | str, kind: str | None = None) -> str:
     return str(row[0])
 
 
-def experiment_runs(out_dir: Path | str, experiment_id: str):
+def experiment_runs(out_dir: Path | str, experiment_id: str) -> pd.DataFrame:
     """One row per run of an experiment (ordered by point, replicate, arm)."""
     con = _read(out_dir)
     try:
@@ -253,7 +255,7 @@ def experiment_runs(out_dir: Path | str, experiment_id: str):
         con.close()
 
 
-def experiment_metrics(out_dir: Path | str, experiment_id: str, metrics: Iterable[str] | None = None):
+def experiment_metrics(out_dir: Path | str, experiment_id: str, metrics: Iterable[str] | None = None) -> pd.DataFrame:
     """Tidy (point, replicate, arm, seed, run_id, metric, value) rows of an experiment's done runs."""
     con = _read(out_dir)
     try:

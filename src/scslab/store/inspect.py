@@ -89,6 +89,8 @@ def credit_file(
     """
     own = con is None
     if con is None:
+        if out_dir is None:
+            raise ValueError("credit_file: give out_dir or an open connection")
         con = connect(out_dir)
     try:
         run_id = run_id or latest_run_id(con)

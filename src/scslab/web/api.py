@@ -327,6 +327,7 @@ def build_router(state: AppState) -> APIRouter:
                 return invalid(problems)
             from scslab.web.compare import compare_runs
 
+            assert req.a is not None and req.b is not None  # a missing one is a problem above
             cid = new_id()
             state.compares.save(
                 cid, {"status": "done", "progress": 1.0, "result": compare_runs(state.runs, req.a, req.b)}

@@ -90,8 +90,10 @@ def _winners(store: RunStore, a: str, b: str) -> list[dict[str, Any]]:
     people = []
     for rid in (a, b):
         meta = store.meta(rid) or {}
+        db_run_id = meta.get("db_run_id")
+        assert db_run_id is not None, f"run {rid!r}: a finished run records its results' run id"
         with store.cursor(rid) as cur:
-            people.append(people_from_db(cur, meta.get("db_run_id"), int(meta.get("days") or 0)))
+            people.append(people_from_db(cur, str(db_run_id), int(meta.get("days") or 0)))
     wl = WinnersLosers()
     if not wl.add(*people):
         return []

@@ -14,11 +14,14 @@ the whole population and are not rebuilt.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["MAX_ROWS", "chains", "credit_view", "score_history"]
 
 MAX_ROWS = 1000  # records / spells / measures returned for one subject (the rest are counted)
+
+
+T = TypeVar("T")
 
 
 def _plain(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -123,7 +126,9 @@ def score_history(cf: dict[str, Any], scenario: dict[str, Any], days: int) -> di
         for d in range(365, days, 365):
             if not any(d - 365 < b <= d for b in bad_days):
                 events[d] = events.get(d, 0.0) + bonus
-    raw, points = start, [{"day": 0, "score": min(max(start, lo), hi), "grade": _grade(min(max(start, lo), hi), bands)}]
+    first = min(max(start, lo), hi)
+    raw = start
+    points: list[dict[str, Any]] = [{"day": 0, "score": first, "grade": _grade(first, bands)}]
     for d in sorted(events):
         raw += events[d]
         s = min(max(raw, lo), hi)
@@ -141,7 +146,7 @@ def score_history(cf: dict[str, Any], scenario: dict[str, Any], days: int) -> di
     return out
 
 
-def _cap(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+def _cap(rows: list[T]) -> tuple[list[T], int]:
     return rows[:MAX_ROWS], len(rows)
 
 

@@ -23,6 +23,7 @@ import json
 import math
 import re
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union, get_args, get_origin
 
@@ -226,7 +227,7 @@ def build_scenario(
     years: float | None,
     seed: int | None,
     overrides: dict[str, Any],
-    schedule: list[ScheduledChange] | list[dict[str, Any]] = (),
+    schedule: Sequence[ScheduledChange] | Sequence[dict[str, Any]] = (),
     limits: Limits,
     field_prefix: str = "",
 ) -> RunSpec:

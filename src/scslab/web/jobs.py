@@ -14,6 +14,7 @@ failed with that reason, and a fresh pool takes the next job.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import multiprocessing as mp
 import queue as _queue
 import secrets
@@ -156,7 +157,7 @@ class JobManager:
                     self._pool = None
                     job.future = self._get_pool().submit(fn, job.id, job.spec, self._target(job.kind))
                 self._started += 1
-                job.future.add_done_callback(lambda f, job=job: self._finished(job, f))
+                job.future.add_done_callback(functools.partial(self._finished, job))
 
     def _finished(self, job: Job, fut: Future) -> None:
         err = None if fut.cancelled() else fut.exception()

@@ -156,7 +156,7 @@ def mount_pages(app: FastAPI, state: AppState) -> None:
         q: str = Query("", max_length=18),
         which: str = Query("listed", pattern="^(listed|sanctioned|wrongful|all)$"),
         offset: int = Query(0, ge=0, le=100_000_000),
-    ) -> HTMLResponse:
+    ) -> Response:
         st = run_status(state, run_id)
         if st is None or st["status"] != "done":
             return not_found(f"finished run {run_id}")

@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from scslab.store.duck import count_rows
 from scslab.web.worker import write_json
 
 __all__ = ["READ_ONLY_CONFIG", "RUN_ID", "SUBJECT_QUERY", "RunStore"]
@@ -34,7 +35,7 @@ __all__ = ["READ_ONLY_CONFIG", "RUN_ID", "SUBJECT_QUERY", "RunStore"]
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 #: what a subject search may contain: citizen ids are digits (and X), credit codes digits and capitals
 SUBJECT_QUERY = re.compile(r"^[0-9A-Za-z]{1,18}$")
-READ_ONLY_CONFIG = {
+READ_ONLY_CONFIG: dict[str, Any] = {
     "access_mode": "READ_ONLY",
     "enable_external_access": False,
     "autoload_known_extensions": False,
@@ -203,7 +204,7 @@ class RunStore:
                    (SELECT count(*) FROM sanctions m WHERE m.target = p.subject) AS sanctions
             FROM picked p ORDER BY p.id"""
         with self.cursor(run_id) as cur:
-            total = cur.execute(f"SELECT count(*) FROM subjects s WHERE {where}", params).fetchone()[0]
+            total = count_rows(cur, f"SELECT count(*) FROM subjects s WHERE {where}", params)
             res = cur.execute(sql, [*params, int(limit), int(offset)])
             cols = [c[0] for c in res.description]
             rows = [dict(zip(cols, r)) for r in res.fetchall()]

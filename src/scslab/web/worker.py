@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,9 @@ def _report(job_id: str, progress: float, phase: str) -> None:
         _QUEUE.put((job_id, round(float(progress), 4), phase))
 
 
-def _progress_callback(job_id: str, lo: float = 0.05, hi: float = 0.9, every_s: float = 0.25):
+def _progress_callback(
+    job_id: str, lo: float = 0.05, hi: float = 0.9, every_s: float = 0.25
+) -> Callable[[int, int], None]:
     """``on_day`` for :meth:`Sim.run` sending at most four messages a second."""
     last = [0.0]
 
