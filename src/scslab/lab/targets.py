@@ -4,7 +4,7 @@
 scenario = "court-blacklist"   # default scenario (``scslab calibrate SCENARIO`` overrides it)
 n = 20000                      # agents per run
 seeds = [1, 2, 3]              # every trial is scored on the mean over these seeds
-overrides = ["population.scale=69500"]
+overrides = []                 # --set overrides (scale comes from population.represents / n)
 start_date = "2013-10-01"      # day 0, for targets given by date
 sampler_seed = 1               # Optuna's TPE sampler seed
 batch = 4                      # trials asked at once (fixed, so results do not depend on --workers)
