@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..codes import DOMAINS
 from ..engine.results import Results
 
 __all__ = [
@@ -91,7 +92,6 @@ MOSTLY = 0.5  # "at least half of its applications" (assumption)
 
 _RECORDS = re.compile(r"\brecords_([a-z][a-z0-9_]*)")
 _SCORE = re.compile(r"\b(?:score|points|grade\w*)\b")
-_DOMAINS = ("government", "commercial", "social", "judicial")
 
 
 def context_of(behaviour_name: str) -> str:
@@ -143,7 +143,7 @@ def sanction_contexts(res: Results) -> tuple[np.ndarray, np.ndarray]:
         rec_ctx = np.array([context_of(b) for b in res.names["behaviour"]] + [""], dtype=object)
         code = _at(rec["behaviour"], cause, len(rec_ctx) - 1)
     else:
-        rec_ctx = np.array(list(_DOMAINS) + [""], dtype=object)
+        rec_ctx = np.array(list(DOMAINS) + [""], dtype=object)
         code = _at(rec["domain"], cause, len(rec_ctx) - 1)
     data = rec_ctx[code]
     own = np.array([c or "" for c in list_contexts(res)] + [""], dtype=object)
