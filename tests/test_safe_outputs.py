@@ -354,6 +354,19 @@ def test_estimate_is_within_a_small_factor_of_a_real_run() -> None:
         assert got / 4 <= want <= got * 4, (preset, got, want)
 
 
+def test_memory_estimate_covers_the_engines_own_arrays_within_a_small_factor() -> None:
+    """The per-agent constants are not below what the state and population hold (``nbytes``, not RSS)."""
+    from scslab.engine.sim import Sim
+    from scslab.scenario import budget
+
+    for preset in ("rongcheng", "national-outline"):
+        sc = load_scenario(preset, ["population.n=20000", "sim.days=30"])
+        est = budget.estimate(sc)
+        per_agent = est.memory_bytes - budget.BASE_BYTES - est.records * budget.BYTES_PER_RECORD
+        held = Sim(sc).init().state.nbytes()
+        assert held <= per_agent <= 3 * held, (preset, held, per_agent)
+
+
 @pytest.mark.parametrize(
     ("text", "size"), [("8G", 8 * 2**30), ("512m", 512 * 2**20), ("1.5GiB", 1.5 * 2**30), ("1000", 1000)]
 )

@@ -6,9 +6,10 @@ memory, records and time a run will need, with the fields that drive each figure
 command line (and the web server) can refuse a run that would not fit *before* it starts,
 instead of the operating system killing it half-way.
 
-The per-agent figures are the engine's measured ones (docs/performance.md: about 305 bytes of
-state per subject plus 139 bytes of networks per person, and about 0.76 KB per agent at the
-peak of set-up); expected records multiply each behaviour's opportunities by a first-order
+The per-agent figures are the engine's measured ones (docs/performance.md, "Memory": about
+270 bytes of state per subject plus 13 per subject and behaviour, 46 bytes of household and
+workplace ties per person plus 4 per friendship edge end, and about 470 bytes per person at
+the peak of set-up); expected records multiply each behaviour's opportunities by a first-order
 chance of acting (the logistic of its base log-odds plus its gain or reward) and by what the
 sources detect. The estimate is meant to be within a small factor, not exact: the run itself
 is guarded by a record budget (:func:`records_budget`) that stops it cleanly if records grow
@@ -35,13 +36,15 @@ __all__ = [
     "records_budget",
 ]
 
-BASE_BYTES = 400 * 2**20  # the interpreter, NumPy, Numba, DuckDB and compiled kernels
-SETUP_BYTES_PER_PERSON = 760  # peak while the population and networks are drawn (measured)
-STATE_BYTES_PER_SUBJECT = 305  # engine state per subject (docs/performance.md)
-BYTES_PER_SUBJECT_BEHAVIOUR = 24  # beliefs, open obligations, record counts per behaviour
-NETWORK_BYTES_PER_PERSON = 75  # households and workplaces ...
-NETWORK_BYTES_PER_FRIEND = 8  # ... plus both directions of each friendship edge (int32)
-BYTES_PER_RECORD = 100  # 40 in the ledger's columns, growth headroom and the copy written out
+BASE_BYTES = 480 * 2**20  # the interpreter, NumPy, Numba, DuckDB, pandas, SciPy and compiled kernels
+# Measured on rongcheng, 1 M persons x 1 year (docs/performance.md, "Memory"): peak RSS of
+# `scslab run` 926 MiB at 1 M and 514 MiB at 100 k, i.e. 466 bytes per extra person in all.
+SETUP_BYTES_PER_PERSON = 470  # peak while the population and networks are drawn (463 measured)
+STATE_BYTES_PER_SUBJECT = 270  # engine state and module tables per subject, transients included
+BYTES_PER_SUBJECT_BEHAVIOUR = 13  # perceived detection, record counts, calendars, obligations
+NETWORK_BYTES_PER_PERSON = 46  # households and workplaces (int32 rows), the friends' row offsets ...
+NETWORK_BYTES_PER_FRIEND = 4  # ... plus one int32 per directed friendship edge (mean degree per person)
+BYTES_PER_RECORD = 100  # 39 in the ledger's columns, doubling headroom and the copy written out
 AGENT_DAYS_PER_S = 2e6  # a loaded two-core machine (docs/performance.md measures 7-22 M quiet)
 
 
@@ -107,7 +110,7 @@ def estimate(sc: Scenario) -> Estimate:
         records += r
         per_behaviour.append((r, beh.name))
     state = subjects * (STATE_BYTES_PER_SUBJECT + BYTES_PER_SUBJECT_BEHAVIOUR * len(sc.behaviours))
-    networks = n * (NETWORK_BYTES_PER_PERSON + NETWORK_BYTES_PER_FRIEND * 2 * pop.friends_mean_degree)
+    networks = n * (NETWORK_BYTES_PER_PERSON + NETWORK_BYTES_PER_FRIEND * pop.friends_mean_degree)
     memory = BASE_BYTES + max(state + networks, n * SETUP_BYTES_PER_PERSON) + records * BYTES_PER_RECORD
     seconds = subjects * days / AGENT_DAYS_PER_S
     top = ", ".join(f"behaviours[{name}] ~{r:,.0f}" for r, name in sorted(per_behaviour, reverse=True)[:3] if r >= 1)
