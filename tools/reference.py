@@ -17,12 +17,14 @@ from pathlib import Path
 
 from scslab.engine.reference import loop_reference
 from scslab.scenario.reference import scenario_reference
+from scslab.schemas import results_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 # page (relative to the repository root) -> the function that produces its Markdown
 PAGES: dict[str, Callable[[], str]] = {
     "docs/reference/scenario.md": scenario_reference,
     "docs/reference/loop.md": loop_reference,
+    "docs/reference/results.md": results_reference,
 }
 
 

@@ -78,24 +78,30 @@ def summarize(res: Results) -> dict[str, Any]:
         "repaired": fig["repaired_total"],
         "expired": fig["expired_total"],
     }
-    if sc["scoring"]["kind"] != "none":
-        out["score_mean"] = core.score_mean(res)
-        out["scored_share"] = core.scored_share(res)
-        out["grade_shares"] = core.grade_shares(res)
+    # every key of the result schema is present in every run, null where it does not apply
+    # (src/scslab/schemas/result.schema.json, docs/reference/results.md)
+    scoring = sc["scoring"]["kind"] != "none"
+    out["score_mean"] = core.score_mean(res) if scoring else None
+    out["scored_share"] = core.scored_share(res) if scoring else None
+    out["grade_shares"] = core.grade_shares(res) if scoring else None
     out["self_governance_index"] = core.self_governance_index(
         fig["comply_unobserved_total"], fig["comply_observed_total"]
     )
     ch = core.chilling_index(res)
-    if ch is not None:
-        subj = res.subjects
-        out["chilling_index"] = ch
-        out["chilling_by_group"] = {
+    subj = res.subjects
+    out["chilling_index"] = ch
+    out["chilling_by_group"] = (
+        None
+        if ch is None
+        else {
             attr: core.ratio_by(res, subj["expressed_n"], subj["desired_n"], attr, complement=True)
             for attr in ("group", "sex", "urban", "migrant")
         }
+    )
     out["exclusion_degree_loss"] = fig["exclusion_degree_loss"]
-    if "involuntary_n" in res.subjects:
-        out["involuntary_defaults_by_income_quintile"] = core.by_income_quintile(res, res.subjects["involuntary_n"])
+    out["involuntary_defaults_by_income_quintile"] = (
+        core.by_income_quintile(res, res.subjects["involuntary_n"]) if "involuntary_n" in res.subjects else None
+    )
     blocking = [m for m in sc["measures"] if m.get("blocks") and m["attempts_per_year"] > 0]
     out["blocks"] = {m["name"]: fig["blocked_by_measure"][m["name"]] for m in blocking}
     out["blocks_by_service"] = {
