@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 from typing import Any
 
 __all__ = ["LEVERS", "preset_info", "presets"]
@@ -16,6 +17,18 @@ __all__ = ["LEVERS", "preset_info", "presets"]
 #: the policy levers every preset honours (issue 11 names them; the schema documents them)
 LEVERS = ("detection_scale", "sanction_scale", "joint_sanctions", "publicity", "repair", "objections")
 _CITE = re.compile(r"facts\s+\d+\.\d+")
+
+
+def _shared_base(path: Path, text: str) -> str | None:
+    """The text of the shared base a preset extends (``extends = "base/..."``), if any: its
+    citations are the preset's too."""
+    import tomllib
+
+    parent = tomllib.loads(text).get("extends")
+    if not isinstance(parent, str) or not parent.startswith("base/"):
+        return None
+    base = (path.parent / parent).resolve()
+    return base.read_text(encoding="utf-8") if base.is_file() and path.parent in base.parents else None
 
 
 def _citations(text: str) -> list[str]:
@@ -55,7 +68,9 @@ def preset_info(name: str) -> dict[str, Any]:
     from scslab.web.inputs import preset_data
 
     data = preset_data(name)
-    text = preset_path(name).read_text(encoding="utf-8")
+    path = preset_path(name)
+    text = path.read_text(encoding="utf-8")
+    base = _shared_base(path, text)
     policy = data.get("policy") or {}
     from scslab.scenario.schema import Policy
 
@@ -83,7 +98,7 @@ def preset_info(name: str) -> dict[str, Any]:
         "measures": len(data.get("measures") or []),
         "schedule": data.get("schedule") or [],
         "notes": _header(text),
-        "citations": _citations(text),
+        "citations": _citations(text) + (_citations(base) if base else []),
     }
 
 
