@@ -69,7 +69,8 @@ def _overrides(preset: str) -> list[tuple[str, str, str, int]]:
 
 
 def _commented(preset: str, key: str, entry: str) -> bool:
-    """The child's line setting ``key`` in entry ``entry`` (or the lines just above the entry) say why."""
+    """The child says why it overrides ``key`` of ``entry``: a comment on the line that sets it,
+    or the comment block right above the entry's ``[[...]]`` header naming the key (`key`)."""
     lines = _lines(preset_path(preset))
     starts = [i for i, ln in enumerate(lines) if re.match(rf'\s*name\s*=\s*"{re.escape(entry)}"', ln)]
     for i in starts:
@@ -78,9 +79,11 @@ def _commented(preset: str, key: str, entry: str) -> bool:
             if re.match(rf"\s*{re.escape(key)}\s*=", lines[j]):
                 if "#" in lines[j]:
                     return True
-                # or a comment block right above the [[...]] header of this entry
-                k = i - 2
-                return k >= 0 and lines[k].lstrip().startswith("#")
+                block, k = [], i - 2  # i - 1 is the [[...]] header
+                while k >= 0 and lines[k].lstrip().startswith("#"):
+                    block.append(lines[k])
+                    k -= 1
+                return f"`{key}`" in " ".join(block)
             j += 1
     return False
 
