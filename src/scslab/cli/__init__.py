@@ -18,13 +18,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import calibrate, compare, inspect, presets, run, runs, sensitivity, serve, sweep, validate
+from . import calibrate, compare, inspect, presets, report, run, runs, sensitivity, serve, sweep, validate
 from .common import UserError, dumps, err, to_jsonable
 
 __all__ = ["COMMANDS", "UserError", "build_parser", "dumps", "main", "to_jsonable"]
 
 # the commands in the order ``scslab --help`` lists them
-COMMANDS = (run, compare, sweep, sensitivity, calibrate, presets, validate, inspect, runs, serve)
+COMMANDS = (run, compare, sweep, sensitivity, calibrate, presets, validate, inspect, runs, report, serve)
 _COMMANDS = {m.NAME: m.main for m in COMMANDS}
 
 

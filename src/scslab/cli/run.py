@@ -124,14 +124,22 @@ def write_outputs(
         (out / stale).unlink(missing_ok=True)
     with timed("write: DuckDB"):
         run_id = write_run(results, out, wall_s=wall_s)
+    # every run keeps its own report and summary under runs/<run_id>/ (a second run into the
+    # same folder no longer replaces the first one's); the latest is also at the top
+    own = run_folder(out, run_id)
+    own.mkdir(parents=True, exist_ok=True)
     report = None
     if not args.no_report:
         from scslab.report.html import write_report
 
         with timed("write: report.html"):
-            report = write_report(results, out / "report.html", wall_s=wall_s)
+            write_report(results, own / "report.html", wall_s=wall_s)
+            report = out / "report.html"
+            atomic_write_text(report, (own / "report.html").read_text(encoding="utf-8"))
     payload = result_payload(results, out, run_id)
-    atomic_write_text(out / "summary.json", dumps(payload, indent=2) + "\n")
+    text = dumps(payload, indent=2) + "\n"
+    atomic_write_text(own / "summary.json", text)
+    atomic_write_text(out / "summary.json", text)
     if args.parquet:
         with timed("write: Parquet"):
             export_parquet(out, run_id)
@@ -154,6 +162,11 @@ def profile_table(rows: list[dict[str, Any]]) -> str:
         lines.append(f"{r['phase']:34s} {r['wall_s']:8.2f} {r['cpu_s']:8.2f} {share:6.1f} {peak}")
     lines.append(f"{'total':34s} {total_w:8.2f} {total_c:8.2f}")
     return "\n".join(lines)
+
+
+def run_folder(out: Path, run_id: str) -> Path:
+    """Where run ``run_id``'s own report and summary live: ``OUT/runs/<run_id>/``."""
+    return out / "runs" / run_id
 
 
 def result_payload(results: Any, out: Path | str, run_id: str) -> dict[str, Any]:
