@@ -22,6 +22,7 @@ __all__ = [
     "actual_detection",
     "expected_weights",
     "measure_enabled",
+    "occupation_reach",
     "sigmoid",
     "triggers",
     "violation_logit",
@@ -61,6 +62,25 @@ def triggers(lst: ListRule, spec: Behaviour) -> bool:
     return spec.kind == "obligation" and bool(names & debt_names)
 
 
+def occupation_reach(sc: Scenario, lst: ListRule) -> float:
+    """The share of people a list can reach when its entry rule names occupations.
+
+    Expected weights are one number per behaviour, the same for everyone, so a list for
+    civil servants alone (``occupation_civil_servant and bad_records > 0``) must not weigh on
+    everybody's decisions as if everybody were one: its measures count with the share of
+    working-age adults in the occupations it names (their sum, an upper bound). 1 for a
+    list that names none, which is every list of a scenario without occupations.
+    """
+    from ..scenario.expr import compile_expr
+
+    occ = getattr(sc.population, "occupations", [])
+    if not occ:
+        return 1.0
+    names = compile_expr(lst.entry).names
+    named = [o.share for o in occ if f"occupation_{o.name}" in names]
+    return min(1.0, sum(named)) if named else 1.0
+
+
 def expected_weights(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """(sanction weight, reward weight) per behaviour: what people expect from a recorded act.
 
@@ -71,6 +91,7 @@ def expected_weights(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
     """
     pol, aware = sc.policy, sc.model.awareness
     lists = {x.name: x for x in sc.lists}
+    reach = {x.name: occupation_reach(sc, x) for x in sc.lists}
     median = sc.population.income_median_per_year
     B = len(sc.behaviours)
     sanction, reward = np.zeros(B), np.zeros(B)
@@ -80,7 +101,7 @@ def expected_weights(sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
             if not measure_enabled(m, pol) or not triggers(lists[m.list], spec):
                 continue
             mw = abs(m.income_effect) * 5.0 + (0.3 if m.blocks else 0.0) + (0.3 if m.publicity else 0.0)
-            mw = (mw + m.benefit / median) * (aware if m.joint else 1.0)
+            mw = (mw + m.benefit / median) * (aware if m.joint else 1.0) * reach[m.list]
             if spec.kind == "good_deed":
                 if m.kind == "reward":
                     reward[b] += mw

@@ -149,11 +149,19 @@ class ResultsModule(Module):
             ResultSpec("wall_s", "s", "wall-clock time of the run (init and every day)", kind="figure"),
             ResultSpec("peak_rss_mb", "MB", "peak resident memory of the process at the end of the run", kind="figure"),
             ResultSpec("adult", "flag", "1 for a person aged 18 or over (the population's ages)", "i1", kind="column"),
+            ResultSpec(
+                "occupation",
+                "code",
+                "index into names['occupation'] (population.occupations); -1 none or an organisation",
+                "i1",
+                kind="column",
+            ),
         ]
 
     def finish(self, sim: Sim, out: dict[str, Any]) -> None:
         out.update(self.run_figures)
         out["adult"] = sim.state.adult
+        out["occupation"] = sim.state.occupation
 
 
 def peak_rss_mb() -> float:

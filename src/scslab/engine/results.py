@@ -83,6 +83,7 @@ def result_names(sc: Scenario) -> dict[str, list[str]]:
         "measure_category": [m.category for m in sc.measures],
         "grade": [b.name for b in sc.scoring.bands],
         "group": [g.name for g in sc.population.groups],
+        "occupation": [o.name for o in sc.population.occupations],
         "subject_type": list(SUBJECT_TYPES),
         "via": list(VIA),
         "record_status": list(RECORD_STATUS),

@@ -29,7 +29,10 @@ __all__ = [
     "grade_shares_enterprise",
     "legal_rep_sanctions",
     "listed_by_subject_type",
+    "redlisted_by_subject_type",
     "redlisted_now",
+    "sanctioned_by_subject_type",
+    "sanctioned_share_by_occupation",
 ]
 
 SET = IndicatorSet("outline")
@@ -63,6 +66,45 @@ def listed_by_subject_type(res: Results) -> dict[str, int]:
     types = res.subjects["type"][who].astype(np.int64)
     counts = np.bincount(types, minlength=len(res.names["subject_type"]))
     return {t: int(c) for t, c in zip(res.names["subject_type"], counts)}
+
+
+def _by_type(res: Results, who: np.ndarray) -> dict[str, int]:
+    types = res.subjects["type"][np.unique(who).astype(np.int64)].astype(np.int64)
+    counts = np.bincount(types, minlength=len(res.names["subject_type"]))
+    return {t: int(c) for t, c in zip(res.names["subject_type"], counts)}
+
+
+@SET.register("sanctioned_by_subject_type", unit="subjects")
+def sanctioned_by_subject_type(res: Results) -> dict[str, int]:
+    """Distinct subjects that received at least one sanction, by subject type (agents, unscaled);
+    a person reached through a listed unit (its legal representative) counts as a person."""
+    rows = _measure_rows(res, "sanction")
+    return _by_type(res, res.sanctions["target"][rows])
+
+
+@SET.register("redlisted_by_subject_type", unit="subjects")
+def redlisted_by_subject_type(res: Results) -> dict[str, int]:
+    """Distinct subjects ever red-listed, by subject type (agents, unscaled)."""
+    sp = res.list_spells
+    return _by_type(res, sp["subject"][np.isin(sp["list"], _lists_of_type(res, "red"))])
+
+
+@SET.register("sanctioned_share_by_occupation", unit="share")
+def sanctioned_share_by_occupation(res: Results) -> dict[str, float | None]:
+    """Share of adults who received at least one sanction, by occupation (``none``: outside the
+    scenario's focus groups): what the sincerity files of civil servants and professionals add."""
+    n = res.n_persons
+    tgt = res.sanctions["target"][_measure_rows(res, "sanction")].astype(np.int64)
+    hit = np.zeros(n, np.bool_)
+    hit[tgt[tgt < n]] = True
+    adult = res.subjects["adult"][:n] > 0
+    occ = res.subjects["occupation"][:n]
+    groups = {"none": -1, **{name: k for k, name in enumerate(res.names.get("occupation", []))}}
+    out: dict[str, float | None] = {}
+    for name, k in groups.items():
+        mine = adult & (occ == k)
+        out[name] = float(hit[mine].mean()) if mine.any() else None
+    return out
 
 
 def _agencies(res: Results, kind: str) -> int:
