@@ -79,6 +79,10 @@ def test_report_rebuilds_a_runs_report_from_the_database(two_runs, capsys):
         if key not in volatile:
             assert f">{escape(value)}<" in rebuilt and f">{escape(value)}<" in written, (key, value)
     assert f">{first['persons']:,}<" in rebuilt
+    # the words too: the headline compares each level with the same reference level (the
+    # stored summary kept its order: a sorted one made "female" the reference, 1.00x)
+    said = [x for x in written.split(">") if "as often as" in x]
+    assert said and all(x in rebuilt.split(">") for x in said)
     assert cli(["report", str(out), "--run", "nope"]) == 2
     assert "no run 'nope'" in capsys.readouterr().err
 

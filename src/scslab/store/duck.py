@@ -200,8 +200,9 @@ def connect(out_dir: Path | str, *, read_only: bool = True) -> duckdb.DuckDBPyCo
     return con
 
 
-def to_json(obj: Any) -> str:
-    """Canonical JSON (sorted keys, NumPy values as Python) so identical inputs give identical text."""
+def to_json(obj: Any, *, sort_keys: bool = True) -> str:
+    """Canonical JSON (sorted keys, NumPy values as Python) so identical inputs give identical text;
+    ``sort_keys=False`` keeps the order of a summary's maps (the order is meaning there)."""
 
     def default(o: Any) -> Any:
         if isinstance(o, np.generic):
@@ -214,7 +215,7 @@ def to_json(obj: Any) -> str:
             return str(o)
         return str(o)
 
-    return json.dumps(obj, sort_keys=True, default=default, allow_nan=True)
+    return json.dumps(obj, sort_keys=sort_keys, default=default, allow_nan=True)
 
 
 # ---------------------------------------------------------------------------------- columns
@@ -480,7 +481,7 @@ def _figures(r: Results, ids: _Ids | None = None) -> pa.Table:
     return pa.table(
         {
             "name": pa.array(names, pa.string()),
-            "value_json": pa.array([to_json(r.figures[k]) for k in names], pa.string()),
+            "value_json": pa.array([to_json(r.figures[k], sort_keys=False) for k in names], pa.string()),
         }
     )
 
@@ -572,8 +573,10 @@ def insert_run(con: duckdb.DuckDBPyConnection, results: Results, run_id: str, *,
             _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
             None if wall_s is None else float(wall_s),
             to_json(results.scenario),
-            to_json(results.summary),
-            to_json(results.indicators),
+            # in the order the run gave them: the first level of a disparity is its reference,
+            # grades run from the highest band (a report rebuilt from the database reads these)
+            to_json(results.summary, sort_keys=False),
+            to_json(results.indicators, sort_keys=False),
         ],
     )
     raw_ids = results.subjects.get("id")
