@@ -38,7 +38,10 @@ class RecordTable:
 
     def __init__(self, subjects: int, domains: int) -> None:
         self.rows = Columns(RECORD_DTYPES, capacity=max(1024, subjects // 8))
-        self.last_bad = np.full((domains, subjects), -1, np.int32)
+        # newest bad record per subject, for the domains a list's cause has been asked for (made
+        # on first use from the table, then kept up to date: no array for domains no list reads)
+        self.domains = domains
+        self.last_bad: dict[int, np.ndarray] = {}
         self.last_any = np.full(subjects, -1, np.int32)
         self.last_by_behaviour: dict[int, np.ndarray] = {}
         self.false_ids = Columns({"id": "i8"}, capacity=1024)  # records of events that never happened
@@ -69,7 +72,11 @@ class RecordTable:
         subj, beh = self.rows["subject"][ids], self.rows["behaviour"][ids]
         bad = self.rows["points"][ids] < 0
         # the newest record explains a later listing: keep it per subject and domain
-        self.last_bad[self.rows["domain"][ids][bad], subj[bad]] = ids[bad]
+        if self.last_bad:
+            dom = self.rows["domain"][ids]
+            for d, last in self.last_bad.items():
+                mine = bad & (dom == d)
+                last[subj[mine]] = ids[mine]
         self.last_any[subj] = ids
         for b, last in self.last_by_behaviour.items():
             mine = beh == b
@@ -104,6 +111,16 @@ class RecordTable:
             if b not in self.last_by_behaviour:
                 self.last_by_behaviour[b] = np.full(self.last_any.size, -1, np.int32)
 
+    def _last_bad(self, domain: int) -> np.ndarray:
+        """The newest bad record (any status) of each subject in ``domain``, -1 if none."""
+        last = self.last_bad.get(domain)
+        if last is None:
+            last = np.full(self.last_any.size, -1, np.int32)
+            rows = np.flatnonzero((self.rows["domain"] == domain) & (self.rows["points"] < 0))
+            np.maximum.at(last, self.rows["subject"][rows], rows.astype(np.int32))  # later rows win
+            self.last_bad[domain] = last
+        return last
+
     # -- reading ----------------------------------------------------------------------------
     def cause(self, who: np.ndarray, domain: int | None, behaviours: frozenset[int] = frozenset()) -> np.ndarray:
         """The newest live record (active or disputed) that can explain listing each subject.
@@ -116,7 +133,7 @@ class RecordTable:
         if behaviours:
             cache = np.max(np.stack([self.last_by_behaviour[b][who] for b in sorted(behaviours)]), axis=0)
         elif domain is not None:
-            cache = self.last_bad[domain, who]
+            cache = self._last_bad(int(domain))[who]
         else:
             cache = self.last_any[who]
         cause = cache.astype(np.int64)
