@@ -365,3 +365,10 @@ def test_json_encoding_of_numpy_and_nan():
         4: None,
     }
     assert json.loads(cli.dumps(obj)) == {"a": 0.5, "b": 3, "c": None, "d": [None, True], "e": [1, 2], "4": None}
+
+
+@pytest.mark.parametrize("shards", ["0", "-3", "two"])
+def test_bad_shard_counts_exit_2_and_write_nothing(tmp_path, capsys, shards):
+    out = tmp_path / "out"
+    p = call(capsys, "run", "rongcheng", *SMALL, "--shards", shards, "--out", str(out))
+    assert_user_error(p, out, "--shards")

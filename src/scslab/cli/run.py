@@ -58,6 +58,13 @@ def register(sub: Any) -> None:
         help="print on stderr where the time and memory went: set-up, each module's step, writing",
     )
     r.add_argument("--runs", type=positive_int, default=1, help="run K seeds (seed..seed+K-1): mean and 95%% interval")
+    r.add_argument(
+        "--shards",
+        type=positive_int,
+        default=1,
+        metavar="K",
+        help="split the population into K shards, each run by its own worker (default 1)",
+    )
     add_executor_options(r)
     add_limit_options(r)
 
@@ -67,6 +74,10 @@ def main(args: argparse.Namespace) -> int:
         check_out(args.out)
     # every problem of the scenario and the command line, before any simulation work
     sc = preflight(args.scenario, args.overrides, n=args.n, days=args.days, years=args.years, seed=args.seed)
+    if args.shards > 1:
+        from .common import UserError
+
+        raise UserError(f"--shards {args.shards}: sharded execution is not available yet")
     if args.runs > 1 or args.workers > 1 or args.executor != "local":
         from .ensemble import main as ensemble_main
 
