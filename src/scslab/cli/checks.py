@@ -253,7 +253,14 @@ def _positive(text: str) -> float:
 def resource_limits(args: Any, sc: Any) -> tuple[Any, int]:
     """Estimate the run and refuse it (UserError, exit 2) if it would not fit; returns the
     estimate and the record budget the day loop enforces."""
-    from scslab.scenario.budget import available_memory, estimate, format_bytes, parse_bytes, records_budget
+    from scslab.scenario.budget import (
+        MAX_SUBJECTS,
+        available_memory,
+        estimate,
+        format_bytes,
+        parse_bytes,
+        records_budget,
+    )
 
     from .common import UserError
 
@@ -266,6 +273,11 @@ def resource_limits(args: Any, sc: Any) -> tuple[Any, int]:
     budget = int(max_records) if max_records is not None else records_budget(mem_limit, est)
     d = est.drivers
     problems = []
+    if est.subjects > MAX_SUBJECTS:
+        problems.append(
+            f"the run has {est.subjects:,} subjects ({d['population.n']}) and one process holds at most "
+            f"{MAX_SUBJECTS:,} (int32 subject indices); lower population.n (--n)"
+        )
     if est.memory_bytes > mem_limit:
         what = "the limit set" if mem_set is not None else f"80% of the {format_bytes(avail)} available"
         problems.append(

@@ -26,6 +26,7 @@ from .common import (
     years_arg,
 )
 from .labopts import add_executor_options
+from .plan import add_plan_options
 
 NAME = "run"
 LONG_RUN = 20_000_000  # agent-days above which a progress bar is shown even without a TTY
@@ -67,6 +68,7 @@ def register(sub: Any) -> None:
     )
     add_executor_options(r)
     add_limit_options(r)
+    add_plan_options(r)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -74,6 +76,15 @@ def main(args: argparse.Namespace) -> int:
         check_out(args.out)
     # every problem of the scenario and the command line, before any simulation work
     sc = preflight(args.scenario, args.overrides, n=args.n, days=args.days, years=args.years, seed=args.seed)
+    if args.plan:
+        from .plan import main as plan_main
+
+        return plan_main(args, sc)  # nothing is simulated or written
+    for opt in ("machine_memory", "machine_cores", "machines"):
+        if getattr(args, opt) is not None:
+            from .common import UserError
+
+            raise UserError(f"--{opt.replace('_', '-')} needs --plan")
     if args.shards > 1:
         from .common import UserError
 

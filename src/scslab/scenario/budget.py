@@ -29,11 +29,15 @@ __all__ = [
     "BASE_BYTES",
     "BYTES_PER_RECORD",
     "Estimate",
+    "Plan",
     "available_memory",
     "estimate",
     "format_bytes",
     "parse_bytes",
+    "plan",
     "records_budget",
+    "shard_persons",
+    "total_memory",
 ]
 
 BASE_BYTES = 480 * 2**20  # the interpreter, NumPy, Numba, DuckDB, pandas, SciPy and compiled kernels
@@ -46,6 +50,12 @@ NETWORK_BYTES_PER_PERSON = 46  # households and workplaces (int32 rows), the fri
 NETWORK_BYTES_PER_FRIEND = 4  # ... plus one int32 per directed friendship edge (mean degree per person)
 BYTES_PER_RECORD = 100  # 39 in the ledger's columns, doubling headroom and the copy written out
 AGENT_DAYS_PER_S = 2e6  # a loaded two-core machine (docs/performance.md measures 7-22 M quiet)
+# What one core does for a plan (--plan): subject-days of the whole command (synthesis, day
+# loop, writing) per second of process CPU time, rongcheng 1 M x 1 year (docs/scaling.md)
+AGENT_DAYS_PER_CORE_S = 12e6
+MEASURED = "2026-12-02, main at 76a9de0 (bytes per person); 2026-12-02 19:37 UTC profile (agent-days per core)"
+MAX_SUBJECTS = 2**31 - 1  # subject indices are int32: one process holds at most this many subjects
+MACHINE_RESERVE = 0.1  # share of a machine's memory a plan leaves to the OS and the page cache (assumed)
 
 
 @dataclass(frozen=True)
@@ -80,11 +90,16 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
 
-def estimate(sc: Scenario) -> Estimate:
-    """The expected cost of running ``sc`` as configured (its ``population.n`` and ``sim.days``)."""
+def estimate(sc: Scenario, n: int | None = None) -> Estimate:
+    """The expected cost of running ``sc`` as configured (its ``population.n`` and ``sim.days``).
+
+    With ``n``, the cost of ``n`` of its persons (one shard of a sharded run: organisations
+    and government bodies pro rata).
+    """
     pop = sc.population
-    n = int(pop.n)
-    orgs = int(n * (pop.enterprises_per_1000 + pop.social_orgs_per_1000) / 1000) + int(pop.government_bodies)
+    n = int(pop.n) if n is None else int(n)
+    government = int(pop.government_bodies * n / pop.n) if n != pop.n else int(pop.government_bodies)
+    orgs = int(n * (pop.enterprises_per_1000 + pop.social_orgs_per_1000) / 1000) + government
     subjects = n + orgs
     days = int(sc.sim.days)
     years = days / 365.0
@@ -92,7 +107,7 @@ def estimate(sc: Scenario) -> Estimate:
         "person": n * pop.adult_share,
         "enterprise": n * pop.enterprises_per_1000 / 1000,
         "social_org": n * pop.social_orgs_per_1000 / 1000,
-        "government": float(pop.government_bodies),
+        "government": float(government),
     }
     detect: dict[str, float] = {}
     false_per_year = 0.0
@@ -191,3 +206,158 @@ def format_bytes(n: float) -> str:
         if n >= size:
             return f"{n / size:,.1f} {unit}"
     return f"{n / 2**10:,.0f} KB"
+
+
+# ---------------------------------------------------------------- sharded runs (issue 12.5)
+
+
+def shard_persons(n: int, shards: int) -> list[int]:
+    """Persons in each of ``shards`` shards of ``n`` persons: as equal as whole persons allow.
+
+    An assumption until the population has regions: a split by province makes the largest
+    shard larger than the mean (docs/scaling.md says by how much).
+    """
+    base, extra = divmod(int(n), int(shards))
+    return [base + (1 if i < extra else 0) for i in range(int(shards))]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a sharded run needs: each shard's estimate, and the machines to run them on."""
+
+    shards: list[Estimate]
+    machine_memory: float  # bytes of one machine
+    machine_cores: int
+    per_machine: int  # shards one machine runs at once (memory and cores allowing)
+    machines: int  # machines needed to run every shard at once
+    machines_given: int | None  # --machines: run in waves on these
+    problems: list[str]
+
+    @property
+    def largest(self) -> Estimate:
+        return max(self.shards, key=lambda e: e.memory_bytes)
+
+    @property
+    def waves(self) -> int:
+        if self.per_machine <= 0:
+            return 0
+        used = self.machines if self.machines_given is None else min(self.machines_given, self.machines)
+        return math.ceil(len(self.shards) / (used * self.per_machine))
+
+    @property
+    def shard_seconds(self) -> float:
+        """Seconds of the slowest shard on one core."""
+        return max(e.subjects * e.days / AGENT_DAYS_PER_CORE_S for e in self.shards)
+
+    @property
+    def wall_seconds(self) -> float:
+        return self.waves * self.shard_seconds
+
+    @property
+    def core_seconds(self) -> float:
+        return sum(e.subjects * e.days / AGENT_DAYS_PER_CORE_S for e in self.shards)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "shards": [
+                {
+                    "shard": i,
+                    "persons": e.persons,
+                    "subjects": e.subjects,
+                    "records": round(e.records),
+                    "memory_bytes": round(e.memory_bytes),
+                    "seconds_one_core": round(e.subjects * e.days / AGENT_DAYS_PER_CORE_S, 1),
+                }
+                for i, e in enumerate(self.shards)
+            ],
+            "persons": sum(e.persons for e in self.shards),
+            "subjects": sum(e.subjects for e in self.shards),
+            "days": self.shards[0].days,
+            "machine_memory_bytes": round(self.machine_memory),
+            "machine_cores": self.machine_cores,
+            "shards_per_machine": self.per_machine,
+            "machines_needed": self.machines,
+            "machines_given": self.machines_given,
+            "waves": self.waves,
+            "wall_seconds": round(self.wall_seconds, 1),
+            "core_hours": round(self.core_seconds / 3600, 2),
+            "fits": not self.problems,
+            "problems": list(self.problems),
+            "constants": {
+                "base_bytes": BASE_BYTES,
+                "state_bytes_per_subject": STATE_BYTES_PER_SUBJECT,
+                "bytes_per_subject_behaviour": BYTES_PER_SUBJECT_BEHAVIOUR,
+                "network_bytes_per_person": NETWORK_BYTES_PER_PERSON,
+                "network_bytes_per_friend": NETWORK_BYTES_PER_FRIEND,
+                "setup_bytes_per_person": SETUP_BYTES_PER_PERSON,
+                "bytes_per_record": BYTES_PER_RECORD,
+                "agent_days_per_core_s": AGENT_DAYS_PER_CORE_S,
+                "machine_reserve": MACHINE_RESERVE,
+                "measured": MEASURED,
+            },
+        }
+
+
+def plan(sc: Scenario, shards: int, machine_memory: float, machine_cores: int, machines: int | None = None) -> Plan:
+    """Memory and time of each of ``shards`` shards of ``sc`` and the machines they need.
+
+    One shard is one worker process on one core (its kernels' threads aside); a machine runs
+    as many shards at once as its cores and ``(1 - MACHINE_RESERVE)`` of its memory allow.
+    Nothing is simulated. ``problems`` says why the plan cannot run on such machines.
+    """
+    n = int(sc.population.n)
+    problems: list[str] = []
+    if shards > n:
+        problems.append(f"{shards:,} shards for {n:,} persons: a shard needs at least one person")
+        shards = n
+    ests = [estimate(sc, k) for k in shard_persons(n, shards)]
+    big = max(ests, key=lambda e: e.memory_bytes)
+    usable = machine_memory * (1 - MACHINE_RESERVE)
+    per_machine = min(int(machine_cores), int(usable // big.memory_bytes))
+    if big.subjects > MAX_SUBJECTS:
+        problems.append(
+            f"a shard holds {big.subjects:,} subjects, more than the {MAX_SUBJECTS:,} one process can index "
+            f"(int32); use more shards (--shards)"
+        )
+    if per_machine < 1:
+        fewest = _fewest_shards(sc, usable)
+        hint = f"at least {fewest:,} shards (--shards)" if fewest else "more shards (--shards)"
+        problems.append(
+            f"a shard of {big.persons:,} persons needs an estimated {format_bytes(big.memory_bytes)} and a machine "
+            f"of {format_bytes(machine_memory)} offers {format_bytes(usable)} "
+            f"({100 * (1 - MACHINE_RESERVE):.0f} %, the rest left to the system); use {hint} "
+            f"or larger machines (--machine-memory)"
+        )
+        needed = 0
+    else:
+        needed = math.ceil(len(ests) / per_machine)
+    return Plan(ests, float(machine_memory), int(machine_cores), max(per_machine, 0), needed, machines, problems)
+
+
+def _fewest_shards(sc: Scenario, usable: float) -> int | None:
+    """The fewest shards whose largest fits in ``usable`` bytes (None if not even one person does)."""
+    n = int(sc.population.n)
+    if estimate(sc, 1).memory_bytes > usable:
+        return None
+    lo, hi = 1, n  # memory grows with the shard's persons: bisect on the shard count
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if estimate(sc, math.ceil(n / mid)).memory_bytes <= usable:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def total_memory() -> float:
+    """Bytes of memory this machine has (``MemTotal``), the default machine size of a plan."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return float(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (OSError, ValueError, AttributeError):
+        return 8 * 2**30

@@ -94,7 +94,13 @@ class Population(Strict):
     then only changes precision: ``scale = represents / n`` whatever ``--n`` is.
     """
 
-    n: int = Field(10_000, ge=10, le=50_000_000, description="persons simulated (agents)")
+    n: int = Field(
+        10_000,
+        ge=10,
+        le=10_000_000_000,
+        description="persons simulated (agents); what fits in memory is decided by the resource estimate "
+        "of scslab run (--max-memory), and one process holds at most 2**31 - 1 subjects (more need --shards)",
+    )
     represents: float | None = Field(
         None,
         gt=0.0,
