@@ -78,6 +78,12 @@ def _scenario_getters(sim: Sim) -> dict[str, Getter]:
         g[f"group_{grp.name}"] = (lambda gi: lambda s, i: s.state.is_person[i] & (s.state.group[i] == gi))(gi)
     for oi, occ in enumerate(getattr(sim.scenario.population, "occupations", ())):
         g[f"occupation_{occ.name}"] = (lambda oi: lambda s, i: s.state.occupation[i] == oi)(oi)
+    regions = list(getattr(sim.scenario.population, "regions", ()))
+    for ri, reg in enumerate(regions):
+        g[f"region_{reg.name}"] = (lambda ri: lambda s, i: s.state.region[i] == ri)(ri)
+    if regions:
+        codes = np.array([r.code for r in regions], dtype=np.float64)
+        g["region_code"] = lambda s, i: codes[s.state.region[i]]
     for b, spec in enumerate(sim.scenario.behaviours):
         g[f"records_{spec.name}"] = (lambda b: lambda s, i: s.state.behaviour_records[b, i])(b)
     for j, ob in enumerate(x.name for x in sim.scenario.behaviours if x.kind == "obligation"):

@@ -156,12 +156,23 @@ class ResultsModule(Module):
                 "i1",
                 kind="column",
             ),
+            ResultSpec(
+                "region_code",
+                "code",
+                "code of the subject's region (population.regions; names['regions'] lists their names in "
+                "table order); -1 without a region table",
+                "i2",
+                kind="column",
+            ),
         ]
 
     def finish(self, sim: Sim, out: dict[str, Any]) -> None:
         out.update(self.run_figures)
         out["adult"] = sim.state.adult
         out["occupation"] = sim.state.occupation
+        codes = np.array([r.code for r in sim.scenario.population.regions], dtype=np.int16)
+        reg = sim.state.region
+        out["region_code"] = np.where(reg >= 0, codes[np.maximum(reg, 0)] if codes.size else -1, -1).astype(np.int16)
 
 
 def peak_rss_mb() -> float:

@@ -84,6 +84,7 @@ def result_names(sc: Scenario) -> dict[str, list[str]]:
         "grade": [b.name for b in sc.scoring.bands],
         "group": [g.name for g in sc.population.groups],
         "occupation": [o.name for o in sc.population.occupations],
+        "regions": [r.name for r in sc.population.regions],
         "subject_type": list(SUBJECT_TYPES),
         "via": list(VIA),
         "record_status": list(RECORD_STATUS),

@@ -69,6 +69,8 @@ class State:
         self.group = self._person(pop.group, np.int8)
         self.occupation = np.full(S, -1, np.int8)  # index into population.occupations; -1 none
         self.occupation[:n] = pop.occupation
+        # index into population.regions (-1: none); organisations sit in their representative's
+        self.region = np.concatenate([pop.region, pop.org_region]).astype(np.int16)
         self.base_income = np.concatenate([pop.income, pop.org_revenue]).astype(np.float32)
         self.income = self.base_income.copy()
         self.savings = np.concatenate([pop.savings, (pop.org_revenue / 12.0 * 2.0).astype(np.float32)]).astype(

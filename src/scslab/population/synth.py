@@ -22,7 +22,7 @@ from .network import Csr, from_groups, random_friends
 if TYPE_CHECKING:  # pragma: no cover
     from scslab.scenario.schema import Population
 
-__all__ = ["EMPLOYMENT_SHARE", "REFERENCE_DAY", "SyntheticPopulation", "synthesize"]
+__all__ = ["EMPLOYMENT_SHARE", "REFERENCE_DAY", "SyntheticPopulation", "apportion", "region_sizes", "synthesize"]
 
 REFERENCE_DAY = 18262  # 2020-01-01: ages are as of this day (birth dates in ids derive from it)
 COUPLE_SHARE = 0.8  # share of households of 2+ persons headed by a married couple
@@ -81,6 +81,8 @@ class SyntheticPopulation:
     household_net: Csr
     work_net: Csr
     friend_net: Csr
+    region: np.ndarray  # int16 index into population.regions per person; -1 without regions
+    org_region: np.ndarray  # int16, the region of each organisation (its legal representative's)
 
     @property
     def n(self) -> int:
@@ -101,6 +103,32 @@ class SyntheticPopulation:
             if isinstance(v, Csr) or (isinstance(v, np.ndarray) and v.base is None):
                 total += v.nbytes
         return int(total)
+
+
+def apportion(n: int, weights: np.ndarray) -> np.ndarray:
+    """``n`` split into integer parts proportional to ``weights`` (largest remainder, ties to
+    the earlier part); when ``n >= len(weights)`` a part that would be empty takes one from
+    the largest parts. A pure function of ``n`` and the weights, so every worker computes the
+    same block sizes and offsets."""
+    w = np.asarray(weights, dtype=np.float64)
+    k = int(w.shape[0])
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    quota = n * w / w.sum()
+    parts = np.floor(quota).astype(np.int64)
+    left = int(n - parts.sum())
+    order = np.argsort(-(quota - parts), kind="stable")
+    parts[order[:left]] += 1
+    if n >= k:
+        for e in np.flatnonzero(parts == 0).tolist():
+            parts[int(np.argmax(parts))] -= 1  # the largest part (>= 2 while n >= k) gives one
+            parts[e] = 1
+    return parts
+
+
+def region_sizes(cfg: Population) -> np.ndarray:
+    """Persons per region of ``cfg.regions`` (empty without regions)."""
+    return apportion(int(cfg.n), np.array([r.weight for r in cfg.regions], dtype=np.float64))
 
 
 def _households(n: int, mean: float, rng: np.random.Generator) -> np.ndarray:
@@ -268,6 +296,12 @@ def synthesize(cfg: Population, rng: np.random.Generator) -> SyntheticPopulation
     work_net = from_groups(workplace, max_clique=WORK_MAX_CLIQUE, rng=rng)
     friend_net = random_friends(n, cfg.friends_mean_degree, rng, locality=urban, local_share=FRIEND_LOCAL_SHARE)
     occupation = _occupations(cfg, age, education, rng)  # last: no earlier draw moves
+    if cfg.regions:  # persons in index order, region by region (no draw)
+        region = np.repeat(np.arange(len(cfg.regions), dtype=np.int16), region_sizes(cfg))
+        org_region = region[legal_rep]
+    else:
+        region = np.full(n, -1, dtype=np.int16)
+        org_region = np.full(m, -1, dtype=np.int16)
     return SyntheticPopulation(
         age=age.astype(np.uint8),
         sex=sex,
@@ -294,6 +328,8 @@ def synthesize(cfg: Population, rng: np.random.Generator) -> SyntheticPopulation
         household_net=household_net,
         work_net=work_net,
         friend_net=friend_net,
+        region=region,
+        org_region=org_region,
     )
 
 

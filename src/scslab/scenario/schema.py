@@ -44,6 +44,7 @@ __all__ = [
     "Policy",
     "Population",
     "Rate",
+    "Region",
     "Repair",
     "Scenario",
     "ScheduleItem",
@@ -85,6 +86,17 @@ class Occupation(Strict):
         le=3,
         description="lowest education level it requires (0 primary, 1 secondary, 2 tertiary, 3 postgraduate)",
     )
+
+
+class Region(Strict):
+    """One region of the population (a province, a state): a block of persons synthesised
+    together. Persons are apportioned to regions by ``weight`` (largest remainder), so the
+    table's shares hold at any ``n``. Readable by rules as ``region_<name>`` and
+    ``region_code``; the results' subjects carry ``region_code``."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="short name (rules read ``region_<name>``)")
+    code: int = Field(ge=0, le=32_767, description="the region's numeric code (e.g. GB/T 2260 province code)")
+    weight: float = Field(gt=0.0, description="population weight (e.g. census persons); shares are weight / total")
 
 
 class Population(Strict):
@@ -144,6 +156,17 @@ class Population(Strict):
     government_bodies: int = Field(8, ge=0, le=10_000)
     friends_mean_degree: float = Field(8.0, ge=0.0, le=200.0)
     workplace_size_mean: float = Field(15.0, ge=1.0, le=10_000.0)
+    regions: list[Region] = Field(
+        default_factory=list,
+        description="regions (provinces) the persons live in, each a block synthesised on its own; "
+        "none by default: persons are synthesised in fixed-size blocks and carry region -1",
+    )
+    cross_region_share: Share = Field(
+        0.088,
+        description="share of friendship ties drawn to a person in another region (with regions only); "
+        "default 0.088 = inter-provincial migrants 124.84 M / 1,411.78 M people (2020 census, "
+        "NBS communique No. 7; assumed: ties cross provinces as often as people do)",
+    )
 
     @model_validator(mode="after")
     def _derive_scale(self) -> Population:
@@ -174,6 +197,14 @@ class Population(Strict):
             raise ValueError("occupation names must be unique")
         if sum(o.share for o in self.occupations) > 1.0 + 1e-9:
             raise ValueError("occupation shares must sum to at most 1")
+        regions = [r.name for r in self.regions]
+        if len(set(regions)) != len(regions):
+            raise ValueError("region names must be unique")
+        codes = [r.code for r in self.regions]
+        if len(set(codes)) != len(codes):
+            raise ValueError("region codes must be unique")
+        if len(self.regions) > self.n:
+            raise ValueError(f"more regions ({len(self.regions)}) than persons (n = {self.n})")
         return self
 
 

@@ -27,8 +27,15 @@ def _shared_base(path: Path, text: str) -> str | None:
     parent = tomllib.loads(text).get("extends")
     if not isinstance(parent, str) or not parent.startswith("base/"):
         return None
+    texts: list[str] = []
     base = (path.parent / parent).resolve()
-    return base.read_text(encoding="utf-8") if base.is_file() and path.parent in base.parents else None
+    while base.is_file() and path.parent in base.parents and len(texts) < 8:  # a base may extend a base
+        texts.append(base.read_text(encoding="utf-8"))
+        up = tomllib.loads(texts[-1]).get("extends")
+        if not isinstance(up, str):
+            break
+        base = (base.parent / up).resolve()
+    return "\n".join(texts) if texts else None
 
 
 def _citations(text: str) -> list[str]:
