@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..codes import SUBJECT_TYPES
-from .decision import KIND_CODES, actual_detection, expected_weights, sigmoid, violation_logit, watched
+from .decision import KIND_CODES, Expectations, actual_detection, sigmoid, violation_logit, watched
 from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import FAR, Calendar, exponential_gaps
 
@@ -102,13 +102,15 @@ class BehaviourModule(Module):
             self.opp_q[b].push(np.where(gaps >= FAR, FAR, day + gaps - 1), idx)
 
     def configure(self, sim: Sim) -> None:
-        """What people expect from a recorded act (:func:`.decision.expected_weights`); a visible
-        change of surveillance (after a timed change) shifts beliefs at once."""
+        """What people expect from a recorded act (:class:`.decision.Expectations`: measure
+        eligibility is evaluated over all subjects on the first day and every
+        ``Expectations.REFRESH_DAYS`` after); a visible change of surveillance (after a timed
+        change) shifts beliefs at once."""
         sc = sim.scenario
         self.specs = sc.behaviours  # a schedule may change any field but the frozen ones (name, kind, subject)
         if hasattr(self, "opp_rate"):
             self._rerate(sim)
-        self.sanction_weight, self.reward_weight = expected_weights(sc)
+        self.expect = Expectations(sc)
         now = actual_detection(sc)
         vis = sc.model.perception.visibility
         perceived = sim.state.perceived
@@ -136,6 +138,8 @@ class BehaviourModule(Module):
         st, mdl = sim.state, sim.scenario.model
         per = mdl.perception
         subj_out, beh_out = [], []
+        if self.expect.due(day):
+            self.expect.refresh(sim, day)
         for b, spec in enumerate(self.specs):
             idx = self.opp_q[b].pop(day)
             if idx.size == 0:
@@ -150,7 +154,7 @@ class BehaviourModule(Module):
                 logit = (
                     spec.base_logit
                     + spec.reward_value
-                    + self.reward_weight[b]
+                    + self.expect.reward(b, idx)
                     + mdl.w_norm * st.norm[idx]
                     + mdl.w_honesty * (st.honesty[idx] - 0.5)
                 )
@@ -158,7 +162,7 @@ class BehaviourModule(Module):
                 self.good_deeds[b] += acts.size
             elif kind == "expression":
                 want = u < sigmoid(spec.base_logit + spec.gain)
-                risk = watched(st, per, b, idx) * self.sanction_weight[b] * mdl.w_deterrence
+                risk = watched(st, per, b, idx) * self.expect.sanction(b, idx) * mdl.w_deterrence
                 u2 = sim.streams.uniform(f"behaviour.{spec.name}.censor", day, idx)
                 speak = want & (u2 >= 1.0 - np.exp(-risk))
                 self.desired[b] += int(want.sum())
@@ -169,11 +173,12 @@ class BehaviourModule(Module):
                 acts = idx[speak]
             else:
                 seen = watched(st, per, b, idx)
-                logit, deterrence = violation_logit(st, mdl, spec, self.sanction_weight[b], seen, idx)
+                weight = self.expect.sanction(b, idx)
+                logit, deterrence = violation_logit(st, mdl, spec, weight, seen, idx)
                 viol = u < sigmoid(logit)
                 base = logit + deterrence  # the same decision with no perceived surveillance
                 self.comply_unobserved += float((1.0 - sigmoid(base)).sum())
-                self.comply_observed += float((1.0 - sigmoid(base - mdl.w_deterrence * self.sanction_weight[b])).sum())
+                self.comply_observed += float((1.0 - sigmoid(base - mdl.w_deterrence * weight)).sum())
                 if kind == "obligation":
                     amount = spec.amount_months * st.base_income[idx] / 12.0
                     unable = st.savings[idx] + st.income[idx] / 12.0 < amount

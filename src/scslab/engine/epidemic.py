@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from .decision import expected_weights, sigmoid, violation_logit, watched
+from .decision import Expectations, sigmoid, violation_logit, watched
 from .module import Module, ResultSpec
 from .perception import learn
 from .queue import FAR, Calendar, DayQueue
@@ -280,7 +280,7 @@ class EpidemicModule(Module):
     def configure(self, sim: Sim) -> None:
         """The sources' detection tables and the breach's expected sanction weight, as behaviour sees them."""
         self.sources = source_tables(sim.scenario)
-        self.weight = expected_weights(sim.scenario)[0]
+        self.expect = Expectations(sim.scenario)
 
     # -- public helpers -----------------------------------------------------------------
     def assign_code(self, idx: np.ndarray, colour: int, day: int, sim: Sim | None = None) -> np.ndarray:
@@ -418,7 +418,9 @@ class EpidemicModule(Module):
             return cand
         spec, mdl = sim.scenario.behaviours[b], sim.scenario.model
         seen = watched(st, mdl.perception, b, cand)
-        logit, _ = violation_logit(st, mdl, spec, self.weight[b], seen, cand)
+        if self.expect.due(day):
+            self.expect.refresh(sim, day)
+        logit, _ = violation_logit(st, mdl, spec, self.expect.sanction(b, cand), seen, cand)
         p = sigmoid(logit)
         viol = cand[sim.streams.uniform("epidemic.violation.choice", day, cand) < p]
         self.violations[viol] += 1
