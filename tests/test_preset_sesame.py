@@ -66,3 +66,25 @@ def test_no_opt_in_means_no_perks():
     res = Sim("sesame", n=600, seed=1, days=60, overrides=["scoring.opt_in_share=0"]).run()
     assert len(res.sanctions["target"]) == 0
     assert np.all(res.subjects["grade"] == -1)
+
+
+def test_submitted_bills_are_good_records_that_offset_defaults(run):
+    """Self-submitted paid bills (facts 4.2) count in credit history with its good_weight:
+    with the weight at 0 the same run scores every subject with bills and a default lower."""
+    sim, _ = run
+    dim = sim.scenario.scoring.dimensions[0]
+    assert dim.name == "credit_history" and "bill_submission" in dim.behaviours and dim.good_weight > 0
+    st = sim.state
+    scored = st.scores.scored
+    b = [x.name for x in sim.scenario.behaviours].index("bill_submission")
+    bills = st.behaviour_records[b, scored] > 0
+    assert bills.mean() > 0.2  # people do submit bills
+    zero = Sim("sesame", n=2000, seed=3, days=240, overrides=["scoring.dimensions.credit_history.good_weight=0"])
+    zero.run()
+    assert np.array_equal(zero.state.scores.scored, scored)
+    bad = np.zeros(scored.size, bool)
+    for name in dim.behaviours[:2]:
+        bad |= st.behaviour_records[[x.name for x in sim.scenario.behaviours].index(name), scored] > 0
+    both = bills & bad
+    assert both.sum() > 5
+    assert (st.score[scored[both]] > zero.state.score[scored[both]]).all()
