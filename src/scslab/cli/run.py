@@ -15,10 +15,12 @@ from typing import Any
 
 from .checks import RecordBudget, add_limit_options, init_checked, preflight, resource_limits
 from .common import (
+    UserError,
     atomic_write_text,
     check_out,
     days_arg,
     dumps,
+    err,
     int_arg,
     num,
     positive_int,
@@ -64,7 +66,9 @@ def register(sub: Any) -> None:
         type=positive_int,
         default=1,
         metavar="K",
-        help="split the population into K shards, each run by its own worker (default 1)",
+        help="split the population by region into K shards, each run by its own worker "
+        "(--executor local: spawned processes; ray: Ray actors), merged into one database and report "
+        "(default 1: no sharding; docs/scaling.md)",
     )
     add_executor_options(r)
     add_limit_options(r)
@@ -85,10 +89,9 @@ def main(args: argparse.Namespace) -> int:
             from .common import UserError
 
             raise UserError(f"--{opt.replace('_', '-')} needs --plan")
+    check_cluster_options(args, sc)
     if args.shards > 1:
-        from .common import UserError
-
-        raise UserError(f"--shards {args.shards}: sharded execution is not available yet")
+        return sharded_main(args, sc)
     if args.runs > 1 or args.workers > 1 or args.executor != "local":
         from .ensemble import main as ensemble_main
 
@@ -117,6 +120,58 @@ def main(args: argparse.Namespace) -> int:
         done = {row["phase"] for row in profile}
         profile += [{"phase": k, **v} for k, v in phases.items() if k not in done]
         print(profile_table(profile), file=sys.stderr)
+    if args.json:
+        print(dumps(payload))
+    elif args.quiet:
+        print(out)
+    else:
+        print(human_summary(payload, report))
+    return 0
+
+
+def check_cluster_options(args: argparse.Namespace, sc: Any) -> None:
+    """Refuse bad --shards, --executor and --ray-address combinations (exit 2, every problem at
+    once) before any work starts: no shard can hold less than a region, and a cluster that
+    does not answer is named before anything is simulated."""
+    from scslab.lab.shards import check_ray_address, shard_problems
+
+    problems = []
+    if args.ray_address and args.executor != "ray":
+        problems.append("--ray-address needs --executor ray")
+    if args.shards != 1:
+        problems += shard_problems(sc, args.shards)
+        if args.runs > 1 and args.shards > 1:
+            problems.append("--shards runs one seed; --runs > 1 is not supported with it yet")
+    if args.ray_address and args.executor == "ray":
+        reason = check_ray_address(args.ray_address)
+        if reason:
+            problems.append(reason)
+    if problems:
+        raise UserError("\n".join(problems))
+
+
+def sharded_main(args: argparse.Namespace, sc: Any) -> int:
+    """``scslab run --shards K``: the shards run in their workers, the parent merges and writes."""
+    import time
+
+    from scslab.engine.sim import timed
+    from scslab.lab.shards import ShardError, run_sharded
+
+    out = args.out if args.out is not None else default_out(sc.name)
+    check_out(out, "output folder")
+    resource_limits(args, sc)  # what one shard's worker needs (each runs the whole loop: docs/scaling.md)
+    t0 = time.perf_counter()
+    workers = args.workers if args.workers > 1 else None
+    try:
+        results = run_sharded(sc, args.shards, executor=args.executor, workers=workers, address=args.ray_address)
+    except ShardError as e:  # a shard died or its part did not fit: a failed run, not a bug
+        err(f"error: the sharded run failed and nothing was written: {e}")
+        return 1
+    wall_s = time.perf_counter() - t0
+    phases: dict[str, dict[str, float]] = {}
+    payload, report = write_outputs(results, out, wall_s, args, timed=partial(timed, phases))
+    if args.profile:
+        print(profile_table([{"phase": k, **v} for k, v in phases.items()]), file=sys.stderr)
     if args.json:
         print(dumps(payload))
     elif args.quiet:
