@@ -75,6 +75,19 @@ def test_remove_edges_toy():
     assert 2 not in one_way.neighbors(1) and 1 in one_way.neighbors(2)
 
 
+def test_remove_edges_in_place_gives_the_same_graph_without_a_copy():
+    rng = np.random.default_rng(4)
+    g = random_friends(2000, 8.0, rng)
+    src, dst = g.edges()
+    pick = rng.random(src.size) < 0.1
+    want = g.remove_edges(src[pick], dst[pick])
+    buf = g.indices
+    got = g.remove_edges(src[pick], dst[pick], in_place=True)
+    assert got.indptr.tolist() == want.indptr.tolist() and got.indices.tolist() == want.indices.tolist()
+    assert np.shares_memory(got.indices, buf) and np.shares_memory(got.indptr, g.indptr)  # no second copy
+    assert got.is_symmetric() and got.nnz < g.nnz
+
+
 def test_neighbor_mean_hand_computed():
     # path 0-1-2 plus isolated 3
     g = Csr.from_edges(4, np.array([0, 1]), np.array([1, 2]))

@@ -108,6 +108,34 @@ def test_publicity_costs_listed_people_their_ties(publicity):
         assert loss is None  # nobody was exposed
 
 
+def test_cut_ties_are_held_once_unless_a_module_reads_the_synthesised_network():
+    from scslab.engine.module import Module
+    from scslab.engine.sim import MODULES
+
+    class ReadsOriginal(Module):
+        name = "reads_original"
+        position = ("before", "society")
+        reads_synthesised_friends = True
+
+    kw = dict(n=3000, days=120, seed=2)
+    ov = ["model.exclusion.cut_share=0.5", "lists.grade_c_d.entry=points < 990", "policy.publicity=true"]
+    one, kept = (
+        Sim("rongcheng", overrides=ov, **kw),
+        Sim("rongcheng", overrides=ov, modules=[*MODULES, ReadsOriginal], **kw),
+    )
+    r1, r2 = one.run(), kept.run()
+    assert r1.summary["exclusion_degree_loss"] > 0.1  # ties were cut
+    # cut in place: the population's friend network is the cut one, no second copy
+    assert one.pop.friend_net is one.state.friend_net
+    # kept: the original stays whole beside the cut copy, and the run is the same
+    assert kept.pop.friend_net.nnz > kept.state.friend_net.nnz == one.state.friend_net.nnz
+    assert kept.state.friend_net.indices.tolist() == one.state.friend_net.indices.tolist()
+    timing = ("wall_s", "peak_rss_mb", "agent_days_per_s")
+    assert {k: v for k, v in r1.summary.items() if k not in timing} == {
+        k: v for k, v in r2.summary.items() if k not in timing
+    }
+
+
 def test_economic_feedback_switch():
     kw = dict(n=3000, days=500, seed=5)
     ov = ["policy.sanction_scale=3", "lists.grade_c_d.entry=points < 990"]

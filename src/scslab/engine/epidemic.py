@@ -212,6 +212,7 @@ class EpidemicModule(Module):
     """an epidemic spreads; health codes colour, isolate and stop people"""
 
     name = "epidemic"
+    reads_synthesised_friends = True  # infection spreads over the ties as synthesised
     position = ("before", "behaviour")
 
     # names rule expressions may use while the epidemic runs (persons only; firms read False/0).

@@ -27,6 +27,9 @@ class ExclusionModule(Module):
     name = "exclusion"
 
     def init(self, sim: Sim) -> None:
+        # a module that reads the friend network as synthesised keeps it; otherwise ties are
+        # cut in place and the population's network is the cut one (one copy in memory)
+        self.keep_original = any(m.reads_synthesised_friends for m in sim.modules)
         self.degree0 = sim.state.friend_net.degree().astype(np.int32)
         self.exposed = np.zeros(sim.state.n, np.bool_)
         self.pending_src: list[np.ndarray] = []
@@ -66,7 +69,12 @@ class ExclusionModule(Module):
         dst = np.concatenate(self.pending_dst)
         self.pending_src, self.pending_dst = [], []
         if src.size:
-            sim.state.friend_net = sim.state.friend_net.remove_edges(src, dst, symmetric=True)
+            net = sim.state.friend_net
+            private = net is not sim.pop.friend_net  # already a copy of its own (cut before)
+            cut = net.remove_edges(src, dst, symmetric=True, in_place=private or not self.keep_original)
+            if not self.keep_original:
+                sim.pop.friend_net = cut
+            sim.state.friend_net = cut
             self.cuts += src.size
 
     def degree_loss(self, sim: Sim) -> float | None:

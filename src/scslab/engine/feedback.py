@@ -63,7 +63,7 @@ class FeedbackModule(Module):
             effect, benefit = st.income_effect, st.benefit
         else:  # switched off: measures leave income alone
             if self.zeros is None:
-                self.zeros = np.zeros(st.S, np.float64)
+                self.zeros = np.zeros(st.S, np.float32)
             effect, benefit = self.zeros, self.zeros
         _economy(
             st.base_income, effect, benefit, st.income, st.savings, CONSUMPTION_SHARE, mdl.subsistence_per_year, st.n

@@ -181,6 +181,7 @@ class LettersModule(Module):
     """reminder letters go out; responders pay within the window"""
 
     name = "letters"
+    reads_synthesised_friends = True  # letters reach the household and friends as synthesised
     position = ("before", "behaviour")
 
     def init(self, sim: Sim) -> None:

@@ -488,5 +488,6 @@ class MeasuresModule(Module):
         out["service_rejections"] = {k: dict(v) for k, v in self.rejections.items()}
         for name in ("origin_subject", "origin_record", "depth"):
             out[name] = self.rows[name]
-        out["income_cut_subjects"] = int((sim.state.income_effect < -1e-12).sum())
+        # float32 sums: what is left of effects applied and lifted is below 1e-6, a cut is not
+        out["income_cut_subjects"] = int((sim.state.income_effect < -1e-6).sum())
         out["reward_benefit_total"] = float(np.clip(sim.state.benefit, 0.0, None).sum())

@@ -65,12 +65,16 @@ class Module:
     need; the defaults do nothing. ``position`` places an optional module relative to a
     named one, e.g. ``("after", "feedback")``; ``None`` keeps its place in the list.
     ``attributes`` maps rule-attribute names to getters ``f(sim, idx) -> array`` that list
-    and measure rules may read while the module runs.
+    and measure rules may read while the module runs. ``reads_synthesised_friends`` says the
+    module reads ``sim.pop.friend_net``, the friend network as synthesised, after exclusion
+    has cut ties in ``sim.state.friend_net``: only then is the original kept beside the cut
+    copy (otherwise ties are cut in place and the run holds one friend network).
     """
 
     name: ClassVar[str] = ""
     position: ClassVar[tuple[str, str] | None] = None
     attributes: ClassVar[dict[str, Any]] = {}
+    reads_synthesised_friends: ClassVar[bool] = False
 
     def init(self, sim: Sim) -> None:
         """Allocate the module's state (called once, in loop order)."""

@@ -97,7 +97,7 @@ class ResultsModule(Module):
             "migrant": st.migrant,
             "group": st.group,
             "income0": st.base_income,
-            "income": st.income.astype(np.float32),
+            "income": np.asarray(st.income, np.float32),
             "score": st.score,
             "grade": st.grade,
         }
@@ -113,12 +113,12 @@ class ResultsModule(Module):
                 raise ValueError(f"module {mod.name!r} declares {spec.kind} {spec.name!r} but did not write it")
             value = written[spec.name]
             if spec.kind == "column":
-                col = np.asarray(value).astype(spec.dtype, copy=True)
+                col = np.asarray(value, spec.dtype)  # the run is over: a column of the right type is not copied
                 if col.shape != (st.S,):
                     raise ValueError(f"column {spec.name!r} of {mod.name!r} has shape {col.shape}, not ({st.S},)")
                 subjects[spec.name] = col
             elif spec.kind == "sanction":
-                col = np.asarray(value).astype(spec.dtype, copy=True)
+                col = np.asarray(value, spec.dtype)  # the run is over: a column of the right type is not copied
                 if col.shape != sanc["target"].shape:
                     raise ValueError(f"sanction column {spec.name!r} of {mod.name!r} has shape {col.shape}")
                 sanc[spec.name] = col

@@ -109,16 +109,18 @@ class SourcesModule(Module):
         Called at start and after a scheduled change; pending false matches keep their
         day and the next one is drawn at the new rate.
         """
-        sc, st = sim.scenario, sim.state
+        sc = sim.scenario
         self.specs = sc.sources
         bidx = {b.name: i for i, b in enumerate(sc.behaviours)}
         self.detect, self.coverage, self.delay, self.members = source_tables(sc)
-        self.fm_rate: dict[int, np.ndarray] = {}
+        # a false-match rate per year: one number for every person, or one per person where
+        # multipliers make it differ (a float64 per person only then)
+        self.fm_rate: dict[int, float | np.ndarray] = {}
         self.fm_behaviour: dict[int, int] = {}
         for k, s in enumerate(self.specs):
             if s.false_match_per_year <= 0:
                 continue
-            rate = np.full(st.n, s.false_match_per_year)
+            rate: float | np.ndarray = float(s.false_match_per_year)
             for attr, mult in s.false_match_multipliers.items():
                 rate = rate * np.where(_person_flag(sim, attr), mult, 1.0)
             self.fm_rate[k] = rate
@@ -126,7 +128,7 @@ class SourcesModule(Module):
                 self.fm_behaviour[k] = bidx[s.false_match_behaviour]
 
     @staticmethod
-    def _fm_gap(u: np.ndarray, rate: np.ndarray, scale: float, day: int) -> np.ndarray:
+    def _fm_gap(u: np.ndarray, rate: float | np.ndarray, scale: float, day: int) -> np.ndarray:
         r = rate * scale
         with np.errstate(divide="ignore"):
             gap = np.where(r > 0, np.ceil(-np.log1p(-u) * 365.0 / np.maximum(r, 1e-300)), FAR)
@@ -167,7 +169,8 @@ class SourcesModule(Module):
             if who.size == 0:
                 continue
             u = sim.streams.uniform(f"source.{self.specs[k].name}.false_match", day, who)
-            q.push(self._fm_gap(u, self.fm_rate[k][who], scale, day), who)
+            rate = self.fm_rate[k]
+            q.push(self._fm_gap(u, rate[who] if isinstance(rate, np.ndarray) else rate, scale, day), who)
             only = members_mask(st, self.members[k], who)
             if only is not None:  # no false match filed against someone the source does not watch
                 who = who[only]

@@ -104,8 +104,9 @@ class State:
         self.listed = np.zeros((nl, S), np.bool_)
         self.spell_of = np.full((nl, S), -1, np.int32)
         self.pending_exit = np.full((nl, S), -1, np.int32)
-        self.income_effect = np.zeros(S, np.float64)
-        self.benefit = np.zeros(S, np.float64)
+        # float32 like income itself: a sum of a few measures' effects (shares, yuan a year)
+        self.income_effect = np.zeros(S, np.float32)
+        self.benefit = np.zeros(S, np.float32)
         self.services = service_names(sc)
         self.blocks = np.zeros((len(self.services), S), np.int16)  # measures denying each service
         self.n_sanctions = np.zeros(S, np.int16)

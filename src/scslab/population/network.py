@@ -104,10 +104,13 @@ class Csr:
         _compact(self.indptr, self.indices, keep, indptr, indices)  # no per-edge prefix sum
         return Csr(indptr, indices)
 
-    def remove_edges(self, src: np.ndarray, dst: np.ndarray, symmetric: bool = True) -> Csr:
-        """A new graph without the ties (src[k], dst[k]) (and their reverses if symmetric).
+    def remove_edges(self, src: np.ndarray, dst: np.ndarray, symmetric: bool = True, in_place: bool = False) -> Csr:
+        """A graph without the ties (src[k], dst[k]) (and their reverses if symmetric).
 
         Used to cut ties (e.g. people avoiding a blacklisted contact); absent pairs are ignored.
+        ``in_place`` compacts this graph's own arrays instead of allocating new ones (no
+        second copy of the edges, only a byte per edge for the mask): the result views them,
+        and this graph must not be used afterwards.
         """
         src = np.asarray(src, dtype=np.int64)
         dst = np.asarray(dst, dtype=np.int64)
@@ -115,7 +118,10 @@ class Csr:
             src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
         keep = np.ones(self.nnz, dtype=bool)
         _mark_removed(self.indptr, self.indices, src, dst, keep)
-        return self.without_edges(keep)
+        if not in_place:
+            return self.without_edges(keep)
+        kept = _compact_in_place(self.indptr, self.indices, keep)
+        return Csr(self.indptr, self.indices[:kept])
 
     def is_symmetric(self) -> bool:
         """True if every edge i->j has j->i (checked with one sort of the reversed keys)."""
@@ -176,6 +182,25 @@ def _compact(indptr, indices, keep, newptr, out):  # pragma: no cover - numba
                 out[k] = indices[j]
                 k += 1
     newptr[n] = k
+
+
+@njit(cache=True)
+def _compact_in_place(indptr, indices, keep):  # pragma: no cover - numba
+    # row i's kept edges move to [indptr[i], indptr[i+1]) of the new offsets; writes never
+    # pass reads (k <= j), and each row's old end is read before its start is overwritten
+    n = indptr.shape[0] - 1
+    k = 0
+    lo = indptr[0]
+    for i in range(n):
+        hi = indptr[i + 1]
+        indptr[i] = k
+        for j in range(lo, hi):
+            if keep[j]:
+                indices[k] = indices[j]
+                k += 1
+        lo = hi
+    indptr[n] = k
+    return k
 
 
 @njit(cache=True)
