@@ -1,5 +1,7 @@
 """Ray: a real local cluster (``ray start --head`` on 127.0.0.1, then ``ray stop``) runs the same
-sweep and compare as the local executor, and the DuckDB contents come out identical.
+sweep and compare as the local executor, and the DuckDB contents come out identical; a run
+sharded K = 1, 2, 4 ways over Ray actors (``scslab run --shards K --executor ray``) stores the
+same tables as the unsharded run.
 
 Ray binds its servers to every interface of the node and turns 127.0.0.1 into the machine's
 routable address, so the cluster is started inside a private network namespace
@@ -39,8 +41,26 @@ status=0
 RAY_ADDRESS=127.0.0.1:{port} "{scslab}" compare rongcheng --reform-set policy.detection_scale=2 --runs 2 \\
     --n 600 --days 20 --executor ray --workers 2 --json --out "{tmp}/ray-compare" > "{tmp}/compare.json" \\
     2> "{tmp}/compare.err" || status=$?
+# sharded runs: the shards are Ray actors (4 shards on the cluster's 2 CPUs: 2 actors); one
+# shard through the API, since `scslab run --shards 1` is the plain unsharded run
+"{python}" -c "$SHARD_ONE" "{tmp}/ray-shards-1" 127.0.0.1:{port} 2>> "{tmp}/shards.err" || status=$?
+for k in 2 4; do
+    "{scslab}" run corporate --n 600 --days 60 --shards $k --executor ray \\
+        --ray-address 127.0.0.1:{port} --no-report --json --out "{tmp}/ray-shards-$k" > /dev/null \\
+        2>> "{tmp}/shards.err" || status=$?
+done
 "{ray}" stop > /dev/null 2>&1 || true
 exit $status
+"""
+
+
+SHARD_ONE = """
+import sys
+from scslab.lab.shards import run_sharded
+from scslab.scenario.loader import load_scenario, size_overrides
+from scslab.store.duck import write_run
+sc = load_scenario("corporate", size_overrides(n=600, days=60))
+write_run(run_sharded(sc, 1, executor="ray", address=sys.argv[2]), sys.argv[1])
 """
 
 
@@ -51,9 +71,17 @@ def test_a_real_local_ray_cluster_gives_the_local_executors_results(tmp_path):
     home.mkdir()
     raytmp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths must fit in 107 bytes
     script = SCRIPT.format(
-        ray=BIN / "ray", scslab=BIN / "scslab", port=PORT, tmp=tmp_path, sweep=sweep, home=home, raytmp=raytmp
+        ray=BIN / "ray",
+        scslab=BIN / "scslab",
+        python=sys.executable,
+        port=PORT,
+        tmp=tmp_path,
+        sweep=sweep,
+        home=home,
+        raytmp=raytmp,
     )
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    env["SHARD_ONE"] = SHARD_ONE
     try:
         proc = subprocess.run(
             ["unshare", "-n", "-p", "-f", "--mount-proc", "bash", "-c", script],
@@ -66,7 +94,7 @@ def test_a_real_local_ray_cluster_gives_the_local_executors_results(tmp_path):
         shutil.rmtree(raytmp, ignore_errors=True)
     logs = [
         f"--- {f}\n{(tmp_path / f).read_text()[-1500:]}"
-        for f in ("ray-start.log", "sweep.err", "compare.err")
+        for f in ("ray-start.log", "sweep.err", "compare.err", "shards.err")
         if (tmp_path / f).exists()
     ]
     assert proc.returncode == 0, "\n".join(logs)
@@ -83,3 +111,14 @@ def test_a_real_local_ray_cluster_gives_the_local_executors_results(tmp_path):
 
     local = compare("rongcheng", reform_set=["policy.detection_scale=2"], runs=2, n=600, days=20)
     assert on_ray == local.to_dict()
+
+    # a run sharded K ways over Ray actors is the unsharded run (issue 12.4): every table alike
+    from scslab.store.load import load_results
+    from test_shards import assert_same_results
+
+    base = ["run", "corporate", "--n", "600", "--days", "60", "--no-report", "--quiet"]
+    assert cli_main([*base, "--out", str(tmp_path / "unsharded")]) == 0
+    single = load_results(tmp_path / "unsharded")
+    assert single.sanctions["target"].size > 0
+    for k in (1, 2, 4):
+        assert_same_results(single, load_results(tmp_path / f"ray-shards-{k}"))

@@ -282,6 +282,10 @@ class RayExecutor:
             self._owns = not self.address
         else:
             self._owns = False
+        # an actor takes a CPU and keeps it: more actors than the cluster's CPUs would wait for
+        # ever, and so would the tasks given to them
+        cpus = int(ray.cluster_resources().get("CPU", self.workers))
+        self.workers = max(1, min(self.workers, cpus))
         actor = ray.remote(num_cpus=1)(_RayWorker)
         self._actors = [actor.remote(self.threads) for _ in range(self.workers)]
         return self._actors
