@@ -12,13 +12,15 @@ import json
 import math
 import subprocess
 
+import numpy as np
 import pytest
 
 from scslab import cli
 from scslab.scenario import budget
 from scslab.scenario.loader import load_scenario
 
-BIG = ["national-outline", "--n", "1400000000"]
+BIG = ["rongcheng", "--n", "1400000000"]  # no regions: shards are equal ranges of persons
+NATIONAL = ["national-outline", "--n", "1400000000"]  # 31 provinces: a shard is whole provinces
 
 
 def call(capsys, *args: str) -> subprocess.CompletedProcess:
@@ -56,7 +58,7 @@ def test_plan_prints_the_estimators_figures_and_the_machines_they_need(tmp_path,
         capsys, *BIG, "--shards", "64", "--machine-memory", "24GiB", "--machine-cores", "2", "--out", str(out)
     )
     assert not out.exists()  # nothing simulated, nothing written
-    sc = load_scenario("national-outline", ["population.n=1400000000"])
+    sc = load_scenario("rongcheng", ["population.n=1400000000"])
     shards = d["shards"]
     assert len(shards) == 64 and sum(s["persons"] for s in shards) == 1_400_000_000
     for s in shards:
@@ -84,6 +86,30 @@ def test_human_plan_names_shards_machines_and_time(capsys) -> None:
     assert "21,875,000" in p.stdout  # 1.4 bn / 64 persons in each shard
 
 
+def test_shards_by_region_are_the_split_of_the_sharded_run() -> None:
+    from scslab.engine.sim import Sim
+    from scslab.lab.shards import assign_shards
+
+    sc = load_scenario("national-outline", ["population.n=5000", "sim.days=5"])
+    sim = Sim(sc).init()
+    weights = [r.weight for r in sc.population.regions]
+    for k in (1, 2, 4, 31):
+        got = budget.shard_persons(5000, k, weights)
+        want = np.bincount(assign_shards(sim, k)[: sim.state.n], minlength=k).tolist()
+        assert got == want, k
+
+
+def test_national_plan_names_the_largest_province_shard(capsys) -> None:
+    d = plan_json(capsys, *NATIONAL, "--shards", "31", "--machine-memory", "128GiB", "--machine-cores", "16")
+    weights = [r.weight for r in load_scenario("national-outline").population.regions]
+    sizes = budget.shard_persons(1_400_000_000, 31, weights)
+    assert [s["persons"] for s in d["shards"]] == sizes and max(sizes) > 1_400_000_000 / 31 * 2
+    # a shard is whole provinces: more shards than the 31 regions are refused, as --shards refuses them
+    assert "31 regions" in refused(capsys, "run", *NATIONAL, "--shards", "32", "--plan")
+    err = refused(capsys, "run", *NATIONAL, "--shards", "31", "--plan", "--machine-memory", "24GiB")
+    assert "no split into whole regions fits" in err
+
+
 def test_a_plan_that_does_not_fit_the_machines_is_refused(tmp_path, capsys) -> None:
     out = tmp_path / "o"
     err = refused(capsys, "run", *BIG, "--shards", "31", "--plan", "--machine-memory", "4GiB", "--out", str(out))
@@ -103,7 +129,7 @@ def test_bad_plan_options_are_refused(capsys) -> None:
     assert "--machine-memory" in refused(capsys, "run", "rongcheng", "--plan", "--machine-memory", "lots")
     assert "needs --plan" in refused(capsys, "run", "rongcheng", "--n", "200", "--machine-cores", "2")
     err = refused(capsys, "run", "rongcheng", "--n", "500", "--shards", "501", "--plan")
-    assert "501 shards for 500 persons" in err
+    assert "more shards than the 500 persons" in err
 
 
 def test_one_process_is_refused_beyond_int32_subjects(capsys) -> None:

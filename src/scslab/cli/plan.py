@@ -55,7 +55,13 @@ def main(args: argparse.Namespace, sc: Any) -> int:
     else:
         memory = total_memory()
     cores = args.machine_cores if args.machine_cores is not None else (os.cpu_count() or 1)
-    p = plan(sc, getattr(args, "shards", None) or 1, memory, cores, args.machines)
+    from scslab.lab.shards import shard_problems
+
+    shards = getattr(args, "shards", None) or 1
+    refused = shard_problems(sc, shards)  # the split --shards itself refuses (more shards than regions)
+    if refused:
+        raise UserError("\n".join(refused))
+    p = plan(sc, shards, memory, cores, args.machines)
     if p.problems:
         raise UserError("the plan does not fit: " + "\n".join(p.problems))
     if args.json:
@@ -106,5 +112,7 @@ def format_plan(name: str, p: Any) -> str:
         f"{d['core_hours']:,.1f} core-hours in all; merging the shards' results is not included",
         f"from the estimator's constants ({AGENT_DAYS_PER_CORE_S / 1e6:,.0f} M subject-days per core-second; "
         f"measured {MEASURED}); docs/scaling.md",
+        "for shards that hold their own subjects only: the first sharded version replicates the whole run "
+        "in every shard (docs/scaling.md)",
     ]
     return "\n".join(lines)

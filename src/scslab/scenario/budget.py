@@ -7,7 +7,7 @@ command line (and the web server) can refuse a run that would not fit *before* i
 instead of the operating system killing it half-way.
 
 The per-agent figures are the engine's measured ones (docs/performance.md, "Memory": about
-270 bytes of state per subject plus 13 per subject and behaviour, 46 bytes of household and
+225 bytes of state per subject plus 13 per subject and behaviour, 46 bytes of household and
 workplace ties per person plus 4 per friendship edge end, and about 470 bytes per person at
 the peak of set-up); expected records multiply each behaviour's opportunities by a first-order
 chance of acting (the logistic of its base log-odds plus its gain or reward) and by what the
@@ -18,6 +18,8 @@ past what memory can hold.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import os
 from dataclasses import dataclass, field
@@ -44,7 +46,9 @@ BASE_BYTES = 480 * 2**20  # the interpreter, NumPy, Numba, DuckDB, pandas, SciPy
 # Measured on rongcheng, 1 M persons x 1 year (docs/performance.md, "Memory"): peak RSS of
 # `scslab run` 926 MiB at 1 M and 514 MiB at 100 k, i.e. 466 bytes per extra person in all.
 SETUP_BYTES_PER_PERSON = 470  # peak while the population and networks are drawn (463 measured)
-STATE_BYTES_PER_SUBJECT = 270  # engine state and module tables per subject, transients included
+# 2026-12-03 (main at e497042): 410 bytes per extra person in all, after one friend network,
+# scalar false-match rates and float32 economy arrays (was 466): 270 -> 225 per subject
+STATE_BYTES_PER_SUBJECT = 225  # engine state and module tables per subject, transients included
 BYTES_PER_SUBJECT_BEHAVIOUR = 13  # perceived detection, record counts, calendars, obligations
 NETWORK_BYTES_PER_PERSON = 46  # households and workplaces (int32 rows), the friends' row offsets ...
 NETWORK_BYTES_PER_FRIEND = 4  # ... plus one int32 per directed friendship edge (mean degree per person)
@@ -53,7 +57,7 @@ AGENT_DAYS_PER_S = 2e6  # a loaded two-core machine (docs/performance.md measure
 # What one core does for a plan (--plan): subject-days of the whole command (synthesis, day
 # loop, writing) per second of process CPU time, rongcheng 1 M x 1 year (docs/scaling.md)
 AGENT_DAYS_PER_CORE_S = 12e6
-MEASURED = "2026-12-02, main at 76a9de0 (bytes per person); 2026-12-02 19:37 UTC profile (agent-days per core)"
+MEASURED = "2026-12-03, main at e497042 (bytes per person); 2026-12-02 19:37 UTC profile (agent-days per core)"
 MAX_SUBJECTS = 2**31 - 1  # subject indices are int32: one process holds at most this many subjects
 MACHINE_RESERVE = 0.1  # share of a machine's memory a plan leaves to the OS and the page cache (assumed)
 
@@ -211,14 +215,42 @@ def format_bytes(n: float) -> str:
 # ---------------------------------------------------------------- sharded runs (issue 12.5)
 
 
-def shard_persons(n: int, shards: int) -> list[int]:
-    """Persons in each of ``shards`` shards of ``n`` persons: as equal as whole persons allow.
+def shard_persons(n: int, shards: int, region_weights: list[float] | None = None) -> list[int]:
+    """Persons in each of ``shards`` shards of ``n`` persons, split as ``scslab run --shards`` splits.
 
-    An assumption until the population has regions: a split by province makes the largest
-    shard larger than the mean (docs/scaling.md says by how much).
+    Without regions: as equal as whole persons allow. With regions (``population.regions``'
+    weights, in their order): persons are apportioned to regions by weight (largest
+    remainder, as the population does), and regions go to shards in contiguous runs of about
+    ``n / shards`` persons, a region never split (``scslab.lab.shards.assign_shards``); so a
+    shard of a large province is larger than the mean.
     """
-    base, extra = divmod(int(n), int(shards))
-    return [base + (1 if i < extra else 0) for i in range(int(shards))]
+    n, shards = int(n), int(shards)
+    if not region_weights or shards <= 1:
+        base, extra = divmod(n, shards)
+        return [base + (1 if i < extra else 0) for i in range(shards)]
+    counts = _apportion(n, region_weights)
+    edges = [bisect.bisect_left(list(itertools.accumulate(counts)), k * (n / shards)) for k in range(1, shards)]
+    of_region = [min(sum(1 for e in edges if r >= e + 1), shards - 1) for r in range(len(counts))]
+    out = [0] * shards
+    for r, c in enumerate(counts):
+        out[of_region[r]] += c
+    return out
+
+
+def _apportion(n: int, weights: list[float]) -> list[int]:
+    """``n`` split in proportion to ``weights`` by largest remainder (ties to the earlier part),
+    a part that would be empty taking one from the largest: ``population.synth.apportion``."""
+    total = float(sum(weights))
+    quota = [n * w / total for w in weights]
+    parts = [math.floor(q) for q in quota]
+    order = sorted(range(len(weights)), key=lambda i: -(quota[i] - parts[i]))  # stable: ties keep order
+    for i in order[: n - sum(parts)]:
+        parts[i] += 1
+    if n >= len(weights):
+        for e in [i for i, p in enumerate(parts) if p == 0]:
+            parts[max(range(len(parts)), key=lambda i: (parts[i], -i))] -= 1
+            parts[e] = 1
+    return parts
 
 
 @dataclass(frozen=True)
@@ -310,7 +342,8 @@ def plan(sc: Scenario, shards: int, machine_memory: float, machine_cores: int, m
     if shards > n:
         problems.append(f"{shards:,} shards for {n:,} persons: a shard needs at least one person")
         shards = n
-    ests = [estimate(sc, k) for k in shard_persons(n, shards)]
+    weights = [r.weight for r in sc.population.regions] or None
+    ests = [estimate(sc, k) for k in shard_persons(n, shards, weights)]
     big = max(ests, key=lambda e: e.memory_bytes)
     usable = machine_memory * (1 - MACHINE_RESERVE)
     per_machine = min(int(machine_cores), int(usable // big.memory_bytes))
@@ -321,12 +354,16 @@ def plan(sc: Scenario, shards: int, machine_memory: float, machine_cores: int, m
         )
     if per_machine < 1:
         fewest = _fewest_shards(sc, usable)
-        hint = f"at least {fewest:,} shards (--shards)" if fewest else "more shards (--shards)"
+        if fewest:
+            hint = f"use at least {fewest:,} shards (--shards) or larger machines (--machine-memory)"
+        elif sc.population.regions:
+            hint = "no split into whole regions fits (a region is never split): use larger machines (--machine-memory)"
+        else:
+            hint = "use more shards (--shards) or larger machines (--machine-memory)"
         problems.append(
             f"a shard of {big.persons:,} persons needs an estimated {format_bytes(big.memory_bytes)} and a machine "
             f"of {format_bytes(machine_memory)} offers {format_bytes(usable)} "
-            f"({100 * (1 - MACHINE_RESERVE):.0f} %, the rest left to the system); use {hint} "
-            f"or larger machines (--machine-memory)"
+            f"({100 * (1 - MACHINE_RESERVE):.0f} %, the rest left to the system); {hint}"
         )
         needed = 0
     else:
@@ -335,8 +372,15 @@ def plan(sc: Scenario, shards: int, machine_memory: float, machine_cores: int, m
 
 
 def _fewest_shards(sc: Scenario, usable: float) -> int | None:
-    """The fewest shards whose largest fits in ``usable`` bytes (None if not even one person does)."""
+    """The fewest shards whose largest fits in ``usable`` bytes (None if no split does: not
+    one person, or with regions not the largest region alone)."""
     n = int(sc.population.n)
+    weights = [r.weight for r in sc.population.regions]
+    if weights:  # at most one shard per region; a region is never split
+        for k in range(1, len(weights) + 1):
+            if estimate(sc, max(shard_persons(n, k, weights))).memory_bytes <= usable:
+                return k
+        return None
     if estimate(sc, 1).memory_bytes > usable:
         return None
     lo, hi = 1, n  # memory grows with the shard's persons: bisect on the shard count
