@@ -9,6 +9,11 @@ sum over the shard workers), then prints one JSON object.
 
 ``.venv/bin/python benchmarks/bench_shards.py --n 100000 --days 90 --shards 1 2``;
 timings are only meaningful on a quiet machine.
+
+``--cut`` measures instead what a partitioned engine would have to exchange: for the split
+``--shards`` gives, the share of each network's ties and of each kind of link whose two ends
+are in different shards, and the share of persons with at least one tie across (the boundary
+whose state crosses at every social update). No simulation runs, only synthesis.
 """
 
 from __future__ import annotations
@@ -45,13 +50,48 @@ def one(preset: str, n: int, days: int, shards: int, out: Path) -> dict:
     }
 
 
+def cut(preset: str, n: int, shards: list[int]) -> dict:
+    import numpy as np
+
+    from scslab.engine.sim import Sim
+    from scslab.lab.shards import assign_shards
+
+    sim = Sim(preset, n=n, days=1).init()
+    st, pop = sim.state, sim.pop
+    out: dict = {"preset": preset, "n": n, "subjects": int(st.S), "cuts": []}
+    for k in shards:
+        owner = assign_shards(sim, k)
+        row: dict = {"shards": k}
+        boundary = np.zeros(st.n, np.bool_)
+        for name, net in (("household", pop.household_net), ("work", pop.work_net), ("friends", st.friend_net)):
+            src = np.repeat(np.arange(net.indptr.size - 1), np.diff(net.indptr))
+            dst = np.asarray(net.indices, np.int64)
+            across = owner[src] != owner[dst]
+            row[f"{name}_ties_across"] = round(float(across.mean()) if across.size else 0.0, 4)
+            boundary[src[across]] = True
+        sp = np.flatnonzero(st.spouse >= 0)
+        row["spouses_across"] = round(float((owner[sp] != owner[st.spouse[sp]]).mean()) if sp.size else 0.0, 4)
+        rep = np.flatnonzero(st.legal_rep >= 0)
+        firms = rep + st.n
+        row["legal_reps_across"] = round(
+            float((owner[firms] != owner[st.legal_rep[rep]]).mean()) if rep.size else 0.0, 4
+        )
+        row["persons_on_boundary"] = round(float(boundary.mean()), 4)
+        out["cuts"].append(row)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="rongcheng")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--days", type=int, default=90)
     ap.add_argument("--shards", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--cut", action="store_true", help="measure the ties across shards instead (no simulation)")
     a = ap.parse_args()
+    if a.cut:
+        print(json.dumps(cut(a.preset, a.n, a.shards), indent=2))
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in a.shards:
