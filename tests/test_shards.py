@@ -163,3 +163,15 @@ def test_a_shard_that_dies_fails_the_run_and_writes_nothing(tmp_path):
     assert "the sharded run failed and nothing was written" in p.stderr and "shard" in p.stderr
     assert "Traceback" not in p.stderr
     assert not Path(out, "results.duckdb").exists() and not Path(out, "summary.json").exists()
+
+
+def test_local_shard_workers_fit_the_cores_and_the_memory(monkeypatch):
+    from scslab.cli import run as run_cmd
+    from scslab.scenario import budget
+
+    monkeypatch.setattr(budget, "available_memory", lambda: 10e9)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert run_cmd.local_shard_workers(31, 2e9) == 4  # 8 GB usable: four whole runs
+    assert run_cmd.local_shard_workers(3, 1e9) == 3  # no more than asked
+    assert run_cmd.local_shard_workers(31, 1e6) == 16  # no more than the cores
+    assert run_cmd.local_shard_workers(31, 1e12) == 1  # one at a time when even one does not fit

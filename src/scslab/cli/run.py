@@ -159,9 +159,13 @@ def sharded_main(args: argparse.Namespace, sc: Any) -> int:
 
     out = args.out if args.out is not None else default_out(sc.name)
     check_out(out, "output folder")
-    resource_limits(args, sc)  # what one shard's worker needs (each runs the whole loop: docs/scaling.md)
+    est, _ = resource_limits(args, sc)  # what one shard's worker needs (each runs the whole loop: docs/scaling.md)
     t0 = time.perf_counter()
-    workers = args.workers if args.workers > 1 else None
+    workers = args.workers if args.workers > 1 else args.shards
+    if args.executor == "local":
+        # every local worker holds a whole run today: no more at once than cores and memory
+        # allow (the shards queue; which worker runs a shard never changes its results)
+        workers = local_shard_workers(workers, est.memory_bytes)
     try:
         results = run_sharded(sc, args.shards, executor=args.executor, workers=workers, address=args.ray_address)
     except ShardError as e:  # a shard died or its part did not fit: a failed run, not a bug
@@ -179,6 +183,17 @@ def sharded_main(args: argparse.Namespace, sc: Any) -> int:
     else:
         print(human_summary(payload, report))
     return 0
+
+
+def local_shard_workers(workers: int, bytes_per_worker: float) -> int:
+    """How many shard workers this machine runs at once: at most ``workers``, its cores, and
+    as many whole runs as fit in 80 % of the memory available (at least one)."""
+    import os
+
+    from scslab.scenario.budget import available_memory
+
+    fit = int(0.8 * available_memory() // max(bytes_per_worker, 1.0))
+    return max(1, min(workers, os.cpu_count() or 1, fit))
 
 
 def default_out(name: str) -> Path:
