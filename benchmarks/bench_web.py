@@ -18,6 +18,7 @@ count and in time, so the benchmark stops by itself.
 
     .venv/bin/python benchmarks/bench_web.py                 # the full benchmark (1 M persons)
     .venv/bin/python benchmarks/bench_web.py --quick         # reduced: 50,000 persons, short
+    .venv/bin/python benchmarks/bench_web.py --out DIR --lookups-on RUN_ID   # look-ups only, on a stored run
     make bench-web BENCH_WEB_ARGS=--quick
 
 Timings are wall-clock and only meaningful on a quiet machine; the load average at the
@@ -43,7 +44,9 @@ import httpx
 SMALL = {"scenario": "court-blacklist", "n": 500, "years": 0.2, "seed": 1}
 
 
-def start_server(out: Path, max_n: int, max_jobs: int) -> tuple[subprocess.Popen, str]:
+def start_server(
+    out: Path, max_n: int, max_jobs: int, lookup_threads: int | None = None
+) -> tuple[subprocess.Popen, str]:
     cmd = [
         sys.executable,
         "-c",
@@ -59,6 +62,7 @@ def start_server(out: Path, max_n: int, max_jobs: int) -> tuple[subprocess.Popen
         str(max_n),
         "--max-jobs",
         str(max_jobs),
+        *([] if lookup_threads is None else ["--lookup-threads", str(lookup_threads)]),
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
@@ -66,6 +70,19 @@ def start_server(out: Path, max_n: int, max_jobs: int) -> tuple[subprocess.Popen
         proc.kill()
         raise SystemExit(f"server did not start: {line!r}")
     return proc, line.split(" at ", 1)[1].split()[0].rstrip("/")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux ``/proc``; None elsewhere).
+
+    Why: on a shared machine wall-clock latency says as much about the neighbours as about
+    the server; CPU time per request is what the server costs, whatever the load.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def pct(values: list[float], q: float) -> float:
@@ -133,7 +150,7 @@ async def flood(base: str, clients: int, requests: int, timeout: float) -> dict:
     }
 
 
-async def lookups(base: str, run_id: str, clients: int, seconds: float, sample: int) -> dict:
+async def lookups(base: str, run_id: str, clients: int, seconds: float, sample: int, server_pid: int) -> dict:
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=clients)) as client:
         listed, page = [], 0
         while len(listed) < sample // 2:
@@ -171,9 +188,12 @@ async def lookups(base: str, run_id: str, clients: int, seconds: float, sample: 
                 if r.status_code != 200:
                     errors[r.status_code] = errors.get(r.status_code, 0) + 1
 
-        t0 = time.perf_counter()
+        t0, server0, client0 = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
         await asyncio.gather(*(one_client() for _ in range(clients)))
         wall = time.perf_counter() - t0
+        server1, client1 = cpu_seconds(server_pid), time.process_time()
+    n = max(len(latencies), 1)
+    server_ms = None if server0 is None or server1 is None else round(1000 * (server1 - server0) / n, 2)
     return {
         "clients": clients,
         "seconds": round(wall, 1),
@@ -186,14 +206,19 @@ async def lookups(base: str, run_id: str, clients: int, seconds: float, sample: 
         "p95_ms": round(1000 * pct(latencies, 95), 1),
         "p99_ms": round(1000 * pct(latencies, 99), 1),
         "max_ms": round(1000 * max(latencies), 1) if latencies else None,
+        "server_cpu_ms_per_request": server_ms,
+        "client_cpu_ms_per_request": round(1000 * (client1 - client0) / n, 2),
     }
 
 
 async def main_async(args: argparse.Namespace) -> dict:
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="scslab-bench-web-"))
-    proc, base = start_server(out, max_n=max(args.n, 1000), max_jobs=args.max_jobs)
+    proc, base = start_server(out, max_n=max(args.n, 1000), max_jobs=args.max_jobs, lookup_threads=args.lookup_threads)
     report: dict = {"load_before": os.getloadavg(), "n": args.n, "years": args.years, "out": str(out)}
     try:
+        if args.lookups_on:  # look-ups only, on a run the server folder already holds
+            report["lookups"] = await lookups(base, args.lookups_on, args.clients, args.seconds, args.sample, proc.pid)
+            return report
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             # the large run first: its worker then serves the flood warm
             t0 = time.perf_counter()
@@ -215,15 +240,15 @@ async def main_async(args: argparse.Namespace) -> dict:
                 "sanctions_applied": s["sanctions_applied"],
                 "db_mb": round((out / "runs" / big / "results.duckdb").stat().st_size / 2**20, 1),
             }
-        report["lookups"] = await lookups(base, big, args.clients, args.seconds, args.sample)
+        report["lookups"] = await lookups(base, big, args.clients, args.seconds, args.sample, proc.pid)
         report["flood"] = await flood(base, args.flood_clients, args.flood_requests, timeout=args.run_timeout)
     finally:
+        report["load_after"] = os.getloadavg()
         proc.terminate()
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
-    report["load_after"] = os.getloadavg()
     return report
 
 
@@ -241,7 +266,15 @@ def main() -> None:
     p.add_argument("--run-timeout", type=float, default=900.0)
     p.add_argument("--out", help="server folder (default: a new temporary folder)")
     p.add_argument("--json-out", help="also write the results here")
+    p.add_argument("--lookup-threads", type=int, help="the server's --lookup-threads (default: the server's own)")
+    p.add_argument(
+        "--lookups-on",
+        metavar="RUN_ID",
+        help="only the look-ups, on this run already stored under --out (no large run, no flood)",
+    )
     args = p.parse_args()
+    if args.lookups_on and not args.out:
+        p.error("--lookups-on needs --out (the server folder holding the run)")
     if args.quick:
         args.n, args.seconds, args.flood_requests, args.sample = 50_000, 10.0, 40, 600
     report = asyncio.run(main_async(args))

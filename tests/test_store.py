@@ -213,6 +213,26 @@ def test_credit_file_self_wrongful_and_firm(db):
     assert credit_file(out, TOY_IDS[4])["chains"] == []
 
 
+def test_credit_file_through_a_server_connection_reads_the_same(db):
+    """The server passes an open connection and the run's (name, scenario) read once: same file."""
+    import json
+
+    from scslab.store.duck import connect
+
+    out, (a, _) = db
+    con = connect(out)
+    try:
+        name, scenario_json = con.execute("SELECT name, scenario_json FROM runs WHERE run_id = ?", [a]).fetchone()
+        for sid in TOY_IDS:
+            alone = credit_file(out, sid, run_id=a)
+            cur = con.cursor()
+            given = credit_file(None, sid, run_id=a, con=cur, run=(name, json.loads(scenario_json)))
+            assert given == alone
+            assert credit_file(None, sid, run_id=a, con=cur) == alone
+    finally:
+        con.close()
+
+
 def test_credit_file_unknown_subject(db):
     out, _ = db
     with pytest.raises(KeyError, match="unknown subject id"):

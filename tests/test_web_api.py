@@ -341,6 +341,43 @@ def test_unknown_things_are_404(web_client, sanctioned_run):
     assert web_client.get("/runs/000000000000").status_code == 404  # the page too
 
 
+def test_concurrent_credit_files_queue_for_the_lookup_threads_and_read_alike(
+    web_app, web_client, sanctioned_run, monkeypatch
+):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    rid = sanctioned_run["run_id"]
+    page = web_client.get(f"/api/runs/{rid}/subjects", params={"which": "sanctioned", "limit": 6}).json()
+    some = web_client.get(f"/api/runs/{rid}/subjects", params={"which": "all", "limit": 4, "offset": 500}).json()
+    ids = [x["id"] for x in page["subjects"] + some["subjects"]]
+    alone = {sid: web_client.get(f"/api/runs/{rid}/subjects/{sid}").json() for sid in ids}
+
+    runs = web_app.state.scslab.runs
+    plain = runs.credit_file
+    lock, busy, seen = threading.Lock(), [0, 0], set()
+
+    def watched(run_id, subject_id):
+        with lock:
+            busy[0] += 1
+            busy[1] = max(busy[1], busy[0])
+            seen.add(threading.current_thread().name.split("_")[0])
+        try:
+            time.sleep(0.02)  # long enough for requests to overlap
+            return plain(run_id, subject_id)
+        finally:
+            with lock:
+                busy[0] -= 1
+
+    monkeypatch.setattr(runs, "credit_file", watched)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda sid: web_client.get(f"/api/runs/{rid}/subjects/{sid}"), ids * 2))
+    assert [a.status_code for a in answers] == [200] * len(answers)
+    assert [a.json() for a in answers] == [alone[sid] for sid in ids * 2]
+    assert seen == {"scslab-lookup"}  # the look-up threads, not the request thread pool
+    assert 1 <= busy[1] <= web_app.state.scslab.limits.lookup_threads
+
+
 def test_bodies_must_be_small_json_from_this_origin(web_client):
     big = {"scenario": "rongcheng", "set": {f"policy.x{i}": 1 for i in range(10_000)}}
     assert web_client.post("/api/runs", json=big).status_code == 413

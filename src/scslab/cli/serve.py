@@ -31,6 +31,9 @@ def register(sub: Any) -> None:
     s.add_argument("--max-years", type=positive_float, help="longest run in years (default 10)")
     s.add_argument("--max-jobs", type=positive_int, help="runs queued or running at once (default 8)")
     s.add_argument("--workers", type=positive_int, help="runs simulated at once (default 1)")
+    s.add_argument(
+        "--lookup-threads", type=positive_int, help="credit files looked up at once; the rest queue (default 2)"
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -52,6 +55,7 @@ def limits_from(args: argparse.Namespace) -> Any:
             ("max_years", args.max_years),
             ("max_jobs", args.max_jobs),
             ("workers", args.workers),
+            ("lookup_threads", args.lookup_threads),
         )
         if v is not None
     }

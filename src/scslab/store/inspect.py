@@ -26,9 +26,20 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
     return [dict(zip(cols, row)) for row in cur.fetchall()]
 
 
-def _in(ids: set[int]) -> str:
-    """An SQL ``IN`` list of integers read from the database itself (so no injection risk)."""
-    return "(" + ",".join(str(int(i)) for i in sorted(ids)) + ")" if ids else "(NULL)"
+def _in(column: str, ids: set[int]) -> str:
+    """``column BETWEEN lo AND hi AND column IN (...)`` for integers read from the database itself
+    (so no injection risk).
+
+    Why the range as well as the list: record and spell ids are stored in id order, and DuckDB
+    skips the blocks outside a range by their min/max, while an ``IN`` list alone is only an
+    "optional" filter that still scans a whole row group (about 120,000 rows, 30 ms on a
+    loaded 2-core machine, where the range reads a few blocks).
+    """
+    if not ids:
+        raise ValueError("_in: no ids (skip the query instead)")
+    lo, hi = min(ids), max(ids)
+    values = ",".join(str(int(i)) for i in sorted(ids))
+    return f"{column} BETWEEN {int(lo)} AND {int(hi)} AND {column} IN ({values})"
 
 
 def _span(start: Any, end: Any) -> str:
@@ -74,6 +85,7 @@ def credit_file(
     run_id: str | None = None,
     *,
     con: duckdb.DuckDBPyConnection | None = None,
+    run: tuple[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything the database knows about one subject, with cause chains.
 
@@ -85,7 +97,9 @@ def credit_file(
     reaching its legal representative). Raises ``KeyError`` for an unknown subject id.
 
     ``con`` reads through an open connection (a server's read-only one) instead of opening
-    ``out_dir``; it is left open.
+    ``out_dir``; it is left open. ``run`` is the run's ``(name, scenario)`` when the caller
+    already has them (a server reads them once per run, not once per look-up); it needs
+    ``run_id``.
     """
     own = con is None
     if con is None:
@@ -93,11 +107,13 @@ def credit_file(
             raise ValueError("credit_file: give out_dir or an open connection")
         con = connect(out_dir)
     try:
-        run_id = run_id or latest_run_id(con)
-        run = _rows(con, "SELECT name, scenario_json FROM runs WHERE run_id = ?", [run_id])
-        if not run:
-            raise KeyError(f"no run {run_id!r} in the results database")
-        scenario = json.loads(run[0]["scenario_json"] or "{}")
+        if run is None or run_id is None:
+            run_id = run_id or latest_run_id(con)
+            row = _rows(con, "SELECT name, scenario_json FROM runs WHERE run_id = ?", [run_id])
+            if not row:
+                raise KeyError(f"no run {run_id!r} in the results database")
+            run = (row[0]["name"], json.loads(row[0]["scenario_json"] or "{}"))
+        name, scenario = run
         subj = _rows(con, "SELECT * FROM subjects WHERE run_id = ? AND id = ?", [run_id, str(subject_id)])
         if not subj:
             raise KeyError(
@@ -125,30 +141,46 @@ def credit_file(
             [run_id, idx],
         )
         own_ids = {s["spell_id"] for s in own_spells}
-        others = _rows(
-            con,
-            f"SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND spell_id IN "
-            f"{_in(own_ids)} AND target <> ? ORDER BY start, sanction_id",
-            [run_id, idx],
+        # the queries below are skipped when they have nothing to look for (most subjects are
+        # never listed): each costs a round trip even when it finds nothing
+        others = (
+            _rows(
+                con,
+                f"SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND {_in('spell_id', own_ids)} "
+                f"AND target <> ? ORDER BY start, sanction_id",
+                [run_id, idx],
+            )
+            if own_ids
+            else []
         )
-        spell_ids = own_ids | {s["spell_id"] for s in sanctions if s["spell_id"] is not None}
-        spells = {
-            s["spell_id"]: s
-            for s in _rows(
-                con,
-                f"SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND spell_id IN {_in(spell_ids)}",
-                [run_id],
+        # the subject's own spells are in hand; only the spells of others (a firm's spell
+        # reaching its legal representative) are read again
+        spells = {s["spell_id"]: dict(s) for s in own_spells}
+        more_spells = {s["spell_id"] for s in sanctions if s["spell_id"] is not None} - own_ids
+        if more_spells:
+            spells.update(
+                (s["spell_id"], s)
+                for s in _rows(
+                    con,
+                    f"SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND {_in('spell_id', more_spells)}",
+                    [run_id],
+                )
             )
-        }
+        spells = dict(sorted(spells.items()))
+        # likewise the causing records: mostly the subject's own records, read above
         cause_ids = {s["cause_record"] for s in spells.values() if s["cause_record"] is not None}
-        causes = {
-            r["record_id"]: r
-            for r in _rows(
-                con,
-                f"SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND record_id IN {_in(cause_ids)}",
-                [run_id],
+        own_records = {r["record_id"]: r for r in records}
+        causes = {i: dict(own_records[i]) for i in sorted(cause_ids & own_records.keys())}
+        if cause_ids - own_records.keys():
+            causes.update(
+                (r["record_id"], r)
+                for r in _rows(
+                    con,
+                    f"SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND "
+                    f"{_in('record_id', cause_ids - own_records.keys())}",
+                    [run_id],
+                )
             )
-        }
     finally:
         if own:
             con.close()
@@ -178,7 +210,7 @@ def credit_file(
 
     return {
         "run_id": run_id,
-        "scenario": run[0]["name"],
+        "scenario": name,
         "currency": (scenario.get("population") or {}).get("currency") or "yuan",
         "subject": subject,
         "records": records,

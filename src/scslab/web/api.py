@@ -10,6 +10,7 @@ pool, so a slow database read never blocks the event loop.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -294,8 +295,7 @@ def build_router(state: AppState) -> APIRouter:
             return invalid(problems)
         return {"run_id": run_id, **state.runs.subjects(run_id, q=q, which=which, limit=limit, offset=offset)}
 
-    @r.get("/runs/{run_id}/subjects/{subject_id}")
-    def get_subject(run_id: str, subject_id: str) -> Any:
+    def credit_response(run_id: str, subject_id: str) -> JSONResponse:
         bad = _done(run_id)
         if bad is not None:
             return bad
@@ -306,7 +306,14 @@ def build_router(state: AppState) -> APIRouter:
         except KeyError:
             return problem(404, f"no subject {subject_id!r} in run {run_id!r}")
         meta = state.runs.meta(run_id) or {}
-        return credit_view(cf, state.runs.scenario(run_id), run_id, int(meta.get("days") or 0))
+        # plain JSON values (the database's ints, floats, strings, lists): rendered as they are
+        return JSONResponse(credit_view(cf, state.runs.scenario(run_id), run_id, int(meta.get("days") or 0)))
+
+    @r.get("/runs/{run_id}/subjects/{subject_id}")
+    async def get_subject(run_id: str, subject_id: str) -> Any:
+        # answered by the look-up threads, in the order requests came, not by FastAPI's pool
+        # of forty: concurrent look-ups queue instead of sharing the cores forty ways
+        return await asyncio.get_running_loop().run_in_executor(state.lookups, credit_response, run_id, subject_id)
 
     # ------------------------------------------------------------------ compare
     @r.post("/compare", status_code=202)

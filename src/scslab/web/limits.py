@@ -37,6 +37,10 @@ class Limits:
     max_stored_runs: int = 500
     #: rows one list request returns (subjects browsed, runs listed)
     max_page: int = 200
+    #: credit files looked up at once (more wait their turn, first come first served): as many
+    #: as the database can answer in parallel; twenty threads sharing two cores would only
+    #: make every look-up wait for all the others
+    lookup_threads: int = 2
     #: request body size in bytes
     max_body: int = 64 * 1024
     #: seconds a client is told to wait when the queue is full

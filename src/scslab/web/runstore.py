@@ -59,7 +59,7 @@ class RunStore:
         self._lock = threading.Lock()
         self._cons: OrderedDict[str, duckdb.DuckDBPyConnection] = OrderedDict()
         self._meta: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._scenarios: dict[str, dict[str, Any]] = {}
+        self._runs: dict[str, tuple[str, str, dict[str, Any]]] = {}  # (db run id, name, scenario)
 
     # ------------------------------------------------------------------ folders and files
     def folder(self, run_id: str) -> Path | None:
@@ -128,7 +128,7 @@ class RunStore:
         if con is not None:
             con.close()
         self._meta.pop(run_id, None)
-        self._scenarios.pop(run_id, None)
+        self._runs.pop(run_id, None)
         trash = self.root / f".tmp-deleted-{run_id}"
         folder.rename(trash)  # gone for readers at once; the files go next
         shutil.rmtree(trash, ignore_errors=True)
@@ -163,21 +163,32 @@ class RunStore:
         finally:
             cur.close()
 
+    def _run(self, run_id: str) -> tuple[str, str, dict[str, Any]]:
+        """The run's ``(db run id, name, scenario)``, read and parsed once (a stored run never changes)."""
+        cached = self._runs.get(run_id)
+        if cached is None:
+            db_run_id = (self.meta(run_id) or {}).get("db_run_id")
+            sql = "SELECT run_id, name, scenario_json FROM runs"
+            sql += " WHERE run_id = ?" if db_run_id else " ORDER BY created_at DESC, run_id DESC LIMIT 1"
+            with self.cursor(run_id) as cur:
+                row = cur.execute(sql, [db_run_id] if db_run_id else []).fetchone()
+            if row is None:
+                raise KeyError(run_id)
+            cached = (str(row[0]), str(row[1]), json.loads(row[2]) if row[2] else {})
+            self._runs[run_id] = cached
+        return cached
+
     def scenario(self, run_id: str) -> dict[str, Any]:
         """The run's final scenario (as stored in its ``runs`` row)."""
-        if run_id not in self._scenarios:
-            with self.cursor(run_id) as cur:
-                row = cur.execute("SELECT scenario_json FROM runs LIMIT 1").fetchone()
-            self._scenarios[run_id] = json.loads(row[0]) if row and row[0] else {}
-        return self._scenarios[run_id]
+        return self._run(run_id)[2]
 
     def credit_file(self, run_id: str, subject_id: str) -> dict[str, Any]:
         """The subject's credit file (``KeyError`` for an unknown run or subject)."""
         from scslab.store import credit_file
 
-        meta = self.meta(run_id) or {}
+        db_run_id, name, scenario = self._run(run_id)
         with self.cursor(run_id) as cur:
-            return credit_file(None, subject_id, run_id=meta.get("db_run_id"), con=cur)
+            return credit_file(None, subject_id, run_id=db_run_id, con=cur, run=(name, scenario))
 
     def subjects(
         self, run_id: str, *, q: str = "", which: str = "listed", limit: int = 50, offset: int = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ class AppState:
     runs: RunStore
     compares: CompareStore
     jobs: JobManager
+    #: the threads that answer credit-file look-ups (``Limits.lookup_threads``), in arrival order
+    lookups: ThreadPoolExecutor
 
     @classmethod
     def open(cls, out: Path | str, limits: Limits) -> AppState:
@@ -58,8 +61,10 @@ class AppState:
             on_done=done,
             on_failed=failed,
         )
-        return cls(out=out, limits=limits, runs=runs, compares=compares, jobs=jobs)
+        lookups = ThreadPoolExecutor(max_workers=limits.lookup_threads, thread_name_prefix="scslab-lookup")
+        return cls(out=out, limits=limits, runs=runs, compares=compares, jobs=jobs, lookups=lookups)
 
     def close(self) -> None:
         self.jobs.shutdown()
+        self.lookups.shutdown(wait=True, cancel_futures=True)
         self.runs.close()
