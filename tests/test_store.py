@@ -214,21 +214,32 @@ def test_credit_file_self_wrongful_and_firm(db):
 
 
 def test_credit_file_through_a_server_connection_reads_the_same(db):
-    """The server passes an open connection and the run's (name, scenario) read once: same file."""
+    """The server passes an open connection, the run's (name, scenario) and its RunIndex, each read
+    once per run: the same file."""
     import json
 
+    from scslab.store import RunIndex
     from scslab.store.duck import connect
 
     out, (a, _) = db
     con = connect(out)
     try:
         name, scenario_json = con.execute("SELECT name, scenario_json FROM runs WHERE run_id = ?", [a]).fetchone()
+        index = RunIndex.read(con, a)
+        subject_of = dict(con.execute("SELECT id, subject FROM subjects WHERE run_id = ?", [a]).fetchall())
+        n_records = dict(
+            con.execute("SELECT subject, count(*) FROM records WHERE run_id = ? GROUP BY 1", [a]).fetchall()
+        )
+        assert {subject_of[i] for i in TOY_IDS if index.has_records(subject_of[i])} == set(n_records)
+        assert any(not index.has_spells(subject_of[i]) for i in TOY_IDS)  # some queries are skipped
         for sid in TOY_IDS:
             alone = credit_file(out, sid, run_id=a)
             cur = con.cursor()
             given = credit_file(None, sid, run_id=a, con=cur, run=(name, json.loads(scenario_json)))
             assert given == alone
             assert credit_file(None, sid, run_id=a, con=cur) == alone
+            # the index skips only queries that would find nothing: the same file
+            assert credit_file(None, sid, run_id=a, con=cur, index=index) == alone
     finally:
         con.close()
 

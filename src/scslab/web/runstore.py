@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 
 from scslab.store.duck import count_rows
+from scslab.store.inspect import RunIndex
 from scslab.web.worker import write_json
 
 __all__ = ["READ_ONLY_CONFIG", "RUN_ID", "SUBJECT_QUERY", "RunStore"]
@@ -60,6 +61,8 @@ class RunStore:
         self._cons: OrderedDict[str, duckdb.DuckDBPyConnection] = OrderedDict()
         self._meta: dict[str, tuple[float, dict[str, Any]]] = {}
         self._runs: dict[str, tuple[str, str, dict[str, Any]]] = {}  # (db run id, name, scenario)
+        self._indexes: OrderedDict[str, RunIndex] = OrderedDict()  # at most _OPEN_MAX, like connections
+        self._index_lock = threading.Lock()
 
     # ------------------------------------------------------------------ folders and files
     def folder(self, run_id: str) -> Path | None:
@@ -129,6 +132,8 @@ class RunStore:
             con.close()
         self._meta.pop(run_id, None)
         self._runs.pop(run_id, None)
+        with self._index_lock:
+            self._indexes.pop(run_id, None)
         trash = self.root / f".tmp-deleted-{run_id}"
         folder.rename(trash)  # gone for readers at once; the files go next
         shutil.rmtree(trash, ignore_errors=True)
@@ -187,8 +192,24 @@ class RunStore:
         from scslab.store import credit_file
 
         db_run_id, name, scenario = self._run(run_id)
+        index = self.index(run_id)
         with self.cursor(run_id) as cur:
-            return credit_file(None, subject_id, run_id=db_run_id, con=cur, run=(name, scenario))
+            return credit_file(None, subject_id, run_id=db_run_id, con=cur, run=(name, scenario), index=index)
+
+    def index(self, run_id: str) -> RunIndex:
+        """Which subjects of the run have records, spells, measures (read once; see ``RunIndex``)."""
+        with self._index_lock:  # one reader builds it; the others wait for it instead of building it too
+            index = self._indexes.get(run_id)
+            if index is None:
+                db_run_id = self._run(run_id)[0]
+                with self.cursor(run_id) as cur:
+                    index = RunIndex.read(cur, db_run_id)
+                self._indexes[run_id] = index
+                while len(self._indexes) > _OPEN_MAX:
+                    self._indexes.popitem(last=False)
+            else:
+                self._indexes.move_to_end(run_id)
+            return index
 
     def subjects(
         self, run_id: str, *, q: str = "", which: str = "listed", limit: int = 50, offset: int = 0
