@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scslab.population.network import Csr, from_groups, neighbor_mean, random_friends
+from scslab.population.network import Csr, concat_rows, from_groups, neighbor_mean, random_friends
 
 
 def _adj(g: Csr) -> set[tuple[int, int]]:
@@ -124,3 +124,22 @@ def test_row_offsets_stay_64_bit_when_the_edges_do_not_fit_32_bits():
     assert narrow_indptr(small).dtype == np.int32 and narrow_indptr(small).tolist() == small.tolist()
     big = np.array([0, 3, 2**31], np.int64)
     assert narrow_indptr(big).dtype == np.int64 and narrow_indptr(big).tolist() == big.tolist()
+
+
+def test_blocks_of_rows_stack_to_the_graph_from_edges():
+    rng = np.random.default_rng(4)
+    n = 500
+    src = rng.integers(0, n, 3000)
+    dst = rng.integers(0, n, 3000)
+    whole = Csr.from_edges(n, src, dst)
+    both_s, both_d = np.concatenate([src, dst]), np.concatenate([dst, src])
+    parts = []
+    for lo, hi in ((0, 120), (120, 121), (121, 500)):  # rows lo..hi-1, columns global
+        mine = (both_s >= lo) & (both_s < hi)
+        parts.append(Csr.from_rows(hi - lo, lo, both_s[mine] - lo, both_d[mine]))
+    stacked = concat_rows(parts)
+    assert parts == []  # emptied as it goes
+    assert np.array_equal(stacked.indptr, whole.indptr) and np.array_equal(stacked.indices, whole.indices)
+    # a self loop is recognised in global coordinates, not by the local row number
+    one = Csr.from_rows(2, 10, np.array([0, 0, 1]), np.array([10, 0, 11]))
+    assert one.neighbors(0).tolist() == [0] and one.neighbors(1).tolist() == []

@@ -10,10 +10,10 @@ stateless hash gives it without allocating a full-population array every day.)
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 from numba import njit
+
+from ..keys import stream_key
 
 __all__ = ["Streams", "stream_key", "uniform", "uniform_sub"]
 
@@ -53,12 +53,6 @@ def uniform_sub(key: np.uint64, counter: np.int64, idx: np.ndarray, sub: np.ndar
         k2 = _mix(key ^ np.uint64(sub[j]) * np.uint64(0x9E3779B97F4A7C15))
         out[j] = draw(k2, counter, np.int64(idx[j]))
     return out
-
-
-def stream_key(seed: int, name: str) -> np.uint64:
-    """A 64-bit key from the run seed and the stream's name (stable across Python runs)."""
-    h = hashlib.blake2b(f"{int(seed)}:{name}".encode(), digest_size=8).digest()
-    return np.uint64(int.from_bytes(h, "little"))
 
 
 class Streams:

@@ -174,7 +174,7 @@ class Sim:
     def init(self) -> Sim:
         sc = self.scenario
         with self.timed("synthesis"):
-            self.pop = synthesize(sc.population, self.streams.generator("population"))
+            self.pop = synthesize(sc.population, self.streams.seed)
         with self.timed("state"):
             self.state = State(self.pop, sc, self.streams.generator("state"))
         for mod in self.modules:

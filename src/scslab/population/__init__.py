@@ -6,9 +6,10 @@ with valid check characters but identify nobody.
 
 from .ids import citizen_id_valid, citizen_ids, citizen_ids_valid, credit_code_valid, credit_codes, credit_codes_valid
 from .network import Csr, from_groups, neighbor_mean, random_friends
-from .synth import SyntheticPopulation, synthesize
+from .synth import BlockPlan, SyntheticPopulation, cross_block_pairs, plan_blocks, synthesize
 
 __all__ = [
+    "BlockPlan",
     "Csr",
     "SyntheticPopulation",
     "citizen_id_valid",
@@ -17,8 +18,10 @@ __all__ = [
     "credit_code_valid",
     "credit_codes",
     "credit_codes_valid",
+    "cross_block_pairs",
     "from_groups",
     "neighbor_mean",
+    "plan_blocks",
     "random_friends",
     "synthesize",
 ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["Csr", "from_groups", "narrow_indptr", "neighbor_mean", "random_friends"]
+__all__ = ["Csr", "concat_rows", "friend_pairs", "from_groups", "narrow_indptr", "neighbor_mean", "random_friends"]
 
 
 def narrow_indptr(indptr: np.ndarray) -> np.ndarray:
@@ -88,8 +88,32 @@ class Csr:
         del counts
         indices = np.empty(indptr[-1], dtype=np.int32)
         newptr = np.zeros(n + 1, dtype=np.int64)
-        _scatter_sort(indptr, src, dst, symmetric, dedupe, indices, newptr)
+        _scatter_sort(indptr, src, dst, symmetric, dedupe, indices, newptr, 0)
         return cls(narrow_indptr(newptr), indices[: newptr[-1]].copy())
+
+    @classmethod
+    def from_rows(cls, n_rows: int, row_offset: int, src: np.ndarray, dst: np.ndarray) -> Csr:
+        """Rows ``0 .. n_rows-1`` standing for nodes ``row_offset ..``, from directed edges
+        ``(src local, dst global)``: one block of a larger graph, its columns global.
+
+        Rows come out sorted, without repeats and without self loops (``src + row_offset ==
+        dst``), so stacking the blocks (:func:`concat_rows`) gives what :meth:`from_edges`
+        gives for the whole graph.
+        """
+        src = np.ascontiguousarray(src, dtype=np.int64)
+        dst = np.ascontiguousarray(dst, dtype=np.int64)
+        if src.shape != dst.shape or src.ndim != 1:
+            raise ValueError("src and dst must be 1-d arrays of the same shape")
+        if src.size and (src.min() < 0 or src.max() >= n_rows or dst.min() < 0 or dst.max() >= 2**31):
+            raise ValueError("edge endpoint out of range")
+        counts = np.bincount(src, minlength=n_rows)
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        del counts
+        indices = np.empty(indptr[-1], dtype=np.int32)
+        newptr = np.zeros(n_rows + 1, dtype=np.int64)
+        _scatter_sort(indptr, src, dst, False, True, indices, newptr, np.int64(row_offset))
+        return cls(newptr, indices[: newptr[-1]].copy())
 
     def without_edges(self, keep: np.ndarray) -> Csr:
         """A new graph keeping only the directed edges where ``keep`` (length nnz) is True.
@@ -132,13 +156,13 @@ class Csr:
 
 
 @njit(cache=True)
-def _scatter_sort(indptr, src, dst, symmetric, dedupe, indices, newptr):  # pragma: no cover
+def _scatter_sort(indptr, src, dst, symmetric, dedupe, indices, newptr, offset):  # pragma: no cover
     n = indptr.shape[0] - 1
     fill = indptr[:-1].copy()
     for k in range(src.shape[0]):
         a = src[k]
         b = dst[k]
-        if a == b:
+        if a + offset == b:  # a self loop (rows may stand for nodes offset .. of a larger graph)
             continue
         indices[fill[a]] = b
         fill[a] += 1
@@ -274,20 +298,38 @@ def from_groups(group_ids: np.ndarray, max_clique: int = 50, rng: np.random.Gene
     return Csr.from_edges(n, np.concatenate(src_parts), np.concatenate(dst_parts))
 
 
-def random_friends(
-    n: int, mean_degree: float, rng: np.random.Generator, locality: np.ndarray | None = None, local_share: float = 0.8
-) -> Csr:
-    """Sparse random friendship graph (Erdős–Rényi by drawing ``n * mean_degree / 2`` pairs).
+def concat_rows(parts: list[Csr]) -> Csr:
+    """Stack blocks of rows (:meth:`Csr.from_rows`, columns global) into one graph.
 
-    With ``locality`` (one region code per person) a ``local_share`` of the ties are drawn
-    inside the first endpoint's region: friendship is mostly local, which matters for how
-    sanctions and norms spread. Duplicates and self loops are dropped, so the realised mean
-    degree is a hair below ``mean_degree`` for small n.
+    ``parts`` is emptied as it goes, so the peak is the result plus one block, not twice the
+    graph.
     """
-    m = int(round(n * mean_degree / 2.0))
-    if n < 2 or m == 0:
-        return Csr.empty(n)
+    n = sum(p.n for p in parts)
+    nnz = sum(p.nnz for p in parts)
+    indptr = np.empty(n + 1, dtype=np.int64)
+    indices = np.empty(nnz, dtype=np.int32)
+    row = edge = 0
+    parts.reverse()
+    while parts:
+        p = parts.pop()
+        indptr[row : row + p.n] = p.indptr[:-1] + edge
+        indices[edge : edge + p.nnz] = p.indices
+        row += p.n
+        edge += p.nnz
+        del p
+    indptr[n] = edge
+    return Csr(narrow_indptr(indptr), indices)
+
+
+def friend_pairs(
+    n: int, m: int, rng: np.random.Generator, locality: np.ndarray | None = None, local_share: float = 0.8
+) -> tuple[np.ndarray, np.ndarray]:
+    """``m`` random pairs over ``n`` nodes (int32 while n < 2**31), a ``local_share`` of them
+    with the second endpoint drawn in the first one's ``locality`` class (see
+    :func:`random_friends`)."""
     dt = np.int32 if n < 2**31 else np.int64
+    if n < 2 or m <= 0:
+        return np.zeros(0, dt), np.zeros(0, dt)
     src = rng.integers(0, n, size=m, dtype=dt)
     dst = rng.integers(0, n, size=m, dtype=dt)
     if locality is not None:
@@ -302,6 +344,23 @@ def random_friends(
         r = region[src[local]]
         pick = (rng.random(local.shape[0]) * counts[r]).astype(np.int64)
         dst[local] = order[starts[r] + pick]
+    return src, dst
+
+
+def random_friends(
+    n: int, mean_degree: float, rng: np.random.Generator, locality: np.ndarray | None = None, local_share: float = 0.8
+) -> Csr:
+    """Sparse random friendship graph (Erdős–Rényi by drawing ``n * mean_degree / 2`` pairs).
+
+    With ``locality`` (one region code per person) a ``local_share`` of the ties are drawn
+    inside the first endpoint's region: friendship is mostly local, which matters for how
+    sanctions and norms spread. Duplicates and self loops are dropped, so the realised mean
+    degree is a hair below ``mean_degree`` for small n.
+    """
+    m = int(round(n * mean_degree / 2.0))
+    if n < 2 or m == 0:
+        return Csr.empty(n)
+    src, dst = friend_pairs(n, m, rng, locality, local_share)
     return Csr.from_edges(n, src, dst, symmetric=True, dedupe=True)
 
 
