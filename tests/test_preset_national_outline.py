@@ -17,8 +17,10 @@ from scslab.scenario.schema import DOMAINS, SUBJECT_TYPES
 
 N, DAYS = 3000, 730
 # more firms than the national ratio so a short, small run lists some (the rule is unchanged;
-# at 80 per 1000 the draws of the shared base list none)
-MORE_FIRMS = ["population.enterprises_per_1000=150"]
+# at 80 per 1000 the draws of the shared base list none), and more civil servants (0.0075 of
+# working-age adults are ~14 at this size: whether one of them gets a bad record in two years
+# is luck; at 0.03, ~55, it is not)
+MORE_FIRMS = ["population.enterprises_per_1000=150", "population.occupations.civil_servant.share=0.03"]
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,10 @@ def test_nobody_outside_opt_in_gets_a_score(run):
     persons = res.subjects["type"] == 0
     opted = sim.state.scores.mask[: persons.size]
     out = persons & ~opted
-    assert 0.4 < opted[persons].mean() < 0.6  # opt_in_share = 0.5
+    adults = persons & sim.state.adult[: persons.size]
+    # opt_in_share = 0.5 of the scored subjects (adults): within 4 standard errors, minors never
+    assert abs(opted[adults].mean() - 0.5) < 4 * np.sqrt(0.25 / adults.sum())
+    assert not opted[persons & ~adults].any()
     assert out.any()
     assert np.all(res.subjects["grade"][out] == -1)
     assert np.all(np.isnan(res.subjects["score"][out]))  # unscored: no score at all, not 0
