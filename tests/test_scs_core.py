@@ -44,7 +44,10 @@ def test_expected_sanction_weights_and_priors_are_the_hand_computed_ones(run):
     Only a debt record can list someone: 50/50 + 5 x 0.1 (income cut) + 0.3 (flight) + 0.3 (rail).
     """
     sim, _ = run
-    assert sim.behaviour.sanction_weight == pytest.approx([1.0 + 0.5 + 0.3 + 0.3, 20 / 50, 5 / 50, 0.0])
+    everyone = np.arange(sim.state.S)
+    expected = [1.0 + 0.5 + 0.3 + 0.3, 20 / 50, 5 / 50, 0.0]
+    for b, want in enumerate(expected):  # no measure has an eligibility rule: the same for everyone
+        assert np.all(np.isclose(sim.behaviour.expect.sanction(b, everyone), want))
     detects = [0.7, 0.8, 0.3, 0.8]
     prior = [0.5 * 0.3 + 0.5 * d for d in detects]  # (1 - visibility) x announced + visibility x actual
     assert sim.behaviour.visible == pytest.approx(detects)
