@@ -255,11 +255,17 @@ def build_router(state: AppState) -> APIRouter:
         return _delete(state, "run", run_id)
 
     def _done(run_id: str) -> JSONResponse | None:
-        st = run_status(state, run_id)
-        if st is None:
-            return problem(404, f"no run {run_id!r}")
-        if st["status"] != "done":
-            return problem(404, f"run {run_id!r} is {st['status']}: it has no results yet")
+        # the job or the folder's meta.json decide (run_status would also read the summary)
+        job = state.jobs.get(run_id)
+        if job is not None and job.kind == "run" and job.status in ("queued", "running"):
+            status = job.status
+        else:
+            meta = state.runs.meta(run_id)
+            if meta is None:
+                return problem(404, f"no run {run_id!r}")
+            status = meta.get("status", "failed")
+        if status != "done":
+            return problem(404, f"run {run_id!r} is {status}: it has no results yet")
         return None
 
     @r.get("/runs/{run_id}/view")
