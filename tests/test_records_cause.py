@@ -43,3 +43,33 @@ def test_cause_by_domain_is_the_newest_live_bad_record_before_and_after_the_cach
     assert table.cause(who, 3).tolist() == [-1, -1, 7]  # built late: includes what came before
     table.end(np.array([4, 6]), EXPIRED, 1)  # retired: the next newest live one explains
     assert table.cause(who, 1).tolist() == [0, 5, -1]
+
+
+def test_record_counts_exist_only_when_a_rule_reads_them():
+    """records_<behaviour> / records_<domain> counters are kept only for scenarios whose rules
+    may read them; when kept they equal the live records of the table."""
+    from scslab.engine.records import LIVE
+
+    plain = Sim("rongcheng", n=2000, seed=1, days=90)
+    r_plain = plain.run()
+    assert plain.state.behaviour_records.shape[1] == 0 and plain.state.domain_records.shape[1] == 0
+    reads = Sim(
+        "rongcheng",
+        n=2000,
+        seed=1,
+        days=90,
+        overrides=["lists.grade_c_d.entry=points < 850 or records_traffic_violation > 50"],
+    )
+    r_reads = reads.run()
+    st = reads.state
+    assert st.behaviour_records.shape == (len(reads.scenario.behaviours), st.S)
+    n = len(st.records)
+    rows = st.records.rows
+    live = np.isin(rows["status"][:n], LIVE)
+    for b in range(st.behaviour_records.shape[0]):
+        mine = live & (rows["behaviour"][:n] == b)
+        assert np.array_equal(st.behaviour_records[b], np.bincount(rows["subject"][:n][mine], minlength=st.S))
+    assert st.behaviour_records.sum() > 0
+    # the rule's threshold is never reached: the run is the plain one
+    assert r_reads.summary["records"] == r_plain.summary["records"]
+    assert r_reads.summary["listed_now"] == r_plain.summary["listed_now"]

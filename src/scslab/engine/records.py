@@ -93,8 +93,9 @@ class RecordTable:
         np.add.at(state.bad_records, subj[pts < 0], sign)
         np.add.at(state.good_records, subj[pts > 0], sign)
         np.add.at(state.serious_records, subj[(sev == 2) & (pts <= 0)], sign)
-        np.add.at(state.domain_records, (dom, subj), sign)
-        np.add.at(state.behaviour_records, (self.rows["behaviour"][ids], subj), sign)
+        if state.domain_records.shape[1]:  # 0 wide when no rule reads records_<...> (State)
+            np.add.at(state.domain_records, (dom, subj), sign)
+            np.add.at(state.behaviour_records, (self.rows["behaviour"][ids], subj), sign)
         state.dirty[subj] = True
 
     def end(self, ids: np.ndarray, status: int, day: int) -> np.ndarray:

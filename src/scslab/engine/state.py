@@ -97,8 +97,13 @@ class State:
         self.bad_records = np.zeros(S, np.int16)
         self.good_records = np.zeros(S, np.int16)
         self.serious_records = np.zeros(S, np.int16)
-        self.domain_records = np.zeros((len(DOMAINS), S), np.int16)
-        self.behaviour_records = np.zeros((len(sc.behaviours), S), np.int16)
+        # live records per subject and domain / behaviour: read only by rules naming
+        # records_<domain> or records_<behaviour>; a scenario none of whose rules (lists, measures,
+        # the schedule) says "records_" keeps no column of them (0 wide: 23 bytes per person
+        # less in rongcheng), and RecordTable.count skips them
+        width = S if reads_record_counts(sc) else 0
+        self.domain_records = np.zeros((len(DOMAINS), width), np.int16)
+        self.behaviour_records = np.zeros((len(sc.behaviours), width), np.int16)
         self.dirty = np.zeros(S, np.bool_)
         nl = len(sc.lists)
         self.listed = np.zeros((nl, S), np.bool_)
@@ -151,6 +156,16 @@ class State:
                 seen.add(id(v))
                 total += v.nbytes
         return total + self.pop.nbytes()
+
+
+def reads_record_counts(sc: Scenario) -> bool:
+    """True when a rule may read records_<domain> / records_<behaviour> (conservatively: the
+    text "records_" anywhere in the scenario but its indicator names, e.g. records_per_capita)."""
+    import json
+
+    data = sc.model_dump(mode="json")
+    data.pop("indicators", None)
+    return "records_" in json.dumps(data)
 
 
 def rows_csr(nrows: int, src: np.ndarray, dst: np.ndarray) -> Csr:
