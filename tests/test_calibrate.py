@@ -11,9 +11,10 @@ import pytest
 
 from scslab.cli import main as cli_main
 from scslab.engine.sim import Sim
-from scslab.lab.calibrate import calibrate, evaluate
+from scslab.lab.calibrate import calibrate, current_values, evaluate
+from scslab.lab.runs import resolve
 from scslab.lab.targets import Target, load_targets, packaged_targets, targets_from_dict
-from scslab.lab.traced import ever_listed_by_day, run_traced
+from scslab.lab.traced import ever_listed_by_day, list_entries_by_day, run_traced
 from scslab.scenario.errors import ScenarioError
 
 TOY = Path(__file__).parent / "fixtures" / "engine" / "toy_points.toml"
@@ -47,6 +48,40 @@ def test_ever_listed_by_day_counts_first_black_spell_only():
         names={"list_type": ["black", "red"]},
     )
     assert ever_listed_by_day(res, 6).tolist() == [0, 1, 1, 1, 2, 2]
+
+
+def test_people_on_a_judicial_list_and_person_times():
+    # persons are subjects 0..9; subject 12 is an organisation. List 0 is a judicial blacklist,
+    # list 1 a commercial blacklist, list 2 a judicial red list.
+    res = SimpleNamespace(
+        list_spells={
+            "subject": np.array([3, 3, 12, 4, 5, 6]),
+            "list": np.array([0, 0, 0, 1, 2, 0]),
+            "start": np.array([1, 3, 0, 2, 0, 4]),
+        },
+        names={"list_type": ["black", "black", "red"]},
+        scenario={"lists": [{"domain": "judicial"}, {"domain": "commercial"}, {"domain": "judicial"}]},
+        n_persons=10,
+    )
+    assert ever_listed_by_day(res, 6).tolist() == [1, 2, 3, 3, 4, 4]  # every black list, every subject
+    # persons on the judicial list only: subject 3 (first on day 1) and 6 (day 4)
+    assert ever_listed_by_day(res, 6, domain="judicial", persons_only=True).tolist() == [0, 1, 1, 1, 2, 2]
+    # person-times: subject 3 counts twice (days 1 and 3), red-list spells not at all
+    assert list_entries_by_day(res, 6).tolist() == [1, 2, 3, 4, 5, 5]
+
+
+def test_a_parameter_can_be_a_scheduled_value():
+    """A fit may set a timed change's value: ``schedule.<i>.set.<dotted key>`` names one key."""
+    spec = load_targets("court-blacklist")
+    key = "schedule.0.set.measures.rail_ban.attempts_per_year"
+    (param,) = [p for p in spec.parameters if p.path == key]
+    assert param.links == ("schedule.0.set.measures.conduct_rail_ban.attempts_per_year",)
+    sc = resolve("court-blacklist", extra={path: 0.123 for path in (key, *param.links)})
+    assert sc.schedule[0].set["measures.rail_ban.attempts_per_year"] == 0.123
+    assert sc.schedule[0].set["measures.conduct_rail_ban.attempts_per_year"] == 0.123  # the link
+    assert len(sc.schedule[0].set) == 2  # no nested key was created
+    before = current_values("court-blacklist", [key])[key]
+    assert before == resolve("court-blacklist").schedule[0].set["measures.rail_ban.attempts_per_year"]
 
 
 def test_run_traced_matches_a_plain_run():

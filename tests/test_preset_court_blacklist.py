@@ -133,3 +133,19 @@ def test_blocked_attempts_are_counted_per_measure(run):
     assert blocks["hotel_ban"] > 0
     # no attempt is blocked before the measure's agency joined
     assert sum(blocks.values()) >= by_service["flight"]
+
+
+def test_the_rail_rule_narrows_with_the_2016_opinions(run):
+    """Dated change (issue 8): the 2015 rule barred any high-speed train, the Opinions of
+    26 Sep 2016 (day 1091) G-series trains (facts 2b, 2.6); the fitted rate drops that day."""
+    sc = Sim("court-blacklist").scenario
+    (change,) = sc.schedule
+    assert change.day == 1091
+    rates = {m.name: m.attempts_per_year for m in sc.measures}
+    after = change.set["measures.rail_ban.attempts_per_year"]
+    assert change.set["measures.conduct_rail_ban.attempts_per_year"] == after
+    assert rates["rail_ban"] == rates["conduct_rail_ban"] > after > 0
+    sim, res = run  # 1,200 days: the change has taken effect in the engine
+    now = {m.name: m.attempts_per_year for m in sim.scenario.measures}
+    assert now["rail_ban"] == now["conduct_rail_ban"] == after
+    assert now["flight_ban"] == rates["flight_ban"]  # nothing else moved

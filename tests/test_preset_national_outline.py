@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from scslab.engine.sim import Sim
+from scslab.lab.targets import load_targets
+from scslab.lab.traced import ever_listed_by_day
 from scslab.scenario.loader import load_scenario
 from scslab.scenario.schema import DOMAINS, SUBJECT_TYPES
 
@@ -145,3 +147,20 @@ def test_lawyers_records_are_kept_for_practising_lawyers_only(run):
     assert (st.occupation[rec["subject"][pro & rec["true"]]] == k).all()
     red = _spells(res, "judicial_redlist")
     assert (st.occupation[red["subject"]] == k).all()
+
+
+def test_the_target_counts_persons_on_the_judicial_list_only(run):
+    """facts 2c counts people on the SPC list: not government bodies, social organisations or
+    firms, and not the other domains' blacklists (issue 8)."""
+    assert {t.metric for t in load_targets("national-outline").targets} == {"ever_listed_cum_judicial_persons"}
+    _, res = run
+    sc = load_scenario("national-outline")
+    judicial_black = [k for k, x in enumerate(sc.lists) if x.type == "black" and x.domain == "judicial"]
+    sp = res.list_spells
+    on = np.isin(sp["list"], judicial_black)
+    persons = np.unique(sp["subject"][on & (sp["subject"] < res.n_persons)])
+    everyone = ever_listed_by_day(res, DAYS)
+    judicial = ever_listed_by_day(res, DAYS, domain="judicial", persons_only=True)
+    assert judicial[-1] == persons.size > 0
+    assert everyone[-1] > judicial[-1]  # organisations and other domains' lists are left out
+    assert (np.diff(judicial) >= 0).all()

@@ -333,11 +333,11 @@ def _write(result: CalibrationResult, out: Path) -> None:
 
 def current_values(scenario: Any, keys: Sequence[str]) -> dict[str, float]:
     """The scenario's present values of dotted keys (list entries by name), e.g. to start a fit."""
+    from scslab.scenario.errors import resolve_path
+
     data = resolve(scenario).model_dump(mode="json")
     out = {}
-    for key in keys:
-        node: Any = data
-        for seg in key.split("."):
-            node = next(e for e in node if e.get("name") == seg) if isinstance(node, list) else node[seg]
-        out[key] = float(node)
+    for key in keys:  # list entries by name or index; a timed change's set by its dotted key
+        node, k, _ = resolve_path(data, key.split("."), create=False)
+        out[key] = float(node[k])
     return out

@@ -28,7 +28,8 @@ source = "facts 2c (Zhou Qiang to NPCSC 2018) [V]"
 holdout = false                # true: not fitted, reported as an out-of-sample check
 ```
 
-Series named ``blocked_<measure>``, ``blocked_<kind>`` and ``ever_listed_cum`` are the
+Series named ``blocked_<measure>``, ``blocked_<kind>``, ``ever_listed_cum`` (and
+``ever_listed_cum_judicial_persons``) and ``list_entries_cum`` are the
 per-day cumulative counts of :mod:`.traced`; asking for one makes the runs traced.
 """
 
@@ -47,7 +48,7 @@ __all__ = ["CalParameter", "Target", "TargetsSpec", "load_targets", "packaged_ta
 _TOP = {"scenario", "n", "days", "seeds", "overrides", "start_date", "sampler_seed", "batch", "parameters", "targets"}
 _PARAM = {"path", "low", "high", "log", "links"}
 _TARGET = {"name", "metric", "day", "date", "value", "weight", "tolerance", "scale", "source", "holdout"}
-TRACED_PREFIXES = ("blocked_", "ever_listed_cum")
+TRACED_PREFIXES = ("blocked_", "ever_listed_cum", "list_entries_cum")
 _PACKAGED = Path(__file__).resolve().parent / "targets"
 
 

@@ -155,6 +155,15 @@ def resolve_path(data: dict, parts: list[str], create: bool) -> tuple[Any, Any, 
         elif isinstance(node, dict):
             canon.append(p)
             key = p
+            if p == "set" and i < len(parts) - 1 and len(canon) == 3 and canon[0] == "schedule":
+                # a timed change's ``set`` is keyed by whole dotted paths: the rest of the
+                # path is one key (``schedule.0.set.measures.rail_ban.attempts_per_year``)
+                if not isinstance(node.get("set"), dict):
+                    if not create:
+                        raise PathError(f"no key {p!r}")
+                    node["set"] = {}
+                rest = ".".join(parts[i + 1 :])
+                return node["set"], rest, (*canon, rest)
             if i < len(parts) - 1 and p not in node:
                 if not create:
                     raise PathError(f"no key {p!r}")
