@@ -7,34 +7,15 @@ the loader bounded and checked it; each must now be exit 2 with the file, line a
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from scslab import cli
+from cli_calls import call, refused
 from scslab.cli.common import safe_folder_name
 from scslab.scenario import ScenarioError, load_scenario
 from scslab.scenario.loader import MAX_EXTENDS, MAX_FILE_BYTES, load_text
-
-
-def call(capsys, *args: str) -> subprocess.CompletedProcess:
-    capsys.readouterr()
-    try:
-        rc = cli.main(list(args))
-    except SystemExit as e:
-        rc = e.code
-    cap = capsys.readouterr()
-    return subprocess.CompletedProcess(list(args), rc, cap.out, cap.err)
-
-
-def refused(capsys, *args: str) -> str:
-    """The command must answer exit 2 with no traceback and no internal error; its stderr."""
-    p = call(capsys, *args)
-    assert p.returncode == 2, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
-    assert "Traceback" not in p.stderr and "internal error" not in p.stderr, p.stderr
-    return p.stderr
 
 
 def problems(source, overrides=(), **kw):

@@ -10,34 +10,16 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 
 import numpy as np
 import pytest
 
-from scslab import cli
+from cli_calls import call, refused
 from scslab.scenario import budget
 from scslab.scenario.loader import load_scenario
 
 BIG = ["rongcheng", "--n", "1400000000"]  # no regions: shards are equal ranges of persons
 NATIONAL = ["national-outline", "--n", "1400000000"]  # 31 provinces: a shard is whole provinces
-
-
-def call(capsys, *args: str) -> subprocess.CompletedProcess:
-    capsys.readouterr()
-    try:
-        rc = cli.main(list(args))
-    except SystemExit as e:
-        rc = e.code
-    cap = capsys.readouterr()
-    return subprocess.CompletedProcess(list(args), rc, cap.out, cap.err)
-
-
-def refused(capsys, *args: str) -> str:
-    p = call(capsys, *args)
-    assert p.returncode == 2, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}"
-    assert "Traceback" not in p.stderr and "internal error" not in p.stderr, p.stderr
-    return p.stderr
 
 
 def plan_json(capsys, *args: str) -> dict:

@@ -12,29 +12,19 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
 
+from cli_calls import call
 from scslab import cli
 from scslab.scenario import ScenarioError, load_scenario
 from scslab.scenario.expr import ExprError, compile_expr
 from scslab.store import duck
 
 RUN = ["--n", "200", "--days", "5", "--seed", "1"]
-
-
-def call(capsys, *args: str) -> subprocess.CompletedProcess:
-    capsys.readouterr()
-    try:
-        rc = cli.main(list(args))
-    except SystemExit as e:
-        rc = e.code
-    cap = capsys.readouterr()
-    return subprocess.CompletedProcess(list(args), rc, cap.out, cap.err)
 
 
 @pytest.fixture(scope="module")

@@ -116,10 +116,24 @@ def main(args: argparse.Namespace) -> int:
         del sim
         gc.collect()
         payload, report = write_outputs(results, out, wall_s, args, timed=partial(timed, phases))
+    return print_outcome(args, payload, report, out, profile, phases)
+
+
+def print_outcome(
+    args: argparse.Namespace,
+    payload: dict[str, Any],
+    report: Path | None,
+    out: Path,
+    profile: list[dict[str, Any]],
+    phases: dict[str, dict[str, float]],
+) -> int:
+    """What ``run`` prints once the outputs are written, the same for a plain and a sharded
+    run: the profile table (``--profile``, on stderr), then the JSON object, the output folder
+    (``--quiet``) or the human summary."""
     if args.profile:
         done = {row["phase"] for row in profile}
-        profile += [{"phase": k, **v} for k, v in phases.items() if k not in done]
-        print(profile_table(profile), file=sys.stderr)
+        rows = profile + [{"phase": k, **v} for k, v in phases.items() if k not in done]
+        print(profile_table(rows), file=sys.stderr)
     if args.json:
         print(dumps(payload))
     elif args.quiet:
@@ -174,15 +188,7 @@ def sharded_main(args: argparse.Namespace, sc: Any) -> int:
     wall_s = time.perf_counter() - t0
     phases: dict[str, dict[str, float]] = {}
     payload, report = write_outputs(results, out, wall_s, args, timed=partial(timed, phases))
-    if args.profile:
-        print(profile_table([{"phase": k, **v} for k, v in phases.items()]), file=sys.stderr)
-    if args.json:
-        print(dumps(payload))
-    elif args.quiet:
-        print(out)
-    else:
-        print(human_summary(payload, report))
-    return 0
+    return print_outcome(args, payload, report, out, [], phases)
 
 
 def local_shard_workers(workers: int, bytes_per_worker: float) -> int:
