@@ -49,7 +49,8 @@ def _plotly_js() -> bytes:
 
 def _env() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(_HERE / "templates")),
+        # the report's templates too: the run page shares its partials (lens.html)
+        loader=FileSystemLoader([str(_HERE / "templates"), str(_HERE.parent / "report" / "templates")]),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
