@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..scenario.apportion import region_shards
+
 if TYPE_CHECKING:
     from ..engine.results import Results
     from ..engine.sim import Sim
@@ -127,13 +129,9 @@ def assign_shards(sim: Sim, shards: int) -> np.ndarray:
     if region is not None and shards > 1 and region.size and int(region.min()) >= 0:
         region = np.asarray(region, np.int64)
         counts = np.bincount(region[:n], minlength=int(region.max()) + 1)
-        # contiguous runs of regions with about n / shards persons each (a region is never split)
-        edges = np.searchsorted(np.cumsum(counts), np.arange(1, shards) * (n / shards))
-        of_region = np.zeros(counts.size, np.int16)
-        for e in edges:
-            of_region[e + 1 :] += 1
-        of_region = np.minimum(of_region, shards - 1)
-        out[: region.shape[0]] = of_region[region]
+        # contiguous runs of regions with about n / shards persons each (a region is never split),
+        # the split --plan sizes (scenario.budget.shard_persons)
+        out[: region.shape[0]] = region_shards(counts, shards)[region]
     rep = np.asarray(st.legal_rep)
     has = rep >= 0
     out[n:][has] = out[rep[has]]

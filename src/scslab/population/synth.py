@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..keys import stream_key
+from ..scenario.apportion import apportion
 from .ids import citizen_ids, credit_codes
 from .network import Csr, concat_rows, friend_pairs, from_groups
 
@@ -78,27 +79,6 @@ ORG_SIZE_FACTOR = {1: 1.0, 2: 0.5, 3: 5.0}
 ORG_REVENUE_PER_EMPLOYEE = {1: 300_000.0, 2: 100_000.0, 3: 200_000.0}
 ORG_SIZE_SIGMA = 1.0
 ORG_REVENUE_SIGMA = 0.8
-
-
-def apportion(n: int, weights: np.ndarray) -> np.ndarray:
-    """``n`` split into integer parts proportional to ``weights`` (largest remainder, ties to
-    the earlier part); when ``n >= len(weights)`` a part that would be empty takes one from
-    the largest parts. A pure function of ``n`` and the weights, so every worker computes the
-    same block sizes and offsets."""
-    w = np.asarray(weights, dtype=np.float64)
-    k = int(w.shape[0])
-    if k == 0:
-        return np.zeros(0, dtype=np.int64)
-    quota = n * w / w.sum()
-    parts = np.floor(quota).astype(np.int64)
-    left = int(n - parts.sum())
-    order = np.argsort(-(quota - parts), kind="stable")
-    parts[order[:left]] += 1
-    if n >= k:
-        for e in np.flatnonzero(parts == 0).tolist():
-            parts[int(np.argmax(parts))] -= 1  # the largest part (>= 2 while n >= k) gives one
-            parts[e] = 1
-    return parts
 
 
 def region_sizes(cfg: Population) -> np.ndarray:

@@ -18,13 +18,14 @@ past what memory can hold.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from .apportion import apportion, region_shards
 from .schema import Scenario
 
 __all__ = [
@@ -228,29 +229,9 @@ def shard_persons(n: int, shards: int, region_weights: list[float] | None = None
     if not region_weights or shards <= 1:
         base, extra = divmod(n, shards)
         return [base + (1 if i < extra else 0) for i in range(shards)]
-    counts = _apportion(n, region_weights)
-    edges = [bisect.bisect_left(list(itertools.accumulate(counts)), k * (n / shards)) for k in range(1, shards)]
-    of_region = [min(sum(1 for e in edges if r >= e + 1), shards - 1) for r in range(len(counts))]
-    out = [0] * shards
-    for r, c in enumerate(counts):
-        out[of_region[r]] += c
-    return out
-
-
-def _apportion(n: int, weights: list[float]) -> list[int]:
-    """``n`` split in proportion to ``weights`` by largest remainder (ties to the earlier part),
-    a part that would be empty taking one from the largest: ``population.synth.apportion``."""
-    total = float(sum(weights))
-    quota = [n * w / total for w in weights]
-    parts = [math.floor(q) for q in quota]
-    order = sorted(range(len(weights)), key=lambda i: -(quota[i] - parts[i]))  # stable: ties keep order
-    for i in order[: n - sum(parts)]:
-        parts[i] += 1
-    if n >= len(weights):
-        for e in [i for i, p in enumerate(parts) if p == 0]:
-            parts[max(range(len(parts)), key=lambda i: (parts[i], -i))] -= 1
-            parts[e] = 1
-    return parts
+    counts = apportion(n, np.asarray(region_weights, dtype=np.float64))
+    per_shard = np.bincount(region_shards(counts, shards), weights=counts, minlength=shards)
+    return [int(x) for x in per_shard]
 
 
 @dataclass(frozen=True)
