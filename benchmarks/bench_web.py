@@ -150,6 +150,28 @@ async def flood(base: str, clients: int, requests: int, timeout: float) -> dict:
     }
 
 
+async def lean_get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, base: str) -> int:
+    """One GET on a kept-alive HTTP/1.1 connection; returns the status, reads the body whole.
+
+    Why not httpx: it cost 4-9 ms of CPU per request (docs/performance.md), taken from the
+    same two cores as the server's, so the benchmark slowed what it measured. This reads the
+    status line, ``Content-Length`` and that many bytes: tens of microseconds.
+    """
+    host = base.split("://", 1)[1]
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    lower = head.lower()
+    at = lower.find(b"\r\ncontent-length:")
+    if at < 0:
+        raise RuntimeError(f"no Content-Length in the answer to {path}: {head[:200]!r}")
+    length = int(lower[at + 17 : lower.index(b"\r\n", at + 2)])
+    body = await reader.readexactly(length)
+    if status == 200 and not body.startswith(b"{"):
+        raise RuntimeError(f"not a JSON object: {body[:80]!r}")
+    return status
+
+
 async def lookups(base: str, run_id: str, clients: int, seconds: float, sample: int, server_pid: int) -> dict:
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=clients)) as client:
         listed, page = [], 0
@@ -169,33 +191,42 @@ async def lookups(base: str, run_id: str, clients: int, seconds: float, sample: 
             randoms += [x["id"] for x in r["subjects"]]
         ids = listed + randoms
         rng.shuffle(ids)
-        # warm-up: the server opens the database and pages its indexes in
-        for sid in ids[:20]:
+        # warm-up: the server opens the database and reads the run's credit-file tables
+        t_first = time.perf_counter()
+        await client.get(f"/api/runs/{run_id}/subjects/{ids[0]}")
+        first_s = time.perf_counter() - t_first
+        for sid in ids[1:20]:
             await client.get(f"/api/runs/{run_id}/subjects/{sid}")
 
-        latencies: list[float] = []
-        errors: dict[int, int] = {}
-        deadline = time.monotonic() + seconds
-        k = [0]
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    k = [0]
+    host, port = base.split("://", 1)[1].rsplit(":", 1)
+    conns = [await asyncio.open_connection(host, int(port)) for _ in range(clients)]
+    deadline = time.monotonic() + seconds
 
-        async def one_client() -> None:
-            while time.monotonic() < deadline:
-                sid = ids[k[0] % len(ids)]
-                k[0] += 1
-                t0 = time.perf_counter()
-                r = await client.get(f"/api/runs/{run_id}/subjects/{sid}")
-                latencies.append(time.perf_counter() - t0)
-                if r.status_code != 200:
-                    errors[r.status_code] = errors.get(r.status_code, 0) + 1
+    async def one_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while time.monotonic() < deadline:
+            sid = ids[k[0] % len(ids)]
+            k[0] += 1
+            t0 = time.perf_counter()
+            status = await lean_get(reader, writer, f"/api/runs/{run_id}/subjects/{sid}", base)
+            latencies.append(time.perf_counter() - t0)
+            if status != 200:
+                errors[status] = errors.get(status, 0) + 1
 
-        t0, server0, client0 = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
-        await asyncio.gather(*(one_client() for _ in range(clients)))
-        wall = time.perf_counter() - t0
-        server1, client1 = cpu_seconds(server_pid), time.process_time()
+    t0, server0, client0 = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
+    await asyncio.gather(*(one_client(r, w) for r, w in conns))
+    wall = time.perf_counter() - t0
+    server1, client1 = cpu_seconds(server_pid), time.process_time()
+    for _, w in conns:
+        w.close()
     n = max(len(latencies), 1)
     server_ms = None if server0 is None or server1 is None else round(1000 * (server1 - server0) / n, 2)
     return {
         "clients": clients,
+        "client": "asyncio, raw HTTP/1.1, one kept-alive connection per client",
+        "first_lookup_s": round(first_s, 2),
         "seconds": round(wall, 1),
         "subjects_sampled": len(ids),
         "listed_share_of_sample": round(len(listed) / max(len(ids), 1), 2),
@@ -208,6 +239,7 @@ async def lookups(base: str, run_id: str, clients: int, seconds: float, sample: 
         "max_ms": round(1000 * max(latencies), 1) if latencies else None,
         "server_cpu_ms_per_request": server_ms,
         "client_cpu_ms_per_request": round(1000 * (client1 - client0) / n, 2),
+        "load_during": os.getloadavg(),
     }
 
 

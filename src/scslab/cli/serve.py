@@ -34,6 +34,11 @@ def register(sub: Any) -> None:
     s.add_argument(
         "--lookup-threads", type=positive_int, help="credit files looked up at once; the rest queue (default 2)"
     )
+    s.add_argument(
+        "--lookup-memory-mb",
+        type=positive_int,
+        help="memory for the credit-file tables of recently looked-up runs (default 1024; bigger runs use SQL)",
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -56,6 +61,7 @@ def limits_from(args: argparse.Namespace) -> Any:
             ("max_jobs", args.max_jobs),
             ("workers", args.workers),
             ("lookup_threads", args.lookup_threads),
+            ("lookup_memory_mb", args.lookup_memory_mb),
         )
         if v is not None
     }

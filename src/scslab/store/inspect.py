@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from scslab.store.credit_tables import CreditTables
 from scslab.store.duck import connect, latest_run_id
 
 __all__ = ["RunIndex", "credit_file", "format_credit_file", "money"]
@@ -132,6 +133,56 @@ def _measure_text(s: dict[str, Any], subject: int) -> str:
     return f"{word} {s['measure']} ({s['agency']}, {s['via']}{target}, {when}{flag})"
 
 
+class _Queries:
+    """The credit file's look-ups as SQL on an open connection (the same methods as ``CreditTables``).
+
+    ``index`` (a :class:`RunIndex`) skips the queries that would find nothing.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, index: RunIndex | None) -> None:
+        self.con, self.run_id, self.index = con, run_id, index
+
+    def subject(self, subject_id: str) -> dict[str, Any] | None:
+        rows = _rows(self.con, "SELECT * FROM subjects WHERE run_id = ? AND id = ?", [self.run_id, str(subject_id)])
+        return rows[0] if rows else None
+
+    def records_of(self, subject: int) -> list[dict[str, Any]]:
+        if self.index is not None and not self.index.has_records(subject):
+            return []
+        sql = "SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND subject = ? ORDER BY day, record_id"
+        return _rows(self.con, sql, [self.run_id, subject])
+
+    def spells_of(self, subject: int) -> list[dict[str, Any]]:
+        if self.index is not None and not self.index.has_spells(subject):
+            return []
+        sql = "SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND subject = ? ORDER BY start, spell_id"
+        return _rows(self.con, sql, [self.run_id, subject])
+
+    def sanctions_on(self, subject: int) -> list[dict[str, Any]]:
+        if self.index is not None and not self.index.is_target(subject):
+            return []
+        sql = "SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND target = ? ORDER BY start, sanction_id"
+        return _rows(self.con, sql, [self.run_id, subject])
+
+    def sanctioned(self, spell_ids: set[int]) -> set[int]:
+        return set(spell_ids) if self.index is None else self.index.sanctioned(spell_ids)
+
+    def sanctions_from(self, spell_ids: set[int], not_target: int) -> list[dict[str, Any]]:
+        sql = (
+            f"SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND {_in('spell_id', spell_ids)} "
+            f"AND target <> ? ORDER BY start, sanction_id"
+        )
+        return _rows(self.con, sql, [self.run_id, not_target])
+
+    def spells_by_id(self, spell_ids: set[int]) -> list[dict[str, Any]]:
+        sql = f"SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND {_in('spell_id', spell_ids)}"
+        return _rows(self.con, sql, [self.run_id])
+
+    def records_by_id(self, record_ids: set[int]) -> list[dict[str, Any]]:
+        sql = f"SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND {_in('record_id', record_ids)}"
+        return _rows(self.con, sql, [self.run_id])
+
+
 def credit_file(
     out_dir: Path | str | None,
     subject_id: str,
@@ -140,6 +191,7 @@ def credit_file(
     con: duckdb.DuckDBPyConnection | None = None,
     run: tuple[str, dict[str, Any]] | None = None,
     index: RunIndex | None = None,
+    tables: CreditTables | None = None,
 ) -> dict[str, Any]:
     """Everything the database knows about one subject, with cause chains.
 
@@ -154,8 +206,14 @@ def credit_file(
     ``out_dir``; it is left open. ``run`` is the run's ``(name, scenario)`` when the caller
     already has them (a server reads them once per run, not once per look-up); it needs
     ``run_id``. ``index`` (:class:`RunIndex` of that run) skips the queries that would find
-    nothing; the file is the same with it or without.
+    nothing; ``tables`` (:class:`~scslab.store.credit_tables.CreditTables` of that run, with
+    ``run`` and ``run_id``) answers every look-up from memory and sends no query at all. The
+    file is the same whichever is given.
     """
+    if tables is not None:
+        if run is None or run_id is None:
+            raise ValueError("credit_file: tables need the run's run_id and (name, scenario)")
+        return _assemble(tables, subject_id, run_id, run)
     own = con is None
     if con is None:
         if out_dir is None:
@@ -168,90 +226,47 @@ def credit_file(
             if not row:
                 raise KeyError(f"no run {run_id!r} in the results database")
             run = (row[0]["name"], json.loads(row[0]["scenario_json"] or "{}"))
-        name, scenario = run
-        subj = _rows(con, "SELECT * FROM subjects WHERE run_id = ? AND id = ?", [run_id, str(subject_id)])
-        if not subj:
-            raise KeyError(
-                f"unknown subject id {subject_id!r} in run {run_id} "
-                f"(ids are 18-character synthetic codes; pass run_id for an older run)"
-            )
-        subject = subj[0]
-        for k in ("income", "income0"):  # money to the cent, not float32 noise
-            if isinstance(subject.get(k), float) and subject[k] == subject[k]:
-                subject[k] = round(subject[k], 2)
-        idx = int(subject["subject"])
-        # a query is sent only when it can find something (most subjects were never listed):
-        # each costs a round trip even when it finds nothing
-        records = (
-            _rows(
-                con,
-                "SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND subject = ? ORDER BY day, record_id",
-                [run_id, idx],
-            )
-            if index is None or index.has_records(idx)
-            else []
-        )
-        own_spells = (
-            _rows(
-                con,
-                "SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND subject = ? ORDER BY start, spell_id",
-                [run_id, idx],
-            )
-            if index is None or index.has_spells(idx)
-            else []
-        )
-        sanctions = (
-            _rows(
-                con,
-                "SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND target = ? ORDER BY start, sanction_id",
-                [run_id, idx],
-            )
-            if index is None or index.is_target(idx)
-            else []
-        )
-        own_ids = {s["spell_id"] for s in own_spells}
-        followed = own_ids if index is None else index.sanctioned(own_ids)
-        others = (
-            _rows(
-                con,
-                f"SELECT * EXCLUDE (run_id) FROM sanctions WHERE run_id = ? AND {_in('spell_id', followed)} "
-                f"AND target <> ? ORDER BY start, sanction_id",
-                [run_id, idx],
-            )
-            if followed
-            else []
-        )
-        # the subject's own spells are in hand; only the spells of others (a firm's spell
-        # reaching its legal representative) are read again
-        spells = {s["spell_id"]: dict(s) for s in own_spells}
-        more_spells = {s["spell_id"] for s in sanctions if s["spell_id"] is not None} - own_ids
-        if more_spells:
-            spells.update(
-                (s["spell_id"], s)
-                for s in _rows(
-                    con,
-                    f"SELECT * EXCLUDE (run_id) FROM list_spells WHERE run_id = ? AND {_in('spell_id', more_spells)}",
-                    [run_id],
-                )
-            )
-        spells = dict(sorted(spells.items()))
-        # likewise the causing records: mostly the subject's own records, read above
-        cause_ids = {s["cause_record"] for s in spells.values() if s["cause_record"] is not None}
-        own_records = {r["record_id"]: r for r in records}
-        causes = {i: dict(own_records[i]) for i in sorted(cause_ids & own_records.keys())}
-        if cause_ids - own_records.keys():
-            causes.update(
-                (r["record_id"], r)
-                for r in _rows(
-                    con,
-                    f"SELECT * EXCLUDE (run_id) FROM records WHERE run_id = ? AND "
-                    f"{_in('record_id', cause_ids - own_records.keys())}",
-                    [run_id],
-                )
-            )
+        return _assemble(_Queries(con, run_id, index), subject_id, run_id, run)
     finally:
         if own:
             con.close()
+
+
+def _assemble(
+    src: _Queries | CreditTables, subject_id: str, run_id: str, run: tuple[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The credit file from its look-ups (SQL or in memory): the rows, then the chains."""
+    name, scenario = run
+    subject = src.subject(str(subject_id))
+    if subject is None:
+        raise KeyError(
+            f"unknown subject id {subject_id!r} in run {run_id} "
+            f"(ids are 18-character synthetic codes; pass run_id for an older run)"
+        )
+    for k in ("income", "income0"):  # money to the cent, not float32 noise
+        if isinstance(subject.get(k), float) and subject[k] == subject[k]:
+            subject[k] = round(subject[k], 2)
+    idx = int(subject["subject"])
+    # a look-up is made only when it can find something (most subjects were never listed)
+    records = src.records_of(idx)
+    own_spells = src.spells_of(idx)
+    sanctions = src.sanctions_on(idx)
+    own_ids = {s["spell_id"] for s in own_spells}
+    followed = src.sanctioned(own_ids)
+    others = src.sanctions_from(followed, idx) if followed else []
+    # the subject's own spells are in hand; only the spells of others (a firm's spell
+    # reaching its legal representative) are read again
+    spells = {s["spell_id"]: dict(s) for s in own_spells}
+    more_spells = {s["spell_id"] for s in sanctions if s["spell_id"] is not None} - own_ids
+    if more_spells:
+        spells.update((s["spell_id"], s) for s in src.spells_by_id(more_spells))
+    spells = dict(sorted(spells.items()))
+    # likewise the causing records: mostly the subject's own records, read above
+    cause_ids = {s["cause_record"] for s in spells.values() if s["cause_record"] is not None}
+    own_records = {r["record_id"]: r for r in records}
+    causes = {i: dict(own_records[i]) for i in sorted(cause_ids & own_records.keys())}
+    if cause_ids - own_records.keys():
+        causes.update((r["record_id"], r) for r in src.records_by_id(cause_ids - own_records.keys()))
 
     list_rules = {x.get("name"): x for x in scenario.get("lists", []) or []}
     measure_rules = {x.get("name"): x for x in scenario.get("measures", []) or []}

@@ -41,6 +41,10 @@ class Limits:
     #: as the database can answer in parallel; twenty threads sharing two cores would only
     #: make every look-up wait for all the others
     lookup_threads: int = 2
+    #: memory (MB) for the credit-file tables of the runs most recently looked up: a run's
+    #: subjects, records, spells and measures held in memory answer a look-up without SQL
+    #: (about 80 MB for a 1 M-person year); a run too big for this is answered with queries
+    lookup_memory_mb: int = 1024
     #: request body size in bytes
     max_body: int = 64 * 1024
     #: seconds a client is told to wait when the queue is full

@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from scslab.store.credit_tables import CreditTables
 from scslab.store.duck import count_rows
 from scslab.store.inspect import RunIndex
 from scslab.web.worker import write_json
@@ -52,7 +53,7 @@ _OPEN_MAX = 16  # read-only connections kept open (least recently used closed fi
 class RunStore:
     """The run folders under ``root`` and cached read-only connections to their databases."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, *, memory_budget: int = 1 << 30) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         for tmp in self.root.glob(".tmp-*"):  # a worker died while writing: never a run
@@ -63,6 +64,10 @@ class RunStore:
         self._runs: dict[str, tuple[str, str, dict[str, Any]]] = {}  # (db run id, name, scenario)
         self._indexes: OrderedDict[str, RunIndex] = OrderedDict()  # at most _OPEN_MAX, like connections
         self._index_lock = threading.Lock()
+        #: runs' credit-file tables in memory (least recently used dropped first), within memory_budget bytes
+        self._tables: OrderedDict[str, CreditTables] = OrderedDict()
+        self._too_big: set[str] = set()  # runs whose tables would not fit: answered with queries
+        self.memory_budget = memory_budget
 
     # ------------------------------------------------------------------ folders and files
     def folder(self, run_id: str) -> Path | None:
@@ -134,6 +139,8 @@ class RunStore:
         self._runs.pop(run_id, None)
         with self._index_lock:
             self._indexes.pop(run_id, None)
+            self._tables.pop(run_id, None)
+            self._too_big.discard(run_id)
         trash = self.root / f".tmp-deleted-{run_id}"
         folder.rename(trash)  # gone for readers at once; the files go next
         shutil.rmtree(trash, ignore_errors=True)
@@ -192,9 +199,37 @@ class RunStore:
         from scslab.store import credit_file
 
         db_run_id, name, scenario = self._run(run_id)
+        tables = self.tables(run_id)
+        if tables is not None:  # in memory: no SQL at all
+            return credit_file(None, subject_id, run_id=db_run_id, run=(name, scenario), tables=tables)
         index = self.index(run_id)
         with self.cursor(run_id) as cur:
             return credit_file(None, subject_id, run_id=db_run_id, con=cur, run=(name, scenario), index=index)
+
+    def tables(self, run_id: str) -> CreditTables | None:
+        """The run's credit-file tables in memory (read on first use), or None when they would not fit.
+
+        Reading them takes a few seconds for a 1 M-person run, once; look-ups meanwhile wait
+        for it (as for :meth:`index`). Runs looked up less recently are dropped to make room.
+        """
+        with self._index_lock:
+            tables = self._tables.get(run_id)
+            if tables is not None:
+                self._tables.move_to_end(run_id)
+                return tables
+            if run_id in self._too_big:
+                return None
+            db_run_id = self._run(run_id)[0]
+            with self.cursor(run_id) as cur:
+                need = CreditTables.estimate_bytes(cur, db_run_id)
+                if need > self.memory_budget:
+                    self._too_big.add(run_id)
+                    return None
+                while self._tables and sum(t.nbytes for t in self._tables.values()) + need > self.memory_budget:
+                    self._tables.popitem(last=False)
+                tables = CreditTables(cur, db_run_id)
+            self._tables[run_id] = tables
+            return tables
 
     def index(self, run_id: str) -> RunIndex:
         """Which subjects of the run have records, spells, measures (read once; see ``RunIndex``)."""

@@ -28,7 +28,7 @@ class AppState:
     def open(cls, out: Path | str, limits: Limits) -> AppState:
         """Open (or create) the server's folder: ``OUT/runs``, ``OUT/compare``; start the job queue."""
         out = Path(out)
-        runs = RunStore(out / "runs")
+        runs = RunStore(out / "runs", memory_budget=limits.lookup_memory_mb * 2**20)
         compares = CompareStore(out / "compare")
 
         def failed(job: Job) -> None:
