@@ -66,7 +66,7 @@ class ScoreBook:
         if self.cfg.opt_in_share < 1.0:  # voluntary scores (Sesame): only consenting subjects are scored
             u = sim.streams.uniform("scoring.opt_in", 0, np.arange(st.S))
             subj = subj & (u < self.cfg.opt_in_share)
-        self.scored = np.flatnonzero(subj)
+        self.scored = np.flatnonzero(subj).astype(np.int32)  # subject indices are int32
         self.mask = subj
         self.points = np.zeros(st.S, np.float64)
         self.applied = np.zeros(1024, np.float64)  # points each record actually added (by record id)

@@ -100,7 +100,7 @@ class SourcesModule(Module):
         for k, rate in self.fm_rate.items():
             u = sim.streams.uniform(f"source.{self.specs[k].name}.false_match", -1, persons)
             self.fm_q[k] = Calendar(st.n, sc.sim.days)
-            self.fm_q[k].push(self._fm_gap(u, rate, sc.policy.detection_scale, 0), persons)
+            self.fm_q[k].push(self._fm_gap(u, _rate_of(rate, persons), sc.policy.detection_scale, 0), persons)
         self.reset_counters()
 
     def configure(self, sim: Sim) -> None:
@@ -113,9 +113,9 @@ class SourcesModule(Module):
         self.specs = sc.sources
         bidx = {b.name: i for i, b in enumerate(sc.behaviours)}
         self.detect, self.coverage, self.delay, self.members = source_tables(sc)
-        # a false-match rate per year: one number for every person, or one per person where
-        # multipliers make it differ (a float64 per person only then)
-        self.fm_rate: dict[int, float | np.ndarray] = {}
+        # a false-match rate per year: one number for every person, or, where multipliers make
+        # it differ, its few distinct values and a uint8 code per person (1 byte, not a float64)
+        self.fm_rate: dict[int, float | np.ndarray | tuple[np.ndarray, np.ndarray]] = {}
         self.fm_behaviour: dict[int, int] = {}
         for k, s in enumerate(self.specs):
             if s.false_match_per_year <= 0:
@@ -123,7 +123,12 @@ class SourcesModule(Module):
             rate: float | np.ndarray = float(s.false_match_per_year)
             for attr, mult in s.false_match_multipliers.items():
                 rate = rate * np.where(_person_flag(sim, attr), mult, 1.0)
-            self.fm_rate[k] = rate
+            coded: float | np.ndarray | tuple[np.ndarray, np.ndarray] = rate
+            if isinstance(rate, np.ndarray):
+                values, codes = np.unique(rate, return_inverse=True)
+                if values.size <= 256:
+                    coded = (values, codes.astype(np.uint8))  # the same float64 values, looked up
+            self.fm_rate[k] = coded
             if s.false_match_behaviour is not None:  # the schema requires one with a false-match rate
                 self.fm_behaviour[k] = bidx[s.false_match_behaviour]
 
@@ -170,7 +175,7 @@ class SourcesModule(Module):
                 continue
             u = sim.streams.uniform(f"source.{self.specs[k].name}.false_match", day, who)
             rate = self.fm_rate[k]
-            q.push(self._fm_gap(u, rate[who] if isinstance(rate, np.ndarray) else rate, scale, day), who)
+            q.push(self._fm_gap(u, _rate_of(rate, who), scale, day), who)
             only = members_mask(st, self.members[k], who)
             if only is not None:  # no false match filed against someone the source does not watch
                 who = who[only]
@@ -215,6 +220,16 @@ class SourcesModule(Module):
     def record(self, sim: Sim, day: int, out: Any) -> None:
         out["detected"], out["missed"] = self.detected, self.missed
         out["false_matches"], out["entry_errors"] = self.false_matches, self.entry_errors
+
+
+def _rate_of(rate: float | np.ndarray | tuple[np.ndarray, np.ndarray], who: np.ndarray) -> float | np.ndarray:
+    """The false-match rate of the persons ``who``: one number, or their coded values."""
+    if isinstance(rate, tuple):
+        values, codes = rate
+        return values[codes[who]]
+    if isinstance(rate, np.ndarray):
+        return rate[who]
+    return rate
 
 
 def _person_flag(sim: Sim, attr: str) -> np.ndarray:
