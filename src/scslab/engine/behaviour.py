@@ -22,6 +22,7 @@ from ..codes import SUBJECT_TYPES
 from .decision import KIND_CODES, Expectations, actual_detection, sigmoid, violation_logit, watched
 from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import FAR, Calendar, exponential_gaps
+from .rng import sliced_draw
 
 if TYPE_CHECKING:
     from ..scenario.schema import Behaviour
@@ -64,9 +65,9 @@ class BehaviourModule(Module):
         self.expressed_n = np.zeros(st.S, np.int32) if has_expr else None
         self.involuntary_n = np.zeros(st.S, np.int16) if self.obligations.names else None
         if sc.model.norm_initial > 0:
-            st.norm[:] = sim.streams.generator("behaviour.norm_initial").beta(
-                4.0 * sc.model.norm_initial / (1 - sc.model.norm_initial + 1e-9) + 1e-9, 4.0, st.S
-            )
+            a = 4.0 * sc.model.norm_initial / (1 - sc.model.norm_initial + 1e-9) + 1e-9
+            gen = sim.streams.generator("behaviour.norm_initial")  # over the whole population, sliced
+            st.norm[:] = sliced_draw(lambda g, k: g.beta(a, 4.0, k), gen, st.whole_S, st.gid)
         self.total_opportunities = np.zeros(B, np.int64)
         self.total_unobserved = 0.0
         self.total_observed = 0.0

@@ -92,8 +92,14 @@ COLUMNS_INFO: dict[str, tuple[str, str, str]] = {
 }
 
 
+@njit(cache=True, inline="always")
+def _gid(ids, i):
+    """Person ``i``'s global index (``ids`` empty: a whole run, the identity)."""
+    return np.int64(ids[i]) if ids.shape[0] else np.int64(i)
+
+
 @njit(cache=True)
-def _checkins(day, code, iso_end, streak, need, epi, key, share):
+def _checkins(day, code, iso_end, streak, need, epi, key, share, ids):
     """Assess the check-in of ``day - 1`` for everyone past isolation; green on a full streak."""
     t = day - 1
     greened = 0
@@ -101,7 +107,7 @@ def _checkins(day, code, iso_end, streak, need, epi, key, share):
         if code[i] == 0:
             continue
         if t >= iso_end[i]:
-            if draw(key, np.int64(t), np.int64(i)) < share and epi[i] != 2:
+            if draw(key, np.int64(t), _gid(ids, i)) < share and epi[i] != 2:
                 streak[i] += 1
             else:
                 streak[i] = 0
@@ -113,7 +119,7 @@ def _checkins(day, code, iso_end, streak, need, epi, key, share):
 
 
 @njit(cache=True)
-def _progress(day, epi, until, key, inf_mean):
+def _progress(day, epi, until, key, inf_mean, ids):
     """E -> I and I -> R transitions due today; returns the newly infectious persons."""
     out = np.empty(epi.shape[0], np.int64)
     k = 0
@@ -122,7 +128,7 @@ def _progress(day, epi, until, key, inf_mean):
             continue
         if epi[i] == 1:
             epi[i] = 2
-            u = draw(key, np.int64(day), np.int64(i))
+            u = draw(key, np.int64(day), _gid(ids, i))
             until[i] = day + max(1, int(np.ceil(-np.log1p(-u) * inf_mean)))
             out[k] = i
             k += 1
@@ -334,11 +340,14 @@ class EpidemicModule(Module):
             self.epi,
             sim.streams.key("epidemic.checkin"),
             ep.checkin_share,
+            sim.streams.gids(),
         )
         if day == ep.start_day and ep.initial_infected > 0:
             u = sim.streams.uniform("epidemic.seed", -1, np.arange(self.n))
             self.expose(sim, np.argsort(u, kind="stable")[: ep.initial_infected], day)
-        new_inf = _progress(day, self.epi, self.until, sim.streams.key("epidemic.recover"), ep.infectious_days)
+        new_inf = _progress(
+            day, self.epi, self.until, sim.streams.key("epidemic.recover"), ep.infectious_days, sim.streams.gids()
+        )
         if new_inf.size and ep.detect_share > 0:
             hit = new_inf[sim.streams.uniform("epidemic.detect", day, new_inf) < ep.detect_share]
             self.confirm_q.push(day + ep.detect_delay_days, hit)
@@ -376,7 +385,7 @@ class EpidemicModule(Module):
                 continue
             tgt, src = _neighbours(getattr(pop, f"{net}_net"), cases)
             if tgt.size:
-                u = sim.streams.uniform_sub(f"epidemic.trace.{net}", day, tgt, cases[src])
+                u = sim.streams.uniform_pair(f"epidemic.trace.{net}", day, tgt, cases[src])
                 traced.append(tgt[u < share])
         if traced:
             self.assign_code(np.concatenate(traced), YELLOW, day)

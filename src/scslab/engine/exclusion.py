@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .module import Module, ResultSpec
-from .rng import uniform_sub
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -54,7 +53,7 @@ class ExclusionModule(Module):
         offs = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
         src = np.repeat(who, deg)
         dst = net.indices[starts + offs].astype(np.int64)
-        u = uniform_sub(sim.streams.key("exclusion.cut"), np.int64(day), dst, src)
+        u = sim.streams.uniform_pair("exclusion.cut", day, dst, src)
         cut = u < share
         self.pending_src.append(src[cut])
         self.pending_dst.append(dst[cut])

@@ -39,6 +39,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..population.part import Part, synthesize_part
 from ..population.synth import synthesize
 from ..scenario.schema import Scenario
 from .behaviour import BehaviourModule
@@ -93,7 +94,10 @@ class Sim:
     ``scenario`` is a :class:`Scenario`, a preset name or a TOML path; ``n``, ``seed``,
     ``days``/``years`` and ``overrides`` (``"policy.detection_scale=0.5"``) adjust it.
     ``modules`` replaces the module list (default :data:`MODULES`; enabled
-    :data:`EXTENSIONS` join it either way).
+    :data:`EXTENSIONS` join it either way). ``blocks`` builds the Sim over those population
+    blocks only (:mod:`..population.part`): its subjects are indexed locally, every keyed
+    draw uses their global ids, so each draws what the whole run draws for it; what couples
+    it to other blocks (friend ties across, population-wide ranks) is not exchanged yet.
     """
 
     def __init__(
@@ -107,6 +111,7 @@ class Sim:
         overrides: Iterable[str] = (),
         progress: bool = False,
         modules: Sequence[type[Module] | Module] | None = None,
+        blocks: Sequence[int] | None = None,
     ) -> None:
         from ..scenario.loader import apply_overrides, load_scenario, size_overrides
 
@@ -119,6 +124,9 @@ class Sim:
         self.scenario = scenario
         self.progress = progress
         self.streams = Streams(scenario.sim.seed)
+        #: the population blocks this Sim holds (None: all of them, a whole run); see :meth:`init`
+        self.blocks = None if blocks is None else sorted(int(b) for b in blocks)
+        self.part: Part | None = None
         self.day = 0
         self.wall_s = 0.0
         self.events = Events()
@@ -174,9 +182,16 @@ class Sim:
     def init(self) -> Sim:
         sc = self.scenario
         with self.timed("synthesis"):
-            self.pop = synthesize(sc.population, self.streams.seed)
+            if self.blocks is None:
+                self.pop = synthesize(sc.population, self.streams.seed)
+            else:  # a part: its blocks only, in their own index space, draws keyed by global ids
+                self.part = synthesize_part(sc.population, self.streams.seed, self.blocks)
+                self.pop = self.part.pop
+                self.streams.ids = self.part.gid
         with self.timed("state"):
-            self.state = State(self.pop, sc, self.streams.generator("state"))
+            part = self.part
+            gid, whole = (None, None) if part is None else (part.gid, part.whole)
+            self.state = State(self.pop, sc, self.streams.generator("state"), gid=gid, whole=whole)
         for mod in self.modules:
             with self.timed(f"init {mod.name}"):
                 mod.init(self)

@@ -29,6 +29,7 @@ from ..population.network import Csr, narrow_indptr
 from ..population.synth import SyntheticPopulation
 from ..scenario.schema import BUILTIN_SERVICES, DOMAINS, Scenario, service_names
 from .obligations import Obligations
+from .rng import sliced_draw
 
 if TYPE_CHECKING:
     from .records import RecordTable
@@ -51,11 +52,28 @@ class State:
     scores: ScoreBook
     observations: Observations
 
-    def __init__(self, pop: SyntheticPopulation, sc: Scenario, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        pop: SyntheticPopulation,
+        sc: Scenario,
+        rng: np.random.Generator,
+        *,
+        gid: np.ndarray | None = None,
+        whole: tuple[int, int] | None = None,
+    ) -> None:
         n, m = pop.n, pop.m
         S = n + m
         self.n, self.m, self.S = n, m, S
         self.pop = pop
+        # a part of the population (``Sim(blocks=...)``, :mod:`..population.part`): ``gid`` is
+        # each local subject's global index (whole persons first, then organisations) and
+        # ``whole`` the whole population's (persons, organisations); None for a whole run
+        if (gid is None) != (whole is None):
+            raise ValueError("State: gid and whole come together (a part) or not at all")
+        if gid is not None and gid.shape[0] != S:
+            raise ValueError(f"State: {gid.shape[0]} global ids for {S} subjects")
+        self.gid: np.ndarray | None = None if gid is None else np.asarray(gid, np.int64)
+        self.whole: tuple[int, int] = (n, m) if whole is None else (int(whole[0]), int(whole[1]))
         self.kind = np.zeros(S, np.int8)
         self.kind[n:] = pop.org_type
         self.is_person = self.kind == 0
@@ -76,9 +94,12 @@ class State:
         self.savings = np.concatenate([pop.savings, (pop.org_revenue / 12.0 * 2.0).astype(np.float32)]).astype(
             np.float32
         )
-        self.honesty = np.concatenate(
-            [pop.honesty, rng.beta(sc.population.honesty_alpha, sc.population.honesty_beta, m)]
-        ).astype(np.float32)
+        # organisations' honesty: one sequential draw over the whole population's organisations,
+        # kept at this state's (a part draws the whole and keeps its slice)
+        a, b = sc.population.honesty_alpha, sc.population.honesty_beta
+        org_ids = None if self.gid is None else self.gid[n:] - self.whole[0]
+        org_honesty = sliced_draw(lambda g, k: g.beta(a, b, k), rng, self.whole[1], org_ids)
+        self.honesty = np.concatenate([pop.honesty, org_honesty]).astype(np.float32)
         self.norm = np.zeros(S, np.float32)
         self.debt = np.zeros(S, np.float32)
         self.recent_violation = np.zeros(S, np.float32)
@@ -138,6 +159,11 @@ class State:
         out = np.zeros(self.S, dtype)
         out[: self.n] = arr
         return out
+
+    @property
+    def whole_S(self) -> int:
+        """Subjects of the whole population (this state's own count for a whole run)."""
+        return self.whole[0] + self.whole[1]
 
     def subject_ids(self) -> np.ndarray:
         """Synthetic ids (18-character strings) of every subject, persons first.
