@@ -439,3 +439,28 @@ def test_obligation_unpaid_days_settlement_and_able_to_pay():
             assert int(paid.sum()) <= sim.behaviour.settled  # some open and settle on one day
         prev = (since, unpaid, st.debt.copy())
     assert grew > 100 and settled > 10 and opened > 10
+
+
+def test_summary_after_the_engine_is_released_is_the_same():
+    """``run(summarize=False)`` collects the results without summarising them; the summary and
+    indicators computed afterwards from the results alone (``scslab run`` does so once the
+    engine is gone) equal those of a plain ``run()``."""
+    import gc
+    import weakref
+
+    from scslab.engine.sim import summarize_results
+
+    whole = Sim("rongcheng", n=2_000, days=60, seed=3).run()
+    sim = Sim("rongcheng", n=2_000, days=60, seed=3)
+    bare = sim.run(summarize=False)
+    assert bare.summary == {} and bare.indicators == {}
+    state = weakref.ref(sim.state)
+    del sim
+    gc.collect()
+    assert state() is None, "the results keep no reference to the engine's state"
+    summarize_results(bare)
+    strip = ("wall_s", "agent_days_per_s", "peak_rss_mb")
+    assert {k: v for k, v in bare.summary.items() if k not in strip} == {
+        k: v for k, v in whole.summary.items() if k not in strip
+    }
+    assert bare.indicators == whole.indicators

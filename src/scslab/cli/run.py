@@ -97,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
 
         resource_limits(args, sc)  # one run's estimate (the runs of an ensemble are stored one by one)
         return ensemble_main(args)
-    from scslab.engine.sim import Sim, timed
+    from scslab.engine.sim import Sim, summarize_results, timed
 
     out = args.out if args.out is not None else default_out(sc.name)
     check_out(out, "output folder")
@@ -109,12 +109,15 @@ def main(args: argparse.Namespace) -> int:
     guard = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
     with guard:
         init_checked(sim, args.scenario, args.overrides)
-        results = sim.run(on_day=RecordBudget(sim, budget))
-        # the results hold (copies of) all that is written: the population, networks and the
-        # engine's state go before writing, so writing does not add to the run's peak memory
+        results = sim.run(on_day=RecordBudget(sim, budget), summarize=False)
+        # the results hold (copies of) all that is summarised and written: the population,
+        # networks and the engine's state go first, so neither the summary nor writing adds
+        # to the peak the day loop sets
         wall_s, phases, profile = sim.wall_s, sim.phases, sim.profile()
         del sim
         gc.collect()
+        with timed(phases, "finish: summary and indicators"):
+            summarize_results(results)
         payload, report = write_outputs(results, out, wall_s, args, timed=partial(timed, phases))
     return print_outcome(args, payload, report, out, profile, phases)
 

@@ -64,7 +64,7 @@ from .society import SocietyModule
 from .sources import SourcesModule
 from .state import State
 
-__all__ = ["EXTENSIONS", "MODULES", "Sim", "timed"]
+__all__ = ["EXTENSIONS", "MODULES", "Sim", "summarize_results", "timed"]
 
 #: The published loop, one row per module in the order they run each day.
 MODULES: list[type[Module]] = [
@@ -213,11 +213,15 @@ class Sim:
             spent[mod.name] += clock() - t
             spent_wall[mod.name] += wall() - w
 
-    def run(self, on_day: Callable[[int, int], None] | None = None) -> Results:
+    def run(self, on_day: Callable[[int, int], None] | None = None, *, summarize: bool = True) -> Results:
         """Simulate every day and return the results.
 
         ``on_day(days_done, days_total)`` is called after each simulated day (a web server's
         progress bar, a notebook's widget); it must be cheap, and it cannot change the run.
+        ``summarize=False`` returns the collected results without their summary and
+        indicators, so a caller can release the engine first and then call
+        :func:`summarize_results` (``scslab run`` does: the summary then no longer adds to a
+        peak set with the population, networks and state still alive).
         """
         t0 = time.perf_counter()
         if not hasattr(self, "state"):
@@ -234,25 +238,32 @@ class Sim:
                 if on_day is not None:
                     on_day(day + 1, total)
         self.wall_s = time.perf_counter() - t0
-        return self.finish()
+        return self.finish(summarize=summarize)
 
-    def finish(self) -> Results:
+    def finish(self, *, summarize: bool = True) -> Results:
         """The run's :class:`Results` (after the last ``step``), with its summary and indicators.
 
         The summary is a function of the results alone (``metrics.summary.summarize``), the
         same function that recomputes it from a results database (``store.load_results``).
         """
-        from ..metrics.indicators import compute_indicators
-        from ..metrics.summary import summarize
-
         with self.timed("finish: collect results"):
             recorder = self.module("results")
             assert isinstance(recorder, ResultsModule), "the loop ends with the results row"
             res = recorder.collect(self)
-        with self.timed("finish: summary and indicators"):
-            res.summary = summarize(res)
-            res.indicators = compute_indicators(res)
+        if summarize:
+            with self.timed("finish: summary and indicators"):
+                summarize_results(res)
         return res
+
+
+def summarize_results(res: Results) -> Results:
+    """Fill ``res.summary`` and ``res.indicators`` (functions of the results alone) and return it."""
+    from ..metrics.indicators import compute_indicators
+    from ..metrics.summary import summarize
+
+    res.summary = summarize(res)
+    res.indicators = compute_indicators(res)
+    return res
 
 
 @contextmanager

@@ -97,7 +97,8 @@ class SocietyModule(Module):
         if perceived.shape[0] and per.social_rate > 0:
             mine = perceived[:, :n].mean(axis=0)
             shift = (per.social_rate * (self._mean(sim, mine) - mine)).astype(np.float32)
-            perceived[:, :n] = np.clip(perceived[:, :n] + shift, 0.0, 1.0)
+            beliefs = perceived[:, :n]  # in place: no two temporaries of behaviours x persons
+            np.clip(np.add(beliefs, shift, out=beliefs), 0.0, 1.0, out=beliefs)
 
     # -- results --------------------------------------------------------------------------
     def results(self, sim: Sim) -> list[ResultSpec]:
