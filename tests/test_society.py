@@ -157,3 +157,50 @@ def test_seen_share_from_the_sanctioned_equals_the_dense_neighbour_mean():
     dense = sim.society._mean(sim, (st.n_sanctions[:n] > 0).astype(np.float32))
     sparse = sim.society._seen(sim, sim.scenario.model.perception)
     assert np.allclose(dense, sparse, atol=1e-6)
+
+
+def _numpy_passes(nets, values):
+    """The society means as they were computed before the fused kernel: three neighbor_mean passes."""
+    from scslab.population.network import neighbor_mean
+
+    values = np.ascontiguousarray(values, np.float32)
+    out = np.zeros(values.shape[0], np.float64)
+    wsum = np.zeros(values.shape[0], np.float64)
+    for net, w in nets:
+        if w > 0:
+            out += w * neighbor_mean(net, values)
+            wsum += w * (np.diff(net.indptr) > 0)
+    out /= np.maximum(wsum, 1e-300)
+    return out.astype(np.float32), wsum
+
+
+@pytest.mark.parametrize("weights", [(0.3, 0.3, 0.4), (0.0, 0.7, 0.13), (1.0, 0.0, 0.0)])
+def test_fused_social_update_is_bit_identical_to_the_numpy_passes(weights):
+    from scslab.engine.society import social_means
+    from scslab.population.network import Csr
+
+    rng = np.random.default_rng(11)
+    n = 5000
+    graphs = []
+    for k, (m, reach) in enumerate([(3000, n // 2), (9000, n), (20000, n - 300)]):
+        # the last rows (and, in the first circle, half the persons) have no contacts at all
+        src, dst = rng.integers(0, reach, m), rng.integers(0, reach, m)
+        g = Csr.from_edges(n, src, dst)
+        if k == 1:  # mixed offset widths compile and agree too
+            g = Csr(g.indptr.astype(np.int64), g.indices)
+        graphs.append(g)
+    nets = tuple(zip(graphs, weights, strict=True))
+    assert any((np.diff(g.indptr) == 0).any() for g in graphs)
+    a = (rng.random(n) < 0.2).astype(np.float32) * rng.random(n).astype(np.float32)
+    b = rng.random(n).astype(np.float32)
+    ref_a, ref_w = _numpy_passes(nets, a)
+    ref_b, _ = _numpy_passes(nets, b)
+    got_a, got_b, got_w = social_means(nets, a, b)
+    assert got_b is not None
+    assert got_a.dtype == np.float32 and got_b.dtype == np.float32
+    assert np.array_equal(got_a.view(np.uint32), ref_a.view(np.uint32))
+    assert np.array_equal(got_b.view(np.uint32), ref_b.view(np.uint32))
+    assert np.array_equal(got_w.view(np.uint64), ref_w.view(np.uint64))
+    one_a, none_b, _ = social_means(nets, a)
+    assert none_b is None and np.array_equal(one_a.view(np.uint32), ref_a.view(np.uint32))
+    assert (got_a == 0).any() and (got_a > 0).any()  # isolated persons get 0, others a mean
