@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from scslab.engine.columns import Columns
 from scslab.engine.queue import DayQueue
@@ -151,3 +152,48 @@ def test_dayqueue_push_copies_ids():
     ids[:] = 0
     out = q.pop(9)
     assert np.array_equal(out, [1, 2, 3]) and out.dtype == np.int64
+
+
+# -- Calendar, Calendars -------------------------------------------------------------------
+
+
+def test_calendar_pops_a_day_last_pushed_first_and_refuses_a_member_queued_twice():
+    from scslab.engine.queue import FAR, Calendar
+
+    cal = Calendar(10, 6)
+    cal.push(np.array([2, 4, 2, FAR, -1]), np.array([0, 1, 2, 3, 4]))  # past the horizon: not stored
+    cal.push(np.array([2]), np.array([7]))
+    assert np.array_equal(cal.pop(2), [7, 2, 0]) and cal.pop(2).size == 0
+    assert np.array_equal(cal.pop(4), [1]) and cal.pop(9).size == 0
+    cal.push(np.array([3, 3]), np.array([6, 5]))
+    cal.push(np.array([5]), np.array([5]))  # 5 pending on two days breaks day 3's list (6 is lost)
+    with pytest.raises(ValueError, match="queued twice"):
+        cal.pop(3)
+
+
+def test_calendars_pop_all_equals_popping_each_row():
+    from scslab.engine.queue import Calendar, Calendars
+
+    rng = np.random.default_rng(3)
+    rows, n, horizon = 5, 400, 30
+    stacked, single = Calendars(rows, n, horizon), [Calendar(n, horizon) for _ in range(rows)]
+    for b in range(rows):
+        members = rng.permutation(n)[: rng.integers(0, n)] if b != 2 else np.empty(0, np.int64)  # row 2 empty
+        days = rng.integers(0, horizon + 5, members.size)
+        stacked.cals[b].push(days, members)
+        single[b].push(days, members)
+    stacked.cals[4].clear()  # a re-rated row starts again in place
+    single[4] = Calendar(n, horizon)
+    for day in range(horizon + 2):
+        got = stacked.pop_all(day)
+        want = [c.pop(day) for c in single]
+        assert len(got) == rows
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == np.int64 and np.array_equal(g, w)
+        if day < horizon:
+            # the members popped today are free again: push them to later days in both
+            for b in range(rows):
+                later = day + 1 + rng.integers(0, 4, want[b].size)
+                stacked.cals[b].push(later, want[b])
+                single[b].push(later, want[b])
+    assert not stacked.count.any() and (stacked.head == -1).all()

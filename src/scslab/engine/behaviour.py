@@ -21,7 +21,7 @@ import numpy as np
 from ..codes import SUBJECT_TYPES
 from .decision import KIND_CODES, Expectations, actual_detection, sigmoid, violation_logit, watched
 from .module import SAMPLE_EVERY, Module, ResultSpec
-from .queue import FAR, Calendar, exponential_gaps
+from .queue import FAR, Calendars, exponential_gaps
 from .rng import sliced_draw
 
 if TYPE_CHECKING:
@@ -44,7 +44,8 @@ class BehaviourModule(Module):
         B = len(self.specs)
         self.kind = np.array([KIND_CODES[b.kind] for b in self.specs], np.int8)
         self.obligations = st.obligations
-        self.opp_q = [Calendar(st.S, sc.sim.days) for _ in range(B)]
+        self.opp_cal = Calendars(B, st.S, sc.sim.days)  # popped together each day
+        self.opp_q = self.opp_cal.cals
         self.opp_rate = np.array([b.opportunities_per_year for b in self.specs], np.float64)
         for b, spec in enumerate(self.specs):
             idx = self._eligible(sim, spec)
@@ -91,12 +92,12 @@ class BehaviourModule(Module):
         rare behaviour would keep the gaps drawn at the old rate, decades for a rate of a
         few per thousand a year.
         """
-        day, st = sim.day, sim.state
+        day = sim.day
         for b, spec in enumerate(self.specs):
             if spec.opportunities_per_year == self.opp_rate[b]:
                 continue
             self.opp_rate[b] = spec.opportunities_per_year
-            self.opp_q[b] = Calendar(st.S, sim.scenario.sim.days)
+            self.opp_q[b].clear()
             idx = self._eligible(sim, spec)
             u = sim.streams.uniform(f"behaviour.{spec.name}.rerate", day, idx)
             gaps = exponential_gaps(u, spec.opportunities_per_year)
@@ -141,8 +142,9 @@ class BehaviourModule(Module):
         subj_out, beh_out = [], []
         if self.expect.due(day):
             self.expect.refresh(sim, day)
+        due = self.opp_cal.pop_all(day)  # today's pushes all fall on later days
         for b, spec in enumerate(self.specs):
-            idx = self.opp_q[b].pop(day)
+            idx = due[b]
             if idx.size == 0:
                 continue
             u_next = sim.streams.uniform(f"behaviour.{spec.name}.next", day, idx)
