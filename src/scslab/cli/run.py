@@ -116,10 +116,33 @@ def main(args: argparse.Namespace) -> int:
         wall_s, phases, profile = sim.wall_s, sim.phases, sim.profile()
         del sim
         gc.collect()
+        release_free_memory()
         with timed(phases, "finish: summary and indicators"):
             summarize_results(results)
         payload, report = write_outputs(results, out, wall_s, args, timed=partial(timed, phases))
     return print_outcome(args, payload, report, out, profile, phases)
+
+
+def release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc ``malloc_trim``; a no-op elsewhere).
+
+    The engine's arrays under glibc's mmap threshold (up to 32 MiB) are freed into the heap,
+    which keeps them resident: at 1 M persons some 250 MB stayed in the process after the
+    engine was released, and DuckDB's writer threads, allocating in their own arenas, added
+    to it instead of reusing it. Trimming returns them, so writing starts from the results'
+    own memory. It changes no result.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        trim = getattr(libc, "malloc_trim", None)
+    except OSError:
+        trim = None
+    if trim is not None:
+        trim(0)
 
 
 def print_outcome(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .module import Module, ResultSpec
+from .state import chunks
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -81,7 +82,8 @@ class ExclusionModule(Module):
         who = np.flatnonzero(self.exposed & (self.degree0 > 0))
         if who.size == 0:
             return None
-        now = sim.state.friend_net.degree()[who]
+        indptr = sim.state.friend_net.indptr  # friend_net.degree()[who], without the whole-population array
+        now = (indptr[who + 1] - indptr[who]).astype(np.int32)
         return float(np.mean(1.0 - now / self.degree0[who]))
 
     # -- results --------------------------------------------------------------------------
@@ -105,9 +107,11 @@ class ExclusionModule(Module):
     def finish(self, sim: Sim, out: dict[str, Any]) -> None:
         out["exclusion_degree_loss"] = self.degree_loss(sim)
         n = sim.state.n
-        deg0 = self.degree0[:n].astype(np.float64)
-        now = sim.state.friend_net.degree()[:n]
+        indptr = sim.state.friend_net.indptr
         lost = np.full(sim.state.S, np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            lost[:n] = np.where(deg0 > 0, 1.0 - now / deg0, np.nan)
+        for lo, hi in chunks(n):  # the float64 temporaries a chunk at a time
+            deg0 = self.degree0[lo:hi].astype(np.float64)
+            now = np.diff(indptr[lo : hi + 1]).astype(np.int32)  # friend_net.degree() of the chunk
+            with np.errstate(invalid="ignore", divide="ignore"):
+                lost[lo:hi] = np.where(deg0 > 0, 1.0 - now / deg0, np.nan)
         out["ties_lost_share"] = lost

@@ -26,6 +26,7 @@ from .events import SPELL_END, SPELL_START
 from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import DayQueue
 from .spells import PERFORMANCE, TERM, SpellTable
+from .state import chunks
 from .wrongful import but_for
 
 if TYPE_CHECKING:
@@ -81,14 +82,26 @@ class ListsModule(Module):
             full = spec.full_review_days > 0 and day % spec.full_review_days == 0
             if not full and (day % spec.review_every_days or cand_idx.size == 0):
                 continue
-            pool = np.arange(st.S) if full else cand_idx
-            idx = pool[self.kind_ok[k][st.kind[pool]] & ~st.listed[k, pool]]
-            if idx.size == 0:
-                continue
-            enter = idx[self.entry[k].condition(self.view(sim, idx), idx.size)]
+            # the pool (every subject on a full review) a chunk at a time (the rule is
+            # elementwise): the same subjects enter, in the same order, with one chunk's
+            # temporaries at most
+            if full:
+                pools = (np.arange(lo, hi) for lo, hi in chunks(st.S))
+            else:
+                pools = (cand_idx[lo:hi] for lo, hi in chunks(cand_idx.size))
+            entered = [self._entering(sim, k, pool) for pool in pools]
+            enter = np.concatenate(entered) if len(entered) > 1 else entered[0] if entered else np.zeros(0, np.int64)
             if enter.size:
                 self._start(sim, k, enter, day)
         st.dirty[:] = False
+
+    def _entering(self, sim: Sim, k: int, pool: np.ndarray) -> np.ndarray:
+        """The subjects of ``pool`` (ascending) not on list ``k`` that its entry rule admits."""
+        st = sim.state
+        idx = pool[self.kind_ok[k][st.kind[pool]] & ~st.listed[k, pool]]
+        if idx.size == 0:
+            return idx
+        return idx[self.entry[k].condition(self.view(sim, idx), idx.size)]
 
     def _start(self, sim: Sim, k: int, who: np.ndarray, day: int) -> None:
         spec, rec = self.specs[k], sim.state.records
@@ -178,14 +191,18 @@ class ListsModule(Module):
 
     def finish(self, sim: Sim, out: dict[str, Any]) -> None:
         st = sim.state
-        persons = np.flatnonzero(st.is_person)
         names = attribute_names(sim)
         bad = 0
         for k, lst in enumerate(sim.scenario.lists):
             if lst.type != "red":
                 continue
-            meets = compile_expr(lst.entry, names).condition(SubjectView(sim, persons), persons.size)
-            bad += int((meets != st.listed[k, persons]).sum())
+            rule = compile_expr(lst.entry, names)
+            for lo, hi in chunks(st.S):  # the rule's temporaries a chunk of subjects at a time
+                persons = lo + np.flatnonzero(st.is_person[lo:hi])
+                if persons.size == 0:
+                    continue
+                meets = rule.condition(SubjectView(sim, persons), persons.size)
+                bad += int((meets != st.listed[k, persons]).sum())
         out["red_rule_mismatch"] = bad
 
     def record(self, sim: Sim, day: int, out: Any) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import resource
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -89,8 +89,10 @@ class ResultsModule(Module):
         sanc = sim.measures.rows.copy()
         for internal in SANCTION_INTERNAL:
             sanc.pop(internal)
-        subjects = {
-            "id": st.subject_ids(),
+        # the ids are an IdColumn over the population's own arrays (no copy), which indexes,
+        # slices and converts like the NumPy array of str the annotation names
+        subjects: dict[str, np.ndarray] = {
+            "id": cast(np.ndarray, st.subject_ids()),
             "type": st.kind,
             "sex": st.sex,
             "urban": st.urban,

@@ -20,11 +20,13 @@ holds the tables several modules read or write, each created by its owner's ``in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from ..population.ids import IdColumn
 from ..population.network import Csr, narrow_indptr
 from ..population.synth import SyntheticPopulation
 from ..scenario.schema import BUILTIN_SERVICES, DOMAINS, Scenario, service_names
@@ -37,11 +39,21 @@ if TYPE_CHECKING:
     from .sources import Observations
     from .spells import SpellTable
 
-__all__ = ["BLOCKS", "NEVER", "State", "rows_csr"]
+__all__ = ["BLOCKS", "CHUNK_SUBJECTS", "NEVER", "State", "chunks", "rows_csr"]
 
 # The built-in services; a scenario's ``state.blocks`` rows are these, then its declared ones.
 BLOCKS = BUILTIN_SERVICES
 NEVER = np.iinfo(np.int32).max
+#: subjects a whole-population pass that makes temporaries takes at a time (a full review of a
+#: list, the results' columns): it bounds their memory at any population size (issue 12.2)
+CHUNK_SUBJECTS = 1 << 20
+
+
+def chunks(size: int, step: int | None = None) -> Iterator[tuple[int, int]]:
+    """``(lo, hi)`` bounds covering ``0 .. size`` in order, ``step`` (:data:`CHUNK_SUBJECTS`) at a time."""
+    step = CHUNK_SUBJECTS if step is None else step
+    for lo in range(0, size, step):
+        yield lo, min(lo + step, size)
 
 
 class State:
@@ -165,13 +177,14 @@ class State:
         """Subjects of the whole population (this state's own count for a whole run)."""
         return self.whole[0] + self.whole[1]
 
-    def subject_ids(self) -> np.ndarray:
+    def subject_ids(self) -> IdColumn:
         """Synthetic ids (18-character strings) of every subject, persons first.
 
-        A variable-width NumPy string array (``StringDType``: about 37 bytes an id instead of
-        the 72 of fixed-width ``U18``); it compares and converts like any array of ``str``.
+        An :class:`~scslab.population.ids.IdColumn` over the population's own ``S18`` arrays
+        (no copy): it indexes, slices and converts (``np.asarray``) like a NumPy array of
+        ``str`` (``StringDType``), one slice at a time where a writer asks for slices.
         """
-        return np.concatenate([self.pop.citizen_id, self.pop.org_code]).astype(np.dtypes.StringDType())
+        return IdColumn(self.pop.citizen_id, self.pop.org_code)
 
     def nbytes(self) -> int:
         """Bytes of the state's arrays and graphs and the population's (each counted once)."""

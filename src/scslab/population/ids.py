@@ -13,14 +13,17 @@ ASCII codes and viewed as ``'S18'``, so 10 million ids cost seconds, not minutes
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "GB11643_WEIGHTS",
     "GB11714_WEIGHTS",
     "GB32100_ALPHABET",
     "GB32100_WEIGHTS",
+    "IdColumn",
     "citizen_id_valid",
     "citizen_ids",
     "citizen_ids_valid",
@@ -258,3 +261,98 @@ def credit_code_valid(s: str | bytes) -> bool:
     if len(s) != 18:
         return False
     return bool(credit_codes_valid(np.array([s], dtype="S18"))[0])
+
+
+class IdColumn:
+    """The subjects' ids as one column over the fixed-width arrays that hold them, with no copy.
+
+    ``IdColumn(citizen_ids, credit_codes)`` reads like the concatenation of its parts as a
+    NumPy array of ``str`` (``StringDType``): ``len``, ``ids[i]`` (a ``str``), ``ids[lo:hi]``,
+    ``ids[index_array]`` and ``ids[mask]`` (``StringDType`` arrays of just those ids),
+    ``np.asarray(ids)`` (the whole column, converted when asked for). Holding the population's
+    ``S18`` arrays themselves (18 bytes an id) instead of a ``StringDType`` copy of them (about
+    37) keeps a run's results from adding a second copy of every id at its peak (issue 12.2):
+    writers convert them slice by slice.
+    """
+
+    __slots__ = ("_bounds", "_parts")
+
+    def __init__(self, *parts: np.ndarray) -> None:
+        self._parts = tuple(np.asarray(p) for p in parts)
+        self._bounds = np.cumsum([0, *(p.shape[0] for p in self._parts)], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self._bounds[-1])
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (len(self),)
+
+    @property
+    def ndim(self) -> int:
+        return 1
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtypes.StringDType()
+
+    @property
+    def nbytes(self) -> int:
+        return sum(int(p.nbytes) for p in self._parts)
+
+    def _take(self, idx: np.ndarray) -> np.ndarray:
+        """Ids at non-negative subject indices ``idx``, as their fixed-width bytes."""
+        width = max((p.dtype.itemsize for p in self._parts), default=1)
+        out = np.empty(idx.shape[0], f"S{width}")
+        part = np.searchsorted(self._bounds, idx, side="right") - 1
+        for k, p in enumerate(self._parts):
+            mine = part == k
+            if mine.any():
+                out[mine] = p[idx[mine] - self._bounds[k]]
+        return out
+
+    def __getitem__(self, key: object) -> object:
+        if isinstance(key, (int, np.integer)):
+            i = int(key)
+            n = len(self)
+            if not -n <= i < n:
+                raise IndexError(f"subject index {i} out of range for {n} ids")
+            i %= n
+            k = int(np.searchsorted(self._bounds, i, side="right")) - 1
+            return self._parts[k][i - self._bounds[k]].decode()
+        if isinstance(key, slice):
+            lo, hi, step = key.indices(len(self))
+            if step == 1:
+                pieces = [
+                    p[max(lo - b, 0) : max(min(hi - b, p.shape[0]), 0)]
+                    for p, b in zip(self._parts, self._bounds[:-1].tolist(), strict=True)
+                ]
+                raw = np.concatenate(pieces) if pieces else np.zeros(0, "S1")
+                return raw.astype(np.dtypes.StringDType())
+            key = np.arange(lo, hi, step)
+        idx = np.asarray(key)
+        if idx.dtype == np.bool_:
+            if idx.shape != (len(self),):
+                raise IndexError("a boolean mask must have one entry per id")
+            idx = np.flatnonzero(idx)
+        idx = idx.astype(np.int64, copy=False).reshape(-1)
+        n = len(self)
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise IndexError(f"subject index out of range for {n} ids")
+        return self._take(np.where(idx < 0, idx + n, idx)).astype(np.dtypes.StringDType())
+
+    def __iter__(self) -> Iterator[str]:
+        for p in self._parts:
+            for v in p:
+                yield v.decode()
+
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
+        whole = self[0 : len(self)]
+        assert isinstance(whole, np.ndarray)
+        return whole if dtype is None else whole.astype(dtype)
+
+    def tolist(self) -> list[str]:
+        return list(self)
+
+    def __repr__(self) -> str:
+        return f"IdColumn({len(self)} ids)"

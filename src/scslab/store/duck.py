@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from scslab.codes import END_REASONS, HUKOU, RECORD_STATUS, REGION, SEVERITIES, SEX, SUBJECT_DTYPES, SUBJECT_TYPES, VIA
 from scslab.engine.results import Results
+from scslab.population.ids import IdColumn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -281,7 +282,7 @@ class _Ids:
     every id for every table), and the subjects table converts its rows chunk by chunk.
     """
 
-    def __init__(self, ids: np.ndarray) -> None:
+    def __init__(self, ids: np.ndarray | IdColumn) -> None:
         self.ids = ids
 
     def __len__(self) -> int:
@@ -580,7 +581,8 @@ def insert_run(con: duckdb.DuckDBPyConnection, results: Results, run_id: str, *,
         ],
     )
     raw_ids = results.subjects.get("id")
-    ids = None if raw_ids is None else _Ids(np.asarray(raw_ids))
+    # an IdColumn (a run's results) is read slice by slice, never converted whole
+    ids = None if raw_ids is None else _Ids(raw_ids if isinstance(raw_ids, IdColumn) else np.asarray(raw_ids))
     for table, build in _BUILDERS.items():
         data = build(results, ids)  # one table (or one chunk of one) in memory at a time
         for part in [data] if isinstance(data, pa.Table) else data:
