@@ -197,3 +197,21 @@ def test_calendars_pop_all_equals_popping_each_row():
                 stacked.cals[b].push(later, want[b])
                 single[b].push(later, want[b])
     assert not stacked.count.any() and (stacked.head == -1).all()
+
+
+def test_take_cols_equals_the_slice_and_index_gather():
+    from scslab.engine.columns import take_cols
+
+    rng = np.random.default_rng(5)
+    for a in (rng.random((3, 500)) < 0.3, rng.integers(-1, 50, (2, 500)).astype(np.int32), rng.random((4, 500))):
+        for idx in (
+            rng.integers(0, 500, 80),
+            rng.integers(0, 500, 80).astype(np.int32),
+            np.arange(0),
+            -np.arange(1, 4),
+        ):
+            got = take_cols(a, idx)
+            assert got.dtype == a.dtype and got.shape == (a.shape[0], idx.size)
+            assert np.array_equal(got, a[:, idx]) and got.flags.c_contiguous
+        mask = rng.random(500) < 0.5
+        assert np.array_equal(take_cols(a, mask), a[:, mask])  # a boolean mask selects, as indexing does

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..codes import SUBJECT_TYPES
+from .columns import take_cols
 from .decision import KIND_CODES, Expectations, actual_detection, sigmoid, violation_logit, watched
 from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import FAR, Calendars, exponential_gaps
@@ -225,7 +226,7 @@ class BehaviourModule(Module):
             if who.size == 0:
                 continue
             able = st.savings[who] + st.income[who] / 12.0 >= ob.owed[j, who]
-            pressure = 1.0 + mdl.w_pressure * ((st.n_sanctions[who] > 0) | st.listed[:, who].any(axis=0))
+            pressure = 1.0 + mdl.w_pressure * ((st.n_sanctions[who] > 0) | take_cols(st.listed, who).any(axis=0))
             h = spec.repay_per_year / 365.0 * pressure * able
             u = sim.streams.uniform(f"behaviour.{name}.settle", day, who)
             self.settled += ob.settle(st, j, who[u < h])

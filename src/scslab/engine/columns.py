@@ -7,7 +7,21 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Columns"]
+__all__ = ["Columns", "take_cols"]
+
+
+def take_cols(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[:, idx]`` for integer ``idx`` (C-ordered): the same values, about 10x faster.
+
+    NumPy's mixed slice-and-index path gathers element by element into a transposed
+    buffer (40,000 subjects from a 2 x 1 M bool array: 2.0 vs 0.17 ms). Use it where the
+    layout of the result cannot matter (element-wise work, reductions over rows); a matrix
+    product over the rows may sum in another order on another layout.
+    """
+    idx = np.asarray(idx)
+    if idx.dtype == np.bool_:
+        return a[:, idx]
+    return np.take(a, idx, axis=1)
 
 
 class Columns:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .columns import take_cols
+
 if TYPE_CHECKING:
     from ..scenario.schema import Scenario
     from .state import State
@@ -62,7 +64,7 @@ class Obligations:
         """Days since the oldest open obligation of each subject (0 if none)."""
         if not self.names:
             return np.zeros(idx.size, np.int32)
-        since = self.open_since[:, idx]
+        since = take_cols(self.open_since, idx)
         days = np.where(since >= 0, day - since, 0)
         return days.max(axis=0)
 
@@ -74,4 +76,4 @@ class Obligations:
         """Open obligations per subject."""
         if not self.names:
             return np.zeros(idx.size, np.int64)
-        return (self.open_since[:, idx] >= 0).sum(axis=0)
+        return (take_cols(self.open_since, idx) >= 0).sum(axis=0)

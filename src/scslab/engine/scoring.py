@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .columns import take_cols
 from .module import SAMPLE_EVERY, Module, ResultSpec
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class ScoreBook:
         only bad records count, ``(1 + w x good) / (1 + w x good + s x bad)`` with a
         ``good_weight`` w, so good records offset bad ones (s = ``sanction_scale``)."""
         if dim_good is None:
-            dim_good = self.dim_good[:, idx]
+            dim_good = take_cols(self.dim_good, idx)
         c = self.cfg
         if self.kind == "points":
             raw = c.start + self.bonus[idx] + points
@@ -167,7 +168,7 @@ class ScoreBook:
     def recompute(self, sim: Sim, idx: np.ndarray) -> None:
         """Score and grade of the subjects ``idx`` from their points (or dimensions) now."""
         st = sim.state
-        st.score[idx] = self._score(sim, idx, self.points[idx], self.dim_bad[:, idx])
+        st.score[idx] = self._score(sim, idx, self.points[idx], take_cols(self.dim_bad, idx))
         if self.thresholds.size:
             # bands are listed highest first: grade k is the first band whose min the score reaches
             st.grade[idx] = _grade(st.score[idx], self.thresholds)
@@ -183,8 +184,8 @@ class ScoreBook:
         keep = self.mask[idx[pos]]
         ids, pos = ids[keep], pos[keep]
         points = self.points[idx].copy()
-        dim_bad = self.dim_bad[:, idx].copy()
-        dim_good = self.dim_good[:, idx].copy()
+        dim_bad = take_cols(self.dim_bad, idx)  # a new array
+        dim_good = take_cols(self.dim_good, idx)
         rec = sim.state.records
         if self.kind == "points":
             self._reserve(len(rec))

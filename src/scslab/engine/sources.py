@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from .columns import take_cols
 from .module import Module, ResultSpec
 from .queue import FAR, Calendar
 
@@ -68,7 +69,7 @@ def members_mask(state: Any, lists: np.ndarray, subj: np.ndarray) -> np.ndarray 
     """Which of ``subj`` a source limited to ``lists`` observes today (None: it observes everyone)."""
     if lists.size == 0:
         return None
-    return state.listed[lists][:, subj].any(axis=0)
+    return take_cols(state.listed, subj)[lists].any(axis=0)
 
 
 def source_tables(sc: Scenario) -> SourceTables:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..codes import END_REASONS, LIST_TYPES, SPELL_DTYPES
-from .columns import Columns
+from .columns import Columns, take_cols
 
 if TYPE_CHECKING:
     from .state import State
@@ -84,7 +84,7 @@ class SpellTable:
         rows = np.flatnonzero(self.types == LIST_TYPES.index(type_name))
         if rows.size == 0:
             return np.zeros(idx.size, bool)
-        return np.asarray(state.listed[rows][:, idx].any(axis=0))
+        return np.asarray(take_cols(state.listed, idx)[rows].any(axis=0))
 
     def days_listed(self, state: State, k: int, idx: np.ndarray, day: int) -> np.ndarray:
         """Days since the subjects' current spell on list k started (0 if not listed)."""
