@@ -179,6 +179,25 @@ def test_ctrl_c_during_the_database_write(tmp_path, capsys, monkeypatch, good) -
     assert not (out / "summary.json").exists()  # and nothing that describes the wrong run
 
 
+def test_ctrl_c_while_writing_a_new_database_leaves_no_file(tmp_path, capsys, monkeypatch) -> None:
+    # a new database is written beside its name, chunk by chunk, and renamed once complete
+    out = tmp_path / "fresh"
+    real = duck.insert_run
+
+    def interrupted(con, results, run_id, **kw):
+        real(con, results, run_id, **kw)  # every chunk committed to the hidden file
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(duck, "insert_run", interrupted)
+    p = call(capsys, "run", "rongcheng", *RUN, "--out", str(out), "--no-report")
+    assert (p.returncode, p.stderr.strip().splitlines()[-1]) == (130, "interrupted"), p.stderr
+    assert not duck.db_path(out).exists()
+    assert not [q.name for q in out.iterdir() if "duckdb" in q.name]  # no partial file either
+    monkeypatch.setattr(duck, "insert_run", real)
+    assert call(capsys, "run", "rongcheng", *RUN, "--out", str(out), "--no-report").returncode == 0
+    assert list(duck.list_runs(out)["seed"]) == [1]
+
+
 def test_duckdb_interrupt_exception_is_interrupted(tmp_path, capsys, monkeypatch) -> None:
     def interrupted(*a, **kw):
         raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")

@@ -586,7 +586,13 @@ def insert_run(con: duckdb.DuckDBPyConnection, results: Results, run_id: str, *,
     for table, build in _BUILDERS.items():
         data = build(results, ids)  # one table (or one chunk of one) in memory at a time
         for part in [data] if isinstance(data, pa.Table) else data:
-            _insert(con, table, run_id, part)
+            for lo in range(0, max(part.num_rows, 1), CHUNK_ROWS):  # a whole table (records) in slices
+                _insert(con, table, run_id, part.slice(lo, CHUNK_ROWS))
+
+
+#: DuckDB's memory limit while a run is written into a new database, where every chunk is a
+#: statement of its own (it bounds the buffer pool; the pages written can be evicted)
+WRITE_MEMORY_LIMIT = "128MB"
 
 
 def write_run(results: Results, out_dir: Path | str, *, wall_s: float | None = None) -> str:
@@ -595,7 +601,16 @@ def write_run(results: Results, out_dir: Path | str, *, wall_s: float | None = N
     The id is a hash of the scenario and seed (``-2``, ``-3`` ... when that run is already
     stored), so re-running the same thing is recognisable; everything but ``run_id``,
     ``created_at`` and ``wall_s`` is a pure function of ``results``.
+
+    Either the run is stored whole or nothing is. Into an existing database it is appended in
+    one transaction, which DuckDB holds in memory until it commits (about 290 bytes per
+    subject at a million). A new database is written as a hidden file beside it, every chunk
+    committed on its own under :data:`WRITE_MEMORY_LIMIT`, and renamed into place once
+    complete, so the write's memory stays about constant with the population (issue 12.2).
     """
+    path = db_path(out_dir)
+    if not (path.exists() or path.is_symlink()):
+        return _write_new(results, path, wall_s=wall_s)
     con = connect(out_dir, read_only=False)
     try:
         ensure_schema(con)
@@ -613,6 +628,32 @@ def write_run(results: Results, out_dir: Path | str, *, wall_s: float | None = N
         return run_id
     finally:
         con.close()
+
+
+def _write_new(results: Results, path: Path, *, wall_s: float | None) -> str:
+    """``write_run`` into a database that does not exist yet: written whole beside it, then renamed."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # DuckDB creates the file itself
+    try:
+        con = duckdb.connect(str(tmp), config={**SAFE_CONFIG, "memory_limit": WRITE_MEMORY_LIMIT})
+        try:
+            ensure_schema(con)
+            run_id = _base_run_id(results)  # a new database holds no run yet
+            insert_run(con, results, run_id, wall_s=wall_s)  # autocommit: a transaction per chunk
+        finally:
+            con.close()  # checkpoints: the file is complete and has no write-ahead log left
+        os.replace(tmp, path)
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    return run_id
 
 
 # ---------------------------------------------------------------------------------- reading
