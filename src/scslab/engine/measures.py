@@ -206,7 +206,13 @@ class MeasuresModule(Module):
             return
         wrong = sim.state.spells["wrongful"][sp]
         if m.human_review_share > 0:  # GDPR Art. 22-style review of automated decisions
-            u = sim.streams.uniform_sub(f"measures.{m.name}.review", day, tgt, sp)
+            # keyed by the target and the spell's (subject gid, list, start): not its row, which
+            # differs between shards
+            sps = sim.state.spells
+            who = sim.streams.gid(sps["subject"][sp])
+            lists = len(sim.scenario.lists)
+            spell_key = ((who * lists + sps["list"][sp]) << 14) | (sps["start"][sp].astype(np.int64) & 0x3FFF)
+            u = sim.streams.uniform_sub(f"measures.{m.name}.review", day, tgt, spell_key)
             veto = (u < m.human_review_share) & wrong
             self.reviewed_cancelled += int(veto.sum())
             tgt, sp, wrong = tgt[~veto], sp[~veto], wrong[~veto]

@@ -35,6 +35,10 @@ class RepairModule(Module):
         self.q_expire, self.q_repair, self.q_object, self.q_verify = DayQueue(), DayQueue(), DayQueue(), DayQueue()
         self.reset_counters()
         self.totals = {"expired": 0, "repaired": 0, "objections": 0, "corrected": 0, "wrongly_corrected": 0}
+        # each record's draw key: the day it was written and its rank among its subject's records
+        # of that day (``day << 16 | rank``), known to whichever shard holds the subject (a row id
+        # is not: rows are appended in each process's own order)
+        self.key = np.zeros(1024, np.int32)
         self.configure(sim)
 
     def configure(self, sim: Sim) -> None:
@@ -57,15 +61,16 @@ class RepairModule(Module):
         self.q_expire.push(day + self.expiry[sev], ids)
         bad = rec["points"][ids] < 0
         subj = rec["subject"][ids]
+        key = self._keys(ids, subj, day)
         if pol.repair:
-            u = sim.streams.uniform_sub("repair.apply", day, subj, ids)
+            u = sim.streams.uniform_sub("repair.apply", day, subj, key)
             go = bad & (u < cfg.apply_share)
             self.q_repair.push(day + self.wait[sev[go]], ids[go])
         if pol.objections:
-            u = sim.streams.uniform_sub("repair.object", day, subj, ids)
+            u = sim.streams.uniform_sub("repair.object", day, subj, key)
             share = np.where(rec["true"][ids], cfg.objection_share_true, cfg.objection_share_false)
             obj = bad & (u < share)
-            u2 = sim.streams.uniform_sub("repair.object_day", day, subj, ids)
+            u2 = sim.streams.uniform_sub("repair.object_day", day, subj, key)
             self.q_object.push(day + 1 + np.floor(u2[obj] * 30).astype(np.int64), ids[obj])
 
     def step(self, sim: Sim, day: int) -> None:
@@ -95,7 +100,7 @@ class RepairModule(Module):
         ids = self.q_verify.pop(day)
         if ids.size:
             ids = ids[rec["status"][ids] == DISPUTED]
-            u = sim.streams.uniform_sub("repair.verify", day, rec["subject"][ids], ids)
+            u = sim.streams.uniform_sub("repair.verify", day, rec["subject"][ids], self.key[ids])
             right = u < cfg.verify_accuracy
             false = ~rec["true"][ids]
             fix = ids[(false & right) | (~false & ~right)]
@@ -107,6 +112,28 @@ class RepairModule(Module):
             sim.events.records_corrected = fixed
         for k, v in self.today.items():
             self.totals[k] += v
+
+    def _keys(self, ids: np.ndarray, subj: np.ndarray, day: int) -> np.ndarray:
+        """The draw keys of records ``ids`` written today by ``subj`` (kept in :attr:`key`).
+
+        A record's key is ``day << 16 | rank``, its rank among its subject's records written
+        today in the order written (a subject's records keep their relative order in any
+        shard; rows of different subjects do not).
+        """
+        order = np.argsort(subj, kind="stable")
+        s = subj[order]
+        first = np.r_[True, s[1:] != s[:-1]] if s.size else np.zeros(0, np.bool_)
+        start = np.maximum.accumulate(np.where(first, np.arange(s.size), 0)) if s.size else s
+        rank = np.empty(ids.size, np.int64)
+        rank[order] = np.arange(s.size) - start
+        key = (np.int64(day) << 16) | np.minimum(rank, 0xFFFF)
+        top = int(ids.max()) + 1
+        if top > self.key.size:
+            grown = np.zeros(max(top, 2 * self.key.size), np.int32)
+            grown[: self.key.size] = self.key
+            self.key = grown
+        self.key[ids] = key
+        return key
 
     @staticmethod
     def _retire(sim: Sim, ids: np.ndarray, status: int, day: int) -> np.ndarray:
