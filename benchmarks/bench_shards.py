@@ -14,6 +14,10 @@ timings are only meaningful on a quiet machine.
 ``--shards`` gives, the share of each network's ties and of each kind of link whose two ends
 are in different shards, and the share of persons with at least one tie across (the boundary
 whose state crosses at every social update). No simulation runs, only synthesis.
+
+``--partitioned`` runs K > 1 with ``--partitioned`` (each worker synthesises and simulates
+its shard only; pass ``--set`` overrides that make the scenario uncoupled) and compares the
+integer figures with K = 1's.
 """
 
 from __future__ import annotations
@@ -30,9 +34,12 @@ from pathlib import Path
 RUN_DEPENDENT = {"wall_s", "peak_rss_mb", "agent_days_per_s", "out"}
 
 
-def one(preset: str, n: int, days: int, shards: int, out: Path) -> dict:
+def one(
+    preset: str, n: int, days: int, shards: int, out: Path, sets: tuple[str, ...] = (), partitioned: bool = False
+) -> dict:
     cmd = [sys.executable, "-m", "scslab", "run", preset, "--n", str(n), "--days", str(days)]
     cmd += ["--shards", str(shards), "--json", "--no-report", "--out", str(out)]
+    cmd += [x for s in sets for x in ("--set", s)] + (["--partitioned"] if partitioned and shards > 1 else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -88,6 +95,12 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=90)
     ap.add_argument("--shards", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--cut", action="store_true", help="measure the ties across shards instead (no simulation)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="scenario override (repeatable)")
+    ap.add_argument(
+        "--partitioned",
+        action="store_true",
+        help="K > 1 run --partitioned (each worker its shard only); integer figures are compared",
+    )
     a = ap.parse_args()
     if a.cut:
         print(json.dumps(cut(a.preset, a.n, a.shards), indent=2))
@@ -95,11 +108,15 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in a.shards:
-            rows.append(one(a.preset, a.n, a.days, k, Path(tmp) / f"k{k}"))
+            rows.append(one(a.preset, a.n, a.days, k, Path(tmp) / f"k{k}", tuple(a.set), a.partitioned))
+    if a.partitioned:  # float means of the shards are combined, not bit-identical: integers only
+        for r in rows:
+            r["figures"] = {k: v for k, v in r["figures"].items() if isinstance(v, int)}
     same = all(r["figures"] == rows[0]["figures"] for r in rows)
     for r in rows:
         r.pop("figures")
-    print(json.dumps({"preset": a.preset, "n": a.n, "days": a.days, "same_figures": same, "runs": rows}, indent=2))
+    head = {"preset": a.preset, "n": a.n, "days": a.days, "sets": a.set, "partitioned": a.partitioned}
+    print(json.dumps({**head, "same_figures": same, "runs": rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -70,6 +70,13 @@ def register(sub: Any) -> None:
         "(--executor local: spawned processes; ray: Ray actors), merged into one database and report "
         "(default 1: no sharding; docs/scaling.md)",
     )
+    r.add_argument(
+        "--partitioned",
+        action="store_true",
+        help="with --shards: each worker synthesises and simulates only its shard's regions (not the whole "
+        "run); refused, with the reason, for scenarios whose subjects are coupled across shards "
+        "(docs/design.md, sharded runs)",
+    )
     add_executor_options(r)
     add_limit_options(r)
     add_plan_options(r)
@@ -90,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
 
             raise UserError(f"--{opt.replace('_', '-')} needs --plan")
     check_cluster_options(args, sc)
-    if args.shards > 1:
+    if args.shards > 1 or getattr(args, "partitioned", False):
         return sharded_main(args, sc)
     if args.runs > 1 or args.workers > 1 or args.executor != "local":
         from .ensemble import main as ensemble_main
@@ -182,6 +189,13 @@ def check_cluster_options(args: argparse.Namespace, sc: Any) -> None:
         problems += shard_problems(sc, args.shards)
         if args.runs > 1 and args.shards > 1:
             problems.append("--shards runs one seed; --runs > 1 is not supported with it yet")
+    if getattr(args, "partitioned", False):
+        from scslab.lab.partitioned import partition_problems
+
+        if args.shards == 1 or not shard_problems(sc, args.shards):
+            problems += partition_problems(sc, args.shards)
+        if args.runs > 1:
+            problems.append("--partitioned runs one seed; --runs > 1 is not supported with it yet")
     if args.ray_address and args.executor == "ray":
         reason = check_ray_address(args.ray_address)
         if reason:
@@ -207,7 +221,14 @@ def sharded_main(args: argparse.Namespace, sc: Any) -> int:
         # allow (the shards queue; which worker runs a shard never changes its results)
         workers = local_shard_workers(workers, est.memory_bytes)
     try:
-        results = run_sharded(sc, args.shards, executor=args.executor, workers=workers, address=args.ray_address)
+        if getattr(args, "partitioned", False):  # each worker holds its shard's regions only
+            from scslab.lab.partitioned import run_partitioned
+
+            results = run_partitioned(
+                sc, args.shards, executor=args.executor, workers=workers, address=args.ray_address
+            )
+        else:
+            results = run_sharded(sc, args.shards, executor=args.executor, workers=workers, address=args.ray_address)
     except ShardError as e:  # a shard died or its part did not fit: a failed run, not a bug
         err(f"error: the sharded run failed and nothing was written: {e}")
         return 1

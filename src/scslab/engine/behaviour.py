@@ -239,15 +239,18 @@ class BehaviourModule(Module):
             ResultSpec("violations", "acts", "violations today (all rule-bound behaviours)"),
             ResultSpec("involuntary_defaults", "acts", "obligations missed for want of money, not of will"),
             ResultSpec("good_deeds", "acts", "good deeds done today"),
-            ResultSpec("compliance_rate", "share", "1 - violations / opportunities today (NaN with none)"),
+            ResultSpec(
+                "compliance_rate", "share", "1 - violations / opportunities today (NaN with none)", reduce="mean_approx"
+            ),
             ResultSpec(
                 "self_governance_index",
                 "ratio",
                 "expected compliance believing nobody watched over believing certainly watched",
+                reduce="mean_approx",
             ),
             ResultSpec("settled", "debts", "open obligations settled today"),
             ResultSpec("debtors", "subjects", "subjects with an open obligation at the end of the day"),
-            ResultSpec("norm_mean", "share", "mean internalised norm of persons", every=SAMPLE_EVERY),
+            ResultSpec("norm_mean", "share", "mean internalised norm of persons", every=SAMPLE_EVERY, reduce="mean"),
         ]
         out += [
             ResultSpec(

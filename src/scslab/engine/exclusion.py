@@ -95,6 +95,7 @@ class ExclusionModule(Module):
                 "share",
                 "mean share of friendship ties lost by persons exposed by publicity (None if nobody was)",
                 kind="figure",
+                reduce="mean_approx",
             ),
             ResultSpec(
                 "ties_lost_share",

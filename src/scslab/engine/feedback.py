@@ -80,7 +80,7 @@ class FeedbackModule(Module):
         """Income shocks of the day and the persons' mean income."""
         return [
             ResultSpec("shocks", "persons", "persons hit by an income shock today"),
-            ResultSpec("income_mean", "yuan per year", "mean income of persons", every=SAMPLE_EVERY),
+            ResultSpec("income_mean", "yuan per year", "mean income of persons", every=SAMPLE_EVERY, reduce="mean"),
         ]
 
     def record(self, sim: Sim, day: int, out: Any) -> None:

@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 if TYPE_CHECKING:
     from .sim import Sim
 
-__all__ = ["KINDS", "SAMPLE_EVERY", "Module", "ResultSpec", "assemble"]
+__all__ = ["KINDS", "REDUCE", "SAMPLE_EVERY", "Module", "ResultSpec", "assemble"]
 
 KINDS = ("series", "figure", "column", "sanction")
+#: how shards' values of a result combine (:class:`ResultSpec`)
+REDUCE = ("sum", "mean", "mean_subjects", "mean_approx")
 #: Sampling period (days) of the population-wide means a module declares with ``every=SAMPLE_EVERY``.
 SAMPLE_EVERY = 7
 
@@ -44,6 +46,12 @@ class ResultSpec:
     measure application, a column of the sanctions table). ``every`` > 1 samples a series
     every that many days (and on the last day) and holds the value in between: for
     population-wide means that cost a pass over every subject.
+
+    ``reduce`` says how the values of shards that each simulate a part of the population
+    combine into the whole run's (``lab.partitioned``): ``sum`` (counts and totals: exact),
+    ``mean`` (a mean over persons: the shards' means weighted by their persons),
+    ``mean_subjects`` (over every subject: weighted by their subjects), ``mean_approx`` (a
+    mean or ratio over another set, e.g. the scored: weighted by persons, approximate).
     """
 
     name: str
@@ -52,10 +60,13 @@ class ResultSpec:
     dtype: str = "f8"
     kind: Literal["series", "figure", "column", "sanction"] = "series"
     every: int = 1
+    reduce: Literal["sum", "mean", "mean_subjects", "mean_approx"] = "sum"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"result {self.name!r}: kind must be one of {KINDS} (got {self.kind!r})")
+        if self.reduce not in REDUCE:
+            raise ValueError(f"result {self.name!r}: reduce must be one of {REDUCE} (got {self.reduce!r})")
 
 
 class Module:

@@ -72,7 +72,11 @@ class PerceptionModule(Module):
         """The persons' mean perceived detection rate."""
         return [
             ResultSpec(
-                "perceived_mean", "share", "mean perceived detection rate, persons x behaviours", every=SAMPLE_EVERY
+                "perceived_mean",
+                "share",
+                "mean perceived detection rate, persons x behaviours",
+                every=SAMPLE_EVERY,
+                reduce="mean",
             )
         ]
 

@@ -140,7 +140,12 @@ class ResultsModule(Module):
             subjects=subjects,
             names=result_names(sc),
             figures=figures,
-            declared=[{"module": mod.name, **asdict(spec)} for mod, spec in self.specs],
+            # what a stored run keeps of each declaration (``reduce`` is for merging shards only:
+            # ``lab.partitioned`` reads it from the specs)
+            declared=[
+                {"module": mod.name, **{k: v for k, v in asdict(spec).items() if k != "reduce"}}
+                for mod, spec in self.specs
+            ],
             decisive=st.spells.decisive.copy(),
         )
 

@@ -244,10 +244,16 @@ class ScoringModule(Module):
             return [covered]
         return [
             covered,
-            ResultSpec("score_mean", "points", "mean score of scored subjects", every=SAMPLE_EVERY),
+            ResultSpec(
+                "score_mean", "points", "mean score of scored subjects", every=SAMPLE_EVERY, reduce="mean_approx"
+            ),
             *(
                 ResultSpec(
-                    f"grade_share_{band.name}", "share", f"scored subjects in band {band.name}", every=SAMPLE_EVERY
+                    f"grade_share_{band.name}",
+                    "share",
+                    f"scored subjects in band {band.name}",
+                    every=SAMPLE_EVERY,
+                    reduce="mean_approx",
                 )
                 for band in sc.bands
             ),

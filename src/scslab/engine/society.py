@@ -199,8 +199,20 @@ class SocietyModule(Module):
     def results(self, sim: Sim) -> list[ResultSpec]:
         """What persons see of their contacts: violations and sanctions."""
         return [
-            ResultSpec("peer_share_mean", "share", "mean share of contacts' recent violations", every=SAMPLE_EVERY),
-            ResultSpec("seen_sanctioned_share", "share", "mean share of contacts seen sanctioned", every=SAMPLE_EVERY),
+            ResultSpec(
+                "peer_share_mean",
+                "share",
+                "mean share of contacts' recent violations",
+                every=SAMPLE_EVERY,
+                reduce="mean",
+            ),
+            ResultSpec(
+                "seen_sanctioned_share",
+                "share",
+                "mean share of contacts seen sanctioned",
+                every=SAMPLE_EVERY,
+                reduce="mean_subjects",
+            ),
         ]
 
     def record(self, sim: Sim, day: int, out: Any) -> None:
