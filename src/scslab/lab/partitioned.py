@@ -280,9 +280,9 @@ def merge_partitioned(parts: list[PartitionedPart]) -> Results:
         raise ShardError(f"{int((seen == 0).sum())} subjects in no shard, {int((seen > 1).sum())} in two or more")
     subjects: dict[str, np.ndarray] = {}
     for c, v in first.subjects.items():
-        out = np.empty((S, *v.shape[1:]), v.dtype)
+        out = np.empty((S, *v.shape[1:]), np.asarray(v[:0]).dtype)
         for p in parts:
-            out[p.gid] = p.results.subjects[c]
+            out[p.gid] = np.asarray(p.results.subjects[c])  # (ids are an IdColumn: converted)
         subjects[c] = out
     tabs = _renumber([_global_tables(p.results, p.gid) for p in parts])
     rules = parts[0].reduce
