@@ -157,46 +157,71 @@ def test_dayqueue_push_copies_ids():
 # -- Calendar, Calendars -------------------------------------------------------------------
 
 
-def test_calendar_pops_a_day_last_pushed_first_and_refuses_a_member_queued_twice():
-    from scslab.engine.queue import FAR, Calendar
+def test_calendar_pops_a_day_last_pushed_first_and_refuses_to_overfill_its_pool():
+    from scslab.engine.queue import BLOCK, FAR, Calendar
 
     cal = Calendar(10, 6)
     cal.push(np.array([2, 4, 2, FAR, -1]), np.array([0, 1, 2, 3, 4]))  # past the horizon: not stored
     cal.push(np.array([2]), np.array([7]))
     assert np.array_equal(cal.pop(2), [7, 2, 0]) and cal.pop(2).size == 0
     assert np.array_equal(cal.pop(4), [1]) and cal.pop(9).size == 0
-    cal.push(np.array([3, 3]), np.array([6, 5]))
-    cal.push(np.array([5]), np.array([5]))  # 5 pending on two days breaks day 3's list (6 is lost)
-    with pytest.raises(ValueError, match="queued twice"):
-        cal.pop(3)
+    many = np.arange(3 * BLOCK + 5) % 10  # a day over several blocks, in reverse push order
+    cal.push(np.full(many.size, 3), many)
+    assert np.array_equal(cal.pop(3), many[::-1])
+    assert (cal.head == -1).all() and not cal.count.any() and cal.free[0] == cal.link.size  # every block free
+    with pytest.raises(ValueError, match="pool exhausted"):
+        cal.push(np.full(cal.link.size * BLOCK + 1, 1), np.zeros(cal.link.size * BLOCK + 1, np.int64))
 
 
-def test_calendars_pop_all_equals_popping_each_row():
-    from scslab.engine.queue import Calendar, Calendars
+class _ListCalendar:
+    """The reference: a list per day, popped last pushed first (what the per-member linked
+    lists of the calendar before its block pool gave)."""
+
+    def __init__(self, horizon: int) -> None:
+        self.days: list[list[int]] = [[] for _ in range(horizon)]
+
+    def push(self, days: np.ndarray, ids: np.ndarray) -> None:
+        for d, i in zip(days.tolist(), ids.tolist(), strict=True):
+            if 0 <= d < len(self.days):
+                self.days[d].append(i)
+
+    def pop(self, day: int) -> np.ndarray:
+        if day >= len(self.days):
+            return np.empty(0, np.int64)
+        out, self.days[day] = self.days[day][::-1], []
+        return np.array(out, np.int64)
+
+
+def test_calendars_pop_all_equals_lists_popped_last_pushed_first():
+    from scslab.engine.queue import Calendars
 
     rng = np.random.default_rng(3)
-    rows, n, horizon = 5, 400, 30
-    stacked, single = Calendars(rows, n, horizon), [Calendar(n, horizon) for _ in range(rows)]
+    rows, n, horizon = 5, 3000, 30
+    cals, ref = Calendars(rows, n, horizon), [_ListCalendar(horizon) for _ in range(rows)]
     for b in range(rows):
         members = rng.permutation(n)[: rng.integers(0, n)] if b != 2 else np.empty(0, np.int64)  # row 2 empty
         days = rng.integers(0, horizon + 5, members.size)
-        stacked.cals[b].push(days, members)
-        single[b].push(days, members)
-    stacked.cals[4].clear()  # a re-rated row starts again in place
-    single[4] = Calendar(n, horizon)
+        cals.cals[b].push(days, members)
+        ref[b].push(days, members)
+    cals.cals[4].clear()  # a re-rated row starts again
+    ref[4] = _ListCalendar(horizon)
+    sizes = []
     for day in range(horizon + 2):
-        got = stacked.pop_all(day)
-        want = [c.pop(day) for c in single]
+        got = cals.pop_all(day)
+        want = [c.pop(day) for c in ref]
         assert len(got) == rows
         for g, w in zip(got, want, strict=True):
             assert g.dtype == np.int64 and np.array_equal(g, w)
+        sizes += [w.size for w in want]
         if day < horizon:
-            # the members popped today are free again: push them to later days in both
+            # the members popped today are free again: push them to later days in both, in pieces
             for b in range(rows):
                 later = day + 1 + rng.integers(0, 4, want[b].size)
-                stacked.cals[b].push(later, want[b])
-                single[b].push(later, want[b])
-    assert not stacked.count.any() and (stacked.head == -1).all()
+                for part in np.array_split(np.arange(want[b].size), 3):
+                    cals.cals[b].push(later[part], want[b][part])
+                    ref[b].push(later[part], want[b][part])
+    assert max(sizes) > 3 * 64  # days spanning several blocks
+    assert all(not c.count.any() and (c.head == -1).all() for c in cals.cals)
 
 
 def test_take_cols_equals_the_slice_and_index_gather():
