@@ -31,8 +31,10 @@ run: $(STAMP)
 	$(BIN)/scslab run rongcheng --n $(N) --years $(YEARS) --seed 1 --out $(OUT)
 	@echo "open $(OUT)/report.html in a browser; query $(OUT)/results.duckdb with DuckDB"
 
+# pytest on TEST_WORKERS processes (pytest-xdist; the grouping is in tests/conftest.py)
+TEST_WORKERS ?= 2
 test: $(STAMP) $(CHROMIUM) lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples tools

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,66 @@ import pytest
 
 ENGINE_FIXTURES = Path(__file__).parent / "fixtures" / "engine"
 TOY = ENGINE_FIXTURES / "toy_points.toml"
+
+
+# ---------------------------------------------------------------------------- parallel runs
+# `make test` runs pytest-xdist: `-n 2`, and `--dist loadgroup` (pyproject's addopts) gets the
+# scheduler below. A unit of work is a whole test file, so a module's fixtures are built once
+# (on the one worker that runs the file), or a group of files that use the same session
+# fixture (the web application, its worker pool and its uvicorn server). The tests of the
+# files in SPREAD share no module fixture: each is its own unit and the workers split them.
+# The slowest units are handed out first (a long one started last leaves a worker idle at
+# the end). The grouping reads the test's id, not xdist_group marks: pytest 9 ignores the
+# `@group` suffix that xdist 3.8 gives marked tests. Without -n nothing here changes.
+SHARED_GROUPS = {"test_web_api.py": "web", "test_web_browser.py": "web"}
+SPREAD = {"test_baseline.py", "test_society.py"}
+# the longest units first (measured: `make test` with --durations, 2 workers, 2026-12-03)
+SLOW_FIRST = [
+    "web",
+    "test_society.py",
+    "test_lab_ray.py",
+    "test_shards.py",
+    "test_lab_tutorial.py",
+    "test_cli.py",
+    "test_lab_sensitivity.py",
+    "test_result_schema.py",
+    "test_calibrate.py",
+    "test_lab_sweep.py",
+]
+
+
+def _unit(nodeid: str) -> str:
+    """The unit of work of a test: its file's group, its file, or (SPREAD) the test itself."""
+    path = nodeid.split("::", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    if name in SPREAD:
+        return nodeid
+    return SHARED_GROUPS.get(name, path)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # only called when xdist runs
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # keep SLOW_FIRST's order (xdist would sort by number of tests)
+
+    class FileGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+    return FileGroupScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if "PYTEST_XDIST_WORKER" in os.environ:  # the same order on every worker (they must agree)
+        rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+
+        def key(item: pytest.Item) -> int:
+            name = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+            return rank.get(SHARED_GROUPS.get(name, name), len(rank))
+
+        items.sort(key=key)  # stable: the order within a file and among the rest is kept
 
 
 def run_recording(scenario=TOY, patch=None, **kw):
