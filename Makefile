@@ -31,10 +31,10 @@ run: $(STAMP)
 	$(BIN)/scslab run rongcheng --n $(N) --years $(YEARS) --seed 1 --out $(OUT)
 	@echo "open $(OUT)/report.html in a browser; query $(OUT)/results.duckdb with DuckDB"
 
-# pytest on TEST_WORKERS processes (pytest-xdist; the grouping is in tests/conftest.py)
+# pytest on TEST_WORKERS processes (pytest-xdist; how tests are grouped: tests/conftest.py)
 TEST_WORKERS ?= 2
 test: $(STAMP) $(CHROMIUM) lint typecheck
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples tools

@@ -13,8 +13,8 @@ TOY = ENGINE_FIXTURES / "toy_points.toml"
 
 
 # ---------------------------------------------------------------------------- parallel runs
-# `make test` runs pytest-xdist: `-n 2`, and `--dist loadgroup` (pyproject's addopts) gets the
-# scheduler below. A unit of work is a whole test file, so a module's fixtures are built once
+# `make test` runs pytest-xdist: `-n 2 --dist loadgroup` (the Makefile) gets the scheduler
+# below. A unit of work is a whole test file, so a module's fixtures are built once
 # (on the one worker that runs the file), or a group of files that use the same session
 # fixture (the web application, its worker pool and its uvicorn server). The tests of the
 # files in SPREAD share no module fixture: each is its own unit and the workers split them.
@@ -47,7 +47,8 @@ def _unit(nodeid: str) -> str:
     return SHARED_GROUPS.get(name, path)
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log):  # only called when xdist runs
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: without xdist (no -n) it is never called
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
