@@ -145,7 +145,7 @@ def run_partitioned_shard(payload: tuple[dict[str, Any], int, int, list[int]]) -
     if os.environ.get(KILL_ENV, "") == str(k):
         os._exit(3)
     sim = Sim(Scenario.model_validate(data), blocks=blocks)
-    res = sim.run()
+    res = sim.run(summarize=False)  # the merge summarises the whole run once
     gid = sim.state.gid
     assert gid is not None
     return PartitionedPart(shard=k, shards=shards, gid=gid, n_local=sim.state.n, results=res, reduce=reduce_rules(sim))
