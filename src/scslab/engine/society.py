@@ -175,8 +175,11 @@ class SocietyModule(Module):
         for net, w in nets:
             if w > 0:
                 scatter_share(net.indptr, net.indices, sanctioned, out, float(w))
-        out /= np.maximum(wsum, 1e-300)
-        return (visibility * out).astype(np.float32)
+        # in place (issue 12.2): out / max(wsum, 1e-300) where a person has circles (wsum is a sum of
+        # positive weights there; elsewhere out is 0 and stays 0), then times the visibility
+        np.divide(out, wsum, out=out, where=wsum > 0)
+        out *= visibility
+        return out.astype(np.float32)
 
     def step(self, sim: Sim, day: int) -> None:
         mdl = sim.scenario.model
@@ -189,9 +192,12 @@ class SocietyModule(Module):
         # one walk over the circles for both means (peer violations and beliefs)
         peer, belief, wsum = social_means(self._networks(sim), st.recent_violation[:n], mine)
         st.peer_share[:n] = peer
+        del peer
         st.seen_share[:n] = self._seen(sim, per, wsum)
+        del wsum
         if belief is not None and mine is not None:
-            shift = (per.social_rate * (belief - mine)).astype(np.float32)
+            shift = np.subtract(belief, mine, out=belief)  # float32, in place of two temporaries
+            shift *= per.social_rate
             beliefs = perceived[:, :n]  # in place: no two temporaries of behaviours x persons
             np.clip(np.add(beliefs, shift, out=beliefs), 0.0, 1.0, out=beliefs)
 

@@ -8,12 +8,12 @@ instead of the operating system killing it half-way.
 
 The per-agent figures are the engine's measured ones (docs/performance.md, "Memory": about
 225 bytes of state per subject plus 13 per subject and behaviour, 46 bytes of household and
-workplace ties per person plus 4 per friendship edge end, and about 470 bytes per person at
-the peak of set-up); expected records multiply each behaviour's opportunities by a first-order
-chance of acting (the logistic of its base log-odds plus its gain or reward) and by what the
-sources detect. The estimate is meant to be within a small factor, not exact: the run itself
-is guarded by a record budget (:func:`records_budget`) that stops it cleanly if records grow
-past what memory can hold.
+workplace ties per person plus 4 per friendship edge end, and about 240 bytes per person at
+the peak of set-up, since synthesis draws the population block by block); expected records
+multiply each behaviour's opportunities by a first-order chance of acting (the logistic of
+its base log-odds plus its gain or reward) and by what the sources detect. The estimate is
+meant to be within a small factor, not exact: the run itself is guarded by a record budget
+(:func:`records_budget`) that stops it cleanly if records grow past what memory can hold.
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ __all__ = [
 BASE_BYTES = 480 * 2**20  # the interpreter, NumPy, Numba, DuckDB, pandas, SciPy and compiled kernels
 # Measured on rongcheng, 1 M persons x 1 year (docs/performance.md, "Memory"): peak RSS of
 # `scslab run` 926 MiB at 1 M and 514 MiB at 100 k, i.e. 466 bytes per extra person in all.
-SETUP_BYTES_PER_PERSON = 470  # peak while the population and networks are drawn (463 measured)
+# Block-wise synthesis (2026-12-03, main at 15b6197): the peak after synthesis rose 227-234
+# bytes per extra person from 1 M to 3 M to 10 M (docs/performance.md, "Where the peak is now")
+SETUP_BYTES_PER_PERSON = 240  # peak while the population and networks are drawn (was 470 before block-wise synthesis)
 # 2026-12-03 (main at e497042): 410 bytes per extra person in all, after one friend network,
 # scalar false-match rates and float32 economy arrays (was 466): 270 -> 225 per subject
 STATE_BYTES_PER_SUBJECT = 225  # engine state and module tables per subject, transients included
