@@ -2,12 +2,20 @@
 and the modules, with its owner, dtype, shape and bytes per person, largest first.
 
     python benchmarks/memory_census.py [--scenario rongcheng] [--n 200000] [--days 365] [--top 60]
+    python benchmarks/memory_census.py --transients [--chunk 65536] ...
 
 Walks ``sim.pop``, ``sim.state`` and every module (their attributes, and the dicts, lists,
 tuples and plain objects they hold, to a few levels), counting each array's *base* buffer
 once (a view is charged to the array it views, under the first name it was seen by). It
 reports what is alive at the end of the day loop, before the results are collected, which is
 what the engine holds while the run's peak is set (issue 12.2, docs/performance.md).
+
+``--transients`` also runs the day loop under ``tracemalloc`` (NumPy reports its buffers to
+it) and prints, per module, the largest rise of traced memory within one of its daily steps
+above what was live before it, in bytes per person, and the day it happened: the
+temporaries that lift the day loop's peak above the live arrays. ``--chunk`` sets
+``engine.state.CHUNK_SUBJECTS`` for the run, so a small population shows the chunked
+passes' temporaries as a large one would have them.
 """
 
 from __future__ import annotations
@@ -64,6 +72,32 @@ def census(sim: Sim) -> list[tuple[str, str, tuple[int, ...], int]]:
     return sorted(rows, key=lambda r: -r[3])
 
 
+def run_days(sim: Sim) -> dict[str, tuple[int, int]]:
+    for day in range(sim.scenario.sim.days):
+        sim.step(day)
+    return {}
+
+
+def transients(sim: Sim) -> dict[str, tuple[int, int]]:
+    """Run the days under tracemalloc: module -> (largest rise in one step, bytes; its day)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    worst: dict[str, tuple[int, int]] = {}
+    for day in range(sim.scenario.sim.days):
+        sim.day = day
+        sim.events.clear()
+        for mod in sim.modules:
+            before, _ = tracemalloc.get_traced_memory()
+            tracemalloc.reset_peak()
+            mod.step(sim, day)
+            rise = tracemalloc.get_traced_memory()[1] - before
+            if rise > worst.get(mod.name, (-1, 0))[0]:
+                worst[mod.name] = (rise, day)
+    tracemalloc.stop()
+    return worst
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="rongcheng")
@@ -71,12 +105,17 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--top", type=int, default=60, help="rows to print (the rest are summed)")
+    ap.add_argument("--transients", action="store_true", help="also each module's largest temporaries (tracemalloc)")
+    ap.add_argument("--chunk", type=int, default=0, help="engine.state.CHUNK_SUBJECTS for the run (0: as it is)")
     args = ap.parse_args()
+    if args.chunk:
+        import scslab.engine.state as state_mod
+
+        state_mod.CHUNK_SUBJECTS = args.chunk
     sim = Sim(args.scenario, n=args.n, days=args.days, seed=args.seed)
     t = time.process_time()
     sim.init()
-    for day in range(sim.scenario.sim.days):
-        sim.step(day)
+    worst = transients(sim) if args.transients else run_days(sim)
     cpu = time.process_time() - t
     rows = census(sim)
     n = sim.state.n
@@ -93,6 +132,10 @@ def main() -> None:
     rest = rows[args.top :]
     if rest:
         print(f"{sum(r[3] for r in rest) / n:12.2f} {total / n:7.1f}  ({len(rest)} more arrays)")
+    if worst:
+        print("\nlargest rise of traced memory within one daily step, above what was live before it:")
+        for name, (rise, day) in sorted(worst.items(), key=lambda kv: -kv[1][0]):
+            print(f"{rise / n:12.2f}  {name} (day {day})")
 
 
 if __name__ == "__main__":
