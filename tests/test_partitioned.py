@@ -152,3 +152,16 @@ def test_cli_partitioned_run_writes_the_unsharded_runs_counts(tmp_path: Any) -> 
     assert a["records"] > 100 and a["sanctions_applied"] > 0
     assert {k: a[k] for k in ints} == {k: b[k] for k in ints}
     assert (tmp_path / "two" / "results.duckdb").exists()
+
+
+def test_shard_values_combine_by_their_reduce_rule() -> None:
+    from scslab.lab.partitioned import _combine
+
+    assert _combine([3, None, 4], [1, 1, 1], "sum") == 7  # a shard without the figure adds nothing
+    assert isinstance(_combine([3, None, 4], [1, 1, 1], "sum"), int)
+    assert _combine([{"a": 1}, None, {"a": 2, "b": 5}], [1, 1, 1], "sum") == {"a": 3, "b": 5}
+    # a mean over persons: weighted by the shards' persons; a shard with nobody (None) left out
+    assert _combine([0.5, None, 0.2], [100, 50, 300], "mean") == pytest.approx((0.5 * 100 + 0.2 * 300) / 400)
+    assert _combine([None, None], [1, 1], "mean") is None
+    got = _combine([np.array([1.0, np.nan]), np.array([3.0, 2.0])], [1, 3], "mean")
+    np.testing.assert_allclose(got, [2.5, 2.0])

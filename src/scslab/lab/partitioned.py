@@ -237,24 +237,24 @@ def canonical(res: Results) -> Results:
 # ----------------------------------------------------------------------------------- merge
 def _combine(values: list[Any], weights: list[float], rule: str) -> Any:
     """One value from the shards' values of a series or figure by its reduce rule."""
-    if all(v is None for v in values):
+    known = [v for v in values if v is not None]
+    if not known:
         return None
-    if isinstance(values[0], dict):
-        keys = sorted({k for v in values if v for k in v}, key=str)
+    if isinstance(known[0], dict):
+        keys = sorted({k for v in known for k in v}, key=str)
         return {k: _combine([(v or {}).get(k) for v in values], weights, rule) for k in keys}
-    arrays = [np.asarray(0.0 if v is None else v) for v in values]
-    if rule == "sum":
-        total = arrays[0].copy()
-        for a in arrays[1:]:
-            total = total + a
-        return total if isinstance(values[0], np.ndarray) else total.item()
-    # a mean: weighted by the shards' persons (or subjects), NaN shards left out
-    stack = np.stack([np.asarray(a, np.float64) for a in arrays])
+    if rule == "sum":  # a shard without the value (None) adds nothing
+        total = np.asarray(known[0]).copy()
+        for a in known[1:]:
+            total = total + np.asarray(a)
+        return total if isinstance(known[0], np.ndarray) else total.item()
+    # a mean: weighted by the shards' persons (or subjects); shards without it (None, NaN) left out
+    stack = np.stack([np.asarray(np.nan if v is None else v, np.float64) for v in values])
     w = np.asarray(weights, np.float64).reshape((-1,) + (1,) * (stack.ndim - 1)) * ~np.isnan(stack)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.nansum(stack * w, axis=0) / w.sum(axis=0)
-    if isinstance(values[0], np.ndarray):
-        return mean.astype(values[0].dtype)
+    if isinstance(known[0], np.ndarray):
+        return mean.astype(known[0].dtype)
     return float(mean)
 
 
