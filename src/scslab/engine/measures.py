@@ -52,6 +52,7 @@ from .columns import Columns
 from .decision import measure_enabled
 from .events import SPELL_START
 from .module import SAMPLE_EVERY, Module, ResultSpec
+from .state import chunks
 
 if TYPE_CHECKING:
     from .sim import Sim
@@ -392,13 +393,15 @@ class MeasuresModule(Module):
         among the measures denying the service: an attempt a blocked subject made is one of
         these applications, so rejected / applications never exceeds 1."""
         st = sim.state
-        idx = np.flatnonzero(st.adult | (st.blocks[svc] > 0))
-        app = idx[sim.streams.uniform(stream, day, idx) < rate / 365.0]
         apps, rejs = self.applications[st.services[svc]], self.rejections[st.services[svc]]
-        apps["all"] += int(app.size)
+        for lo, hi in chunks(st.S):  # the keyed draws are per subject: a chunk's at a time
+            idx = lo + np.flatnonzero(st.adult[lo:hi] | (st.blocks[svc, lo:hi] > 0))
+            app = idx[sim.streams.uniform(stream, day, idx) < rate / 365.0]
+            apps["all"] += int(app.size)
+            for k, lst in enumerate(sim.scenario.lists):
+                apps[lst.name] += int(st.listed[k, app].sum())
         rejs["all"] += int(hit.size)
         for k, lst in enumerate(sim.scenario.lists):
-            apps[lst.name] += int(st.listed[k, app].sum())
             rejs[lst.name] += int(st.listed[k, hit].sum())
 
     # -- results --------------------------------------------------------------------------
