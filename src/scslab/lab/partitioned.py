@@ -327,23 +327,15 @@ def run_partitioned(
     sc: Scenario, shards: int, *, executor: str = "local", workers: int | None = None, address: str | None = None
 ) -> Results:
     """Run ``sc`` partitioned into ``shards`` shards and merge them (refused: ValueError)."""
-    from .executor import Failure, LocalExecutor, RayExecutor, Task
-    from .shards import shard_problems
+    from .shards import run_on_workers, shard_problems
 
     problems = shard_problems(sc, shards) or partition_problems(sc, shards)
     if problems:
         raise ValueError("; ".join(problems))
-    workers = min(max(1, workers or shards), shards)
     data = sc.model_dump(mode="json")
     blocks = shard_blocks(sc, shards)
-    tasks = [Task(key=(k,), payload=(data, shards, k, blocks[k]), seed=sc.sim.seed) for k in range(shards)]
-    ex: Any = RayExecutor(workers, address=address) if executor == "ray" else LocalExecutor(workers)
-    parts: list[PartitionedPart] = []
-    try:
-        for task, value in ex.map(run_partitioned_shard, tasks):
-            if isinstance(value, Failure):
-                raise ShardError(f"shard {task.key[0]} of {shards} failed: {value.error}")
-            parts.append(value)
-    finally:
-        ex.close()
+    payloads = [(data, shards, k, blocks[k]) for k in range(shards)]
+    parts: list[PartitionedPart] = run_on_workers(
+        run_partitioned_shard, payloads, sc.sim.seed, executor=executor, workers=workers, address=address
+    )
     return merge_partitioned(parts)

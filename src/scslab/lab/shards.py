@@ -46,6 +46,7 @@ __all__ = [
     "check_ray_address",
     "merge_parts",
     "region_count",
+    "run_on_workers",
     "run_shard",
     "run_sharded",
     "shard_problems",
@@ -318,21 +319,40 @@ def run_sharded(
 ) -> Results:
     """Run ``sc`` as ``shards`` shards on ``workers`` workers (default: one per shard) of the
     ``executor`` (``local``: spawned processes, ``ray``: Ray actors) and merge them."""
-    from .executor import Failure, LocalExecutor, RayExecutor, Task
-
     problems = shard_problems(sc, shards)
     if problems:
         raise ValueError("; ".join(problems))
-    workers = min(max(1, workers or shards), shards)
     data = sc.model_dump(mode="json")
-    tasks = [Task(key=(k,), payload=(data, shards, k), seed=sc.sim.seed) for k in range(shards)]
+    payloads = [(data, shards, k) for k in range(shards)]
+    parts = run_on_workers(run_shard, payloads, sc.sim.seed, executor=executor, workers=workers, address=address)
+    return merge_parts(parts)
+
+
+def run_on_workers(
+    fn: Any,
+    payloads: list[Any],
+    seed: int,
+    *,
+    executor: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+) -> list[Any]:
+    """``fn(payloads[k])`` for every shard k on ``workers`` workers of the ``executor``, in shard order.
+
+    Shared by the replicated and the partitioned runs: a shard that raises or dies raises
+    ``ShardError`` naming it, before anything is merged, and the workers are closed either way."""
+    from .executor import Failure, LocalExecutor, RayExecutor, Task
+
+    shards = len(payloads)
+    workers = min(max(1, workers or shards), shards)
+    tasks = [Task(key=(k,), payload=payload, seed=seed) for k, payload in enumerate(payloads)]
     ex: Any = RayExecutor(workers, address=address) if executor == "ray" else LocalExecutor(workers)
-    parts: list[ShardPart] = []
+    parts: list[Any] = []
     try:
-        for task, value in ex.map(run_shard, tasks):
+        for task, value in ex.map(fn, tasks):
             if isinstance(value, Failure):
                 raise ShardError(f"shard {task.key[0]} of {shards} failed: {value.error}")
             parts.append(value)
     finally:
         ex.close()
-    return merge_parts(parts)
+    return parts
