@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
+from ..jit import njit
 from .decision import Expectations, sigmoid, violation_logit, watched
 from .module import Module, ResultSpec
 from .perception import learn

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numba import njit
 
+from ..jit import njit
 from .module import SAMPLE_EVERY, Module, ResultSpec
 from .queue import Calendar, exponential_gaps
 

@@ -43,9 +43,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numba import njit
 
 from ..codes import SANCTION_DTYPES, VIA
+from ..jit import njit
 from ..scenario.expr import compile_expr
 from .attributes import SubjectView, attribute_names
 from .columns import Columns

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-from numba import njit
+
+from ..jit import njit
 
 __all__ = ["FAR", "Calendar", "Calendars", "DayQueue", "exponential_gaps"]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from numba import njit
 
+from ..jit import njit
 from ..keys import stream_key
 
 __all__ = ["Streams", "sliced_draw", "stream_key", "uniform", "uniform_sub"]

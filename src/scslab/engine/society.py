@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numba import njit, prange
 
+from ..jit import njit, prange
 from .module import SAMPLE_EVERY, Module, ResultSpec
 
 if TYPE_CHECKING:

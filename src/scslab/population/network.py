@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+
+from ..jit import njit, prange
 
 __all__ = ["Csr", "concat_rows", "friend_pairs", "from_groups", "narrow_indptr", "neighbor_mean", "random_friends"]
 
