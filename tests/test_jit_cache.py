@@ -7,7 +7,7 @@ import time
 
 from numba.core import caching
 
-import scslab.jit  # noqa: F401  (installs the lock)
+import scslab.jit  # installs the lock
 
 
 def _race(tmp_path, save) -> dict:
@@ -42,3 +42,16 @@ def test_numbas_own_save_loses_or_mixes_a_signature_in_the_same_race(tmp_path):
     unlocked = caching.IndexDataCacheFile.save.__wrapped__
     got = _race(tmp_path, unlocked)
     assert got != {"sig0": "code of sig0", "sig1": "code of sig1"}
+
+
+def test_every_kernel_module_takes_njit_from_scslab_jit():
+    """A module importing numba's njit directly would compile without the lock."""
+    from pathlib import Path
+
+    src = Path(scslab.jit.__file__).parent
+    direct = [
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if p.name != "jit.py" and any(line.startswith("from numba import") for line in p.read_text().splitlines())
+    ]
+    assert direct == []
