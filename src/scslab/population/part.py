@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .network import Csr
-from .synth import _ORG_FIELDS, _PERSON_FIELDS, BlockPlan, SyntheticPopulation, synthesize
+from .synth import ORG_FIELDS, PERSON_FIELDS, BlockPlan, SyntheticPopulation, synthesize
 
 if TYPE_CHECKING:  # pragma: no cover
     from scslab.scenario.schema import Population
@@ -106,7 +106,7 @@ def localize(pop: SyntheticPopulation) -> Part:
         return _to_local(g, plan.org_offsets, o0)
 
     changes: dict[str, object] = {}
-    fields = {**_PERSON_FIELDS, **_ORG_FIELDS}
+    fields = {**PERSON_FIELDS, **ORG_FIELDS}
     for name, (_, kind) in fields.items():
         if kind:
             v = getattr(pop, name)

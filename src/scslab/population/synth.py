@@ -38,6 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "BLOCK_PERSONS",
     "EMPLOYMENT_SHARE",
+    "ORG_FIELDS",
+    "PERSON_FIELDS",
     "REFERENCE_DAY",
     "BlockPlan",
     "SyntheticPopulation",
@@ -477,8 +479,9 @@ def _draw_block(cfg: Population, plan: BlockPlan, b: int, seed: int) -> _Block:
     )
 
 
-# person arrays: dtype, and whether the values are local person / organisation indices
-_PERSON_FIELDS: dict[str, tuple[str, str]] = {
+# person and organisation arrays: dtype, and whether the values are local person / organisation
+# indices (population.part re-indexes those when it gives a shard its persons)
+PERSON_FIELDS: dict[str, tuple[str, str]] = {
     "age": ("u1", ""),
     "sex": ("i1", ""),
     "urban": ("i1", ""),
@@ -496,7 +499,7 @@ _PERSON_FIELDS: dict[str, tuple[str, str]] = {
     "workplace": ("i4", "org"),
     "citizen_id": ("S18", ""),
 }
-_ORG_FIELDS: dict[str, tuple[str, str]] = {
+ORG_FIELDS: dict[str, tuple[str, str]] = {
     "org_type": ("i1", ""),
     "org_code": ("S18", ""),
     "legal_rep": ("i4", "person"),
@@ -537,8 +540,8 @@ def synthesize(cfg: Population, seed: int, blocks: Sequence[int] | np.ndarray | 
         raise ValueError(f"blocks must be distinct block numbers in [0, {plan.k})")
     n_part = int(plan.sizes[chosen].sum())
     m_part = int(plan.org_counts[chosen].sum())
-    person = {k: np.empty(n_part, dtype=dt) for k, (dt, _) in _PERSON_FIELDS.items()}
-    org = {k: np.empty(m_part, dtype=dt) for k, (dt, _) in _ORG_FIELDS.items()}
+    person = {k: np.empty(n_part, dtype=dt) for k, (dt, _) in PERSON_FIELDS.items()}
+    org = {k: np.empty(m_part, dtype=dt) for k, (dt, _) in ORG_FIELDS.items()}
     region = np.empty(n_part, dtype=np.int16)
     org_region = np.empty(m_part, dtype=np.int16)
 
@@ -569,10 +572,10 @@ def synthesize(cfg: Population, seed: int, blocks: Sequence[int] | np.ndarray | 
         blk = _draw_block(cfg, plan, b, seed)
         off, ooff = int(plan.offsets[b]), int(plan.org_offsets[b])
         nb, mb = int(plan.sizes[b]), int(plan.org_counts[b].sum())
-        for k, (_, kind) in _PERSON_FIELDS.items():
+        for k, (_, kind) in PERSON_FIELDS.items():
             v = blk.persons.pop(k)
             person[k][at : at + nb] = _shift(v, off if kind == "person" else ooff if kind == "org" else 0)
-        for k, (_, kind) in _ORG_FIELDS.items():
+        for k, (_, kind) in ORG_FIELDS.items():
             v = blk.orgs.pop(k)
             org[k][ot : ot + mb] = _shift(v, off if kind == "person" else 0)
         region[at : at + nb] = b if plan.regional else -1
