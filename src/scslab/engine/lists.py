@@ -90,7 +90,7 @@ class ListsModule(Module):
             else:
                 pools = (cand_idx[lo:hi] for lo, hi in chunks(cand_idx.size))
             entered = [self._entering(sim, k, pool) for pool in pools]
-            enter = np.concatenate(entered) if len(entered) > 1 else entered[0] if entered else np.zeros(0, np.int64)
+            enter = np.concatenate(entered) if entered else np.zeros(0, np.int64)
             if enter.size:
                 self._start(sim, k, enter, day)
         st.dirty[:] = False

@@ -262,8 +262,7 @@ def merge_partitioned(parts: list[PartitionedPart]) -> Results:
     """One :class:`Results` from the partitioned shards (summary and indicators recomputed)."""
     from dataclasses import replace
 
-    from ..metrics.indicators import compute_indicators
-    from ..metrics.summary import summarize
+    from ..engine.sim import summarize_results
 
     parts = sorted(parts, key=lambda p: p.shard)
     shards = parts[0].shards
@@ -318,9 +317,7 @@ def merge_partitioned(parts: list[PartitionedPart]) -> Results:
         subjects=subjects,
         figures=figures,
     )
-    res.summary = summarize(res)
-    res.indicators = compute_indicators(res)
-    return res
+    return summarize_results(res)
 
 
 def run_partitioned(

@@ -224,8 +224,7 @@ def merge_parts(parts: list[ShardPart]) -> Results:
     or by two, or run-wide series and figures that differ between shards.
     """
     from ..engine.results import Results
-    from ..metrics.indicators import compute_indicators
-    from ..metrics.summary import summarize
+    from ..engine.sim import summarize_results
 
     parts = sorted(parts, key=lambda p: p.shard)
     shards = parts[0].shards
@@ -272,9 +271,7 @@ def merge_parts(parts: list[ShardPart]) -> Results:
         declared=head["declared"],
         decisive=tables["decisive"],
     )
-    res.summary = summarize(res)
-    res.indicators = compute_indicators(res)
-    return res
+    return summarize_results(res)
 
 
 def _scatter(size: int, pieces: list[tuple[np.ndarray, np.ndarray]], what: str) -> np.ndarray:
