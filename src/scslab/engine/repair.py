@@ -37,8 +37,9 @@ class RepairModule(Module):
         self.totals = {"expired": 0, "repaired": 0, "objections": 0, "corrected": 0, "wrongly_corrected": 0}
         # each record's draw key: the day it was written and its rank among its subject's records
         # of that day (``day << 16 | rank``), known to whichever shard holds the subject (a row id
-        # is not: rows are appended in each process's own order)
-        self.key = np.zeros(1024, np.int32)
+        # is not: rows are appended in each process's own order); int64, since a run may last
+        # 36,500 days and day << 16 passes 2**31 after day 32,767
+        self.key = np.zeros(1024, np.int64)
         self.configure(sim)
 
     def configure(self, sim: Sim) -> None:
@@ -129,7 +130,7 @@ class RepairModule(Module):
         key = (np.int64(day) << 16) | np.minimum(rank, 0xFFFF)
         top = int(ids.max()) + 1
         if top > self.key.size:
-            grown = np.zeros(max(top, 2 * self.key.size), np.int32)
+            grown = np.zeros(max(top, 2 * self.key.size), np.int64)
             grown[: self.key.size] = self.key
             self.key = grown
         self.key[ids] = key
